@@ -1,0 +1,52 @@
+# One entry point for people and CI. `make demo` runs the job end to end against the local
+# emulator; `make test` runs every test stage and prints each stage's time.
+SHELL := /bin/bash
+SWIFT ?= swift
+BIN = $(shell $(SWIFT) build --show-bin-path)
+
+.PHONY: demo test deps deps-cross build unit-tests embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
+
+demo:
+	scripts/demo.sh
+
+deps:
+	scripts/install-deps.sh
+
+deps-cross:
+	scripts/install-deps.sh arm64
+
+build: deps
+	$(SWIFT) build --product kelvin
+	$(SWIFT) build --product kelvin-cloud
+
+test:
+	@rm -f out/stage-times.tsv
+	@scripts/stage.sh "install packages" scripts/install-deps.sh arm64
+	@scripts/stage.sh "unit and integration tests" $(MAKE) --no-print-directory unit-tests
+	@scripts/stage.sh "host end to end" $(MAKE) --no-print-directory e2e-host
+	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
+	@scripts/stage.sh "aarch64 cross build" $(MAKE) --no-print-directory cross-aarch64
+	@scripts/stage.sh "aarch64 end to end under qemu" $(MAKE) --no-print-directory e2e-aarch64
+	@echo "=== all stages passed:" && awk -F'\t' '{ printf "    %-32s %7.1f s\n", $$1, $$3 / 1000 }' out/stage-times.tsv
+
+unit-tests:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+e2e-host:
+	$(SWIFT) build --product kelvin
+	$(SWIFT) build --product kelvin-cloud
+	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh host $(BIN)/kelvin
+
+embedded-check:
+	cross/build-embedded-host.sh
+
+cross-aarch64:
+	cross/build-aarch64.sh
+
+e2e-aarch64:
+	$(SWIFT) build --product kelvin-cloud
+	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh aarch64 cross/run-aarch64.sh
+
+clean:
+	rm -rf .build .build-embedded .build-aarch64 out

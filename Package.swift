@@ -1,0 +1,73 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The device modules (everything `kelvin` links) build in two modes from these sources: normal
+// Swift for the host, and Embedded Swift (enabled by the toolsets in cross/, which pass
+// `-enable-experimental-feature Embedded`). The emulator (`KelvinCloud`) is host-only.
+let deviceSwiftSettings: [SwiftSetting] = [
+    .enableExperimentalFeature("Extern"),
+]
+
+let package = Package(
+    name: "kelvin",
+    products: [
+        .executable(name: "kelvin", targets: ["kelvin"]),
+        .executable(name: "kelvin-cloud", targets: ["kelvin-cloud"]),
+        .library(name: "KelvinCloud", targets: ["KelvinCloud"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+    ],
+    targets: [
+        // C shims: the only modules that see libc, OpenSSL and libgpiod.
+        .target(name: "CPosix"),
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod")]),
+
+        // Sans-I/O core: no C module, no I/O.
+        .target(name: "Wire", swiftSettings: deviceSwiftSettings),
+        .target(name: "HTTP1", dependencies: ["Wire"], swiftSettings: deviceSwiftSettings),
+        .target(name: "AzureIoT", dependencies: ["Wire", "HTTP1"], swiftSettings: deviceSwiftSettings),
+        .target(name: "Sensors", dependencies: ["Wire"], swiftSettings: deviceSwiftSettings),
+        .target(name: "Agent", dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors"], swiftSettings: deviceSwiftSettings),
+
+        // I/O edge: thin typed wrappers over the C shims.
+        .target(name: "Platform", dependencies: ["CPosix", "CGPIOD", "Wire"], swiftSettings: deviceSwiftSettings),
+        .target(name: "HTTPSClient", dependencies: ["COpenSSL", "Platform", "HTTP1", "Wire"], swiftSettings: deviceSwiftSettings),
+
+        .executableTarget(
+            name: "kelvin",
+            dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent", "Platform", "HTTPSClient"],
+            swiftSettings: deviceSwiftSettings
+        ),
+
+        // Host-only emulator of DPS + IoT Hub.
+        .target(
+            name: "KelvinCloud",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .executableTarget(name: "kelvin-cloud", dependencies: ["KelvinCloud"]),
+
+        .testTarget(
+            name: "KelvinCoreTests",
+            dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent"]
+        ),
+        .testTarget(name: "KelvinCloudTests", dependencies: ["KelvinCloud"]),
+        .testTarget(
+            name: "KelvinIntegrationTests",
+            dependencies: ["KelvinCloud", "HTTPSClient", "Platform", "AzureIoT", "Agent", "Wire", "HTTP1"]
+        ),
+    ]
+)

@@ -1,0 +1,159 @@
+import Wire
+
+/// Turns `argv` into a `Command`, by hand since Embedded Swift has no reflection for an
+/// argument-parsing library. Every mistake is one line naming the option and what it takes.
+public enum CommandLineParser {
+    public static func parse(_ arguments: [String]) throws(UsageError) -> Command {
+        var remaining = arguments.dropFirst()
+        guard let verb = remaining.first else { return .help }
+        remaining = remaining.dropFirst()
+        switch verb {
+        case "-h", "--help", "help": return .help
+        case "-V", "--version", "version": return .version
+        case "run": return .run(try parseRun(remaining))
+        case "read": return try parseRead(remaining)
+        default: throw .unknownCommand(verb)
+        }
+    }
+
+    private static func parseRun(_ arguments: ArraySlice<String>) throws(UsageError) -> RunOptions {
+        var options = RunOptions()
+        var cursor = OptionCursor(arguments)
+        while let option = cursor.next() {
+            switch option {
+            case "--dps": options.dpsEndpoint = try cursor.value(for: option)
+            case "--id-scope": options.idScope = try cursor.value(for: option)
+            case "--cert": options.certificatePath = try cursor.value(for: option)
+            case "--key": options.keyPath = try cursor.value(for: option)
+            case "--key-passphrase-file": options.keyPassphrasePath = try cursor.value(for: option)
+            case "--ca-file": options.trustedCAPath = try cursor.value(for: option)
+            case "--count": options.count = try cursor.integer(for: option, in: 0...1_000_000_000)
+            case "--interval": options.intervalMilliseconds = try cursor.seconds(for: option)
+            case "--connect-timeout": options.connectTimeoutMilliseconds = try cursor.seconds(for: option)
+            case "--io-timeout": options.ioTimeoutMilliseconds = try cursor.seconds(for: option)
+            case "--provisioning-timeout": options.provisioningTimeoutMilliseconds = try cursor.seconds(for: option)
+            default: throw .unknownOption(option, command: "run")
+            }
+        }
+        return options
+    }
+
+    private static func parseRead(_ arguments: ArraySlice<String>) throws(UsageError) -> Command {
+        var count = 1
+        var interval: Int64 = 1_000
+        var cursor = OptionCursor(arguments)
+        while let option = cursor.next() {
+            switch option {
+            case "--count": count = try cursor.integer(for: option, in: 1...1_000_000_000)
+            case "--interval": interval = try cursor.seconds(for: option)
+            default: throw .unknownOption(option, command: "read")
+            }
+        }
+        return .read(count: count, intervalMilliseconds: interval)
+    }
+
+    public static let helpText = """
+        OVERVIEW: Temperature telemetry for Raspberry Pi-class boards: provisions once through \
+        Azure IoT Hub DPS with an X.509 certificate, then sends readings to the assigned hub.
+
+        USAGE: kelvin <subcommand> [options]
+
+        SUBCOMMANDS:
+          run                     Provision through DPS, then send readings to the hub.
+          read                    Print sensor readings; no network.
+          help                    Show this help.
+          version                 Show the version.
+
+        OPTIONS (run):
+          --dps <host[:port]>     DPS endpoint. (default: localhost:44300, the local emulator;
+                                  Azure: global.azure-devices-provisioning.net)
+          --id-scope <scope>      DPS ID scope. (default: 0ne00000001)
+          --cert <file>           Device certificate PEM, leaf first, then any intermediates.
+                                  (default: device-cert.pem)
+          --key <file>            Device private key PEM, optionally encrypted.
+                                  (default: device-key.pem)
+          --key-passphrase-file <file>
+                                  File holding the key's passphrase (or set
+                                  KELVIN_KEY_PASSPHRASE).
+          --ca-file <file>        CA certificates to trust for DPS and the hub.
+                                  (default: the system's trust store)
+          --count <n>             Readings to send, then exit; 0 runs until stopped. (default: 0)
+          --interval <seconds>    Time between readings. (default: 10)
+          --connect-timeout <seconds>
+                                  Bound on each TCP connect and TLS handshake. (default: 10)
+          --io-timeout <seconds>  Bound on each read and write. (default: 15)
+          --provisioning-timeout <seconds>
+                                  Bound on the whole DPS registration. (default: 120)
+
+        OPTIONS (read):
+          --count <n>             Readings to print. (default: 1)
+          --interval <seconds>    Time between readings. (default: 1)
+
+        EXIT STATUS: 0 success, 64 usage, 65 bad data from a service, 66 missing file,
+          69 service unavailable, 75 temporary failure, 77 refused by a service, 78 configuration.
+        """
+}
+
+private struct OptionCursor {
+    var arguments: ArraySlice<String>
+
+    init(_ arguments: ArraySlice<String>) { self.arguments = arguments }
+
+    mutating func next() -> String? {
+        guard let first = arguments.first else { return nil }
+        arguments = arguments.dropFirst()
+        return first
+    }
+
+    mutating func value(for option: String) throws(UsageError) -> String {
+        guard let value = next(), !value.hasPrefix("--") else { throw .missingValue(option) }
+        return value
+    }
+
+    mutating func integer(for option: String, in range: ClosedRange<Int>) throws(UsageError) -> Int {
+        let text = try value(for: option)
+        guard let number = ASCII.parseDecimal(text), range.contains(number) else {
+            throw .invalidValue(option, text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    /// Seconds with up to three decimals ("1", "0.5"), as milliseconds.
+    mutating func seconds(for option: String) throws(UsageError) -> Int64 {
+        let text = try value(for: option)
+        guard let milliseconds = Self.parseMilliseconds(text), milliseconds > 0, milliseconds <= 86_400_000 else {
+            throw .invalidValue(option, text, expected: "seconds between 0.001 and 86400")
+        }
+        return milliseconds
+    }
+
+    static func parseMilliseconds(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")) else {
+            guard let whole = ASCII.parseDecimal(bytes[...]), whole >= 0 else { return nil }
+            return Int64(whole) * 1000
+        }
+        let fraction = bytes[(dot + 1)...]
+        guard fraction.count >= 1, fraction.count <= 3, let whole = dot == 0 ? 0 : ASCII.parseDecimal(bytes[..<dot]),
+              whole >= 0, whole <= 86_400, let part = ASCII.parseDecimal(fraction), part >= 0 else { return nil }
+        var scaled = Int64(part)
+        for _ in fraction.count..<3 { scaled *= 10 }
+        return Int64(whole) * 1000 + scaled
+    }
+}
+
+public enum UsageError: Error, Equatable, CustomStringConvertible {
+    case unknownCommand(String)
+    case unknownOption(String, command: String)
+    case missingValue(String)
+    case invalidValue(String, String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .unknownCommand(let verb): return "unknown subcommand '\(verb)'; see 'kelvin help'"
+        case .unknownOption(let option, let command): return "unknown option '\(option)' for 'kelvin \(command)'; see 'kelvin help'"
+        case .missingValue(let option): return "option '\(option)' needs a value"
+        case .invalidValue(let option, let value, let expected): return "option '\(option)' got '\(value)'; expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import HTTP1
+import Wire
+
+/// Builds the DPS device API requests of protocol-facts.md §1.1–§1.3, with the headers the seed
+/// walkthrough's curl commands send.
+public enum ProvisioningRequests {
+    /// `PUT /{idScope}/registrations/{registrationId}/register` with `{"registrationId": …}`.
+    public static func register(_ settings: ProvisioningSettings) -> ServiceRequest {
+        var target = ByteWriter(capacity: 512)
+        appendRegistrationPath(settings, to: &target)
+        target.append("/register?api-version=")
+        target.append(ProvisioningSettings.apiVersion)
+        var body = ByteWriter(capacity: 256)
+        body.append("{\"registrationId\":")
+        JSONWriter.appendString(settings.registrationID.value, to: &body)
+        body.append("}")
+        return ServiceRequest(
+            endpoint: settings.endpoint,
+            method: .put,
+            target: String(decoding: target.bytes, as: UTF8.self),
+            headers: jsonHeaders,
+            body: body.bytes
+        )
+    }
+
+    /// `GET /{idScope}/registrations/{registrationId}/operations/{operationId}`.
+    public static func operationStatus(_ settings: ProvisioningSettings, operationID: String) -> ServiceRequest {
+        var target = ByteWriter(capacity: 768)
+        appendRegistrationPath(settings, to: &target)
+        target.append("/operations/")
+        PercentEncoding.appendPathSegment(operationID, to: &target)
+        target.append("?api-version=")
+        target.append(ProvisioningSettings.apiVersion)
+        return ServiceRequest(
+            endpoint: settings.endpoint,
+            method: .get,
+            target: String(decoding: target.bytes, as: UTF8.self),
+            headers: jsonHeaders,
+            body: []
+        )
+    }
+
+    private static let jsonHeaders = [
+        HTTPHeader("Accept", "application/json"),
+        HTTPHeader("Content-Type", "application/json"),
+        HTTPHeader("Content-Encoding", "utf-8"),
+        HTTPHeader("User-Agent", "kelvin/" + KelvinVersion.text),
+    ]
+
+    private static func appendRegistrationPath(_ settings: ProvisioningSettings, to target: inout ByteWriter) {
+        target.append(UInt8(ascii: "/"))
+        PercentEncoding.appendPathSegment(settings.idScope, to: &target)
+        target.append("/registrations/")
+        PercentEncoding.appendPathSegment(settings.registrationID.value, to: &target)
+    }
+}
+
+/// The release, shown by `--version` and sent as the User-Agent.
+public enum KelvinVersion {
+    public static let text = "0.1.0"
+}

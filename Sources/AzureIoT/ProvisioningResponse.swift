@@ -1,0 +1,114 @@
+import HTTP1
+import Wire
+
+/// What one DPS response says, in the shapes of protocol-facts.md §0.1 and §1.4–§1.6.
+public enum ProvisioningResponse: Equatable, Sendable {
+    /// Still working; poll `operationID` again after the delay (nil: DPS gave no Retry-After).
+    case assigning(operationID: String, retryAfterSeconds: Int?)
+    case assigned(Assignment)
+    /// `failed` as a 200 body or any 4xx error body.
+    case failed(ServiceFailure)
+    case disabled
+    /// 429 or 5xx: the same request may be repeated after the delay.
+    case transient(status: Int, retryAfterSeconds: Int?)
+
+    /// Interprets a DPS response.
+    /// - Throws: `ProvisioningResponseError` when the body is not the JSON DPS sends.
+    public static func interpret(_ response: HTTPResponse) throws(ProvisioningResponseError) -> ProvisioningResponse {
+        if response.status == 429 || response.status >= 500 {
+            return .transient(status: response.status, retryAfterSeconds: response.retryAfterSeconds)
+        }
+        let reader: JSONReader
+        do {
+            reader = try JSONReader(response.body)
+        } catch {
+            if response.status >= 400 {
+                return .failed(ServiceFailure(httpStatus: response.status, errorCode: nil, message: response.bodyText, trackingID: nil))
+            }
+            throw .malformedBody(status: response.status, error)
+        }
+        do {
+            return try interpret(response, reader)
+        } catch {
+            throw .malformedBody(status: response.status, error)
+        }
+    }
+
+    private static func interpret(_ response: HTTPResponse, _ reader: JSONReader) throws(JSONError) -> ProvisioningResponse {
+        if response.status >= 400 {
+            // ProvisioningServiceErrorDetails: no operationId, no status.
+            return .failed(ServiceFailure(
+                httpStatus: response.status,
+                errorCode: try reader.integer(at: ["errorCode"]),
+                message: try reader.string(at: ["message"]),
+                trackingID: try reader.string(at: ["trackingId"])
+            ))
+        }
+        guard let status = try reader.string(at: ["status"]) else {
+            throw .typeMismatch(path: "status", expected: "present")
+        }
+        switch status {
+        case "assigning", "unassigned":
+            // C# keeps polling on `unassigned` too (§1.4); DPS reports it before assignment starts.
+            guard let operationID = try reader.string(at: ["operationId"]), !operationID.isEmpty else {
+                throw .typeMismatch(path: "operationId", expected: "a non-empty string")
+            }
+            return .assigning(operationID: operationID, retryAfterSeconds: response.retryAfterSeconds)
+        case "assigned":
+            guard let hubText = try reader.string(at: ["registrationState", "assignedHub"]),
+                  let hub = Endpoint(parsing: hubText) else {
+                throw .typeMismatch(path: "registrationState.assignedHub", expected: "a host name")
+            }
+            guard let deviceID = try reader.string(at: ["registrationState", "deviceId"]), !deviceID.isEmpty else {
+                throw .typeMismatch(path: "registrationState.deviceId", expected: "a non-empty string")
+            }
+            let substatus = try reader.string(at: ["registrationState", "substatus"]) ?? "initialAssignment"
+            return .assigned(Assignment(hub: hub, deviceID: deviceID, substatus: substatus))
+        case "failed":
+            return .failed(ServiceFailure(
+                httpStatus: response.status,
+                errorCode: try reader.integer(at: ["registrationState", "errorCode"]),
+                message: try reader.string(at: ["registrationState", "errorMessage"]),
+                trackingID: nil
+            ))
+        case "disabled":
+            return .disabled
+        default:
+            throw .typeMismatch(path: "status", expected: "one of assigning, assigned, failed, disabled, unassigned")
+        }
+    }
+}
+
+/// A refusal by DPS or a hub, with the service's own code and words.
+public struct ServiceFailure: Equatable, Sendable, CustomStringConvertible {
+    public var httpStatus: Int
+    /// The six-digit code (e.g. 401002); its first three digits are the HTTP class.
+    public var errorCode: Int?
+    public var message: String?
+    public var trackingID: String?
+
+    public init(httpStatus: Int, errorCode: Int?, message: String?, trackingID: String?) {
+        self.httpStatus = httpStatus
+        self.errorCode = errorCode
+        self.message = message
+        self.trackingID = trackingID
+    }
+
+    public var description: String {
+        var text = "HTTP \(httpStatus)"
+        if let errorCode { text += ", error \(errorCode)" }
+        if let message, !message.isEmpty { text += ": " + message }
+        if let trackingID { text += " (tracking ID " + trackingID + ")" }
+        return text
+    }
+}
+
+public enum ProvisioningResponseError: Error, Equatable, CustomStringConvertible {
+    case malformedBody(status: Int, JSONError)
+
+    public var description: String {
+        switch self {
+        case .malformedBody(let status, let error): return "DPS answered HTTP \(status) with a body Kelvin cannot read: \(error)"
+        }
+    }
+}

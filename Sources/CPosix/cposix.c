@@ -1,0 +1,194 @@
+#define _GNU_SOURCE
+#include "cposix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdio.h>
+
+int cposix_open_read(const char *path) {
+    int fd;
+    do { fd = open(path, O_RDONLY | O_CLOEXEC); } while (fd < 0 && errno == EINTR);
+    return fd < 0 ? -errno : fd;
+}
+
+int cposix_open_write(const char *path, int mode) {
+    int fd;
+    do { fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode); } while (fd < 0 && errno == EINTR);
+    return fd < 0 ? -errno : fd;
+}
+
+int cposix_close(int fd) {
+    // Retrying close on EINTR can close a descriptor another thread just received; Linux has
+    // released it either way.
+    return close(fd) < 0 && errno != EINTR ? -errno : 0;
+}
+
+int64_t cposix_read(int fd, void *buffer, size_t length) {
+    ssize_t n;
+    do { n = read(fd, buffer, length); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : (int64_t)n;
+}
+
+int64_t cposix_write_all(int fd, const void *buffer, size_t length) {
+    const char *cursor = buffer;
+    size_t left = length;
+    while (left > 0) {
+        ssize_t n = write(fd, cursor, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        cursor += n;
+        left -= (size_t)n;
+    }
+    return (int64_t)length;
+}
+
+int cposix_fsync(int fd) {
+    int rc;
+    do { rc = fsync(fd); } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
+}
+
+int cposix_rename(const char *from, const char *to) {
+    return rename(from, to) < 0 ? -errno : 0;
+}
+
+int cposix_make_directory(const char *path, int mode) {
+    if (mkdir(path, (mode_t)mode) < 0 && errno != EEXIST) return -errno;
+    return 0;
+}
+
+int cposix_check_readable(const char *path) {
+    return access(path, R_OK) < 0 ? -errno : 0;
+}
+
+static int64_t monotonic_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static int wait_for(int fd, short events, int timeout_ms) {
+    struct pollfd entry = { .fd = fd, .events = events, .revents = 0 };
+    int64_t deadline = monotonic_now() + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - monotonic_now();
+        if (left < 0) left = 0;
+        int rc = poll(&entry, 1, (int)left);
+        if (rc < 0 && errno == EINTR) continue;
+        if (rc < 0) return -errno;
+        return rc > 0 ? 1 : 0;
+    }
+}
+
+int cposix_wait(int fd, int for_writing, int timeout_ms) {
+    return wait_for(fd, for_writing ? POLLOUT : POLLIN, timeout_ms);
+}
+
+static int connect_one(const struct addrinfo *address, int timeout_ms) {
+    int fd = socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, address->ai_protocol);
+    if (fd < 0) return -errno;
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    if (connect(fd, address->ai_addr, address->ai_addrlen) < 0) {
+        if (errno != EINPROGRESS && errno != EINTR) {
+            int error = errno;
+            close(fd);
+            return -error;
+        }
+        int ready = wait_for(fd, POLLOUT, timeout_ms);
+        if (ready <= 0) {
+            close(fd);
+            return ready == 0 ? -ETIMEDOUT : ready;
+        }
+        int error = 0;
+        socklen_t length = sizeof error;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+        if (error != 0) {
+            close(fd);
+            return -error;
+        }
+    }
+    return fd;
+}
+
+int cposix_connect_tcp(const char *host, uint16_t port, int timeout_ms, int *resolution_error) {
+    *resolution_error = 0;
+    char service[8];
+    snprintf(service, sizeof service, "%u", (unsigned)port);
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    struct addrinfo *addresses = NULL;
+    int rc = getaddrinfo(host, service, &hints, &addresses);
+    if (rc != 0) {
+        *resolution_error = rc;
+        return -EHOSTUNREACH;
+    }
+    // Each address gets the whole budget divided evenly, so one black-holed address family
+    // cannot use up the time another would have answered in.
+    int count = 0;
+    for (struct addrinfo *a = addresses; a != NULL; a = a->ai_next) count++;
+    int per_address = count > 0 ? timeout_ms / count : timeout_ms;
+    if (per_address < 1) per_address = 1;
+    int result = -EHOSTUNREACH;
+    for (struct addrinfo *a = addresses; a != NULL; a = a->ai_next) {
+        result = connect_one(a, per_address);
+        if (result >= 0) break;
+    }
+    freeaddrinfo(addresses);
+    return result;
+}
+
+const char *cposix_resolution_error_text(int code) {
+    return gai_strerror(code);
+}
+
+int64_t cposix_monotonic_milliseconds(void) {
+    return monotonic_now();
+}
+
+int64_t cposix_wall_clock_seconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec;
+}
+
+int cposix_sleep_milliseconds(int64_t milliseconds) {
+    struct timespec left = { .tv_sec = milliseconds / 1000, .tv_nsec = (milliseconds % 1000) * 1000000 };
+    while (nanosleep(&left, &left) < 0) {
+        if (errno != EINTR) return -errno;
+    }
+    return 0;
+}
+
+const char *cposix_error_text(int error_number) {
+    return strerror(error_number);
+}
+
+const char *cposix_environment_value(const char *name) {
+    return getenv(name);
+}
+
+void cposix_ignore_broken_pipe(void) {
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int cposix_is_terminal(int fd) {
+    return isatty(fd);
+}

@@ -1,0 +1,58 @@
+#ifndef CPOSIX_H
+#define CPOSIX_H
+
+// The device's only window onto libc and the kernel. Every function returns >= 0 on success or
+// -errno on failure, retries EINTR itself, and takes no variadic arguments, so the Swift side
+// needs neither Glibc nor errno.
+
+#include <stdint.h>
+#include <stddef.h>
+
+/// Opens `path` read-only (O_CLOEXEC). The corresponding C function is `open`.
+int cposix_open_read(const char *path);
+/// Creates or truncates `path` for writing with `mode` permissions. The corresponding C function is `open`.
+int cposix_open_write(const char *path, int mode);
+/// The corresponding C function is `close`.
+int cposix_close(int fd);
+/// The corresponding C function is `read`.
+int64_t cposix_read(int fd, void *buffer, size_t length);
+/// Writes all of `length` bytes unless an error occurs. The corresponding C function is `write`.
+int64_t cposix_write_all(int fd, const void *buffer, size_t length);
+/// The corresponding C function is `fsync`.
+int cposix_fsync(int fd);
+/// The corresponding C function is `rename`.
+int cposix_rename(const char *from, const char *to);
+/// The corresponding C function is `mkdir`; an existing directory is not an error.
+int cposix_make_directory(const char *path, int mode);
+/// The corresponding C function is `access` with R_OK.
+int cposix_check_readable(const char *path);
+
+/// Resolves `host` with `getaddrinfo` and tries each address with a non-blocking `connect`
+/// bounded by `timeout_ms`. On success returns a non-blocking socket with TCP_NODELAY set.
+/// When resolution itself fails, returns -EHOSTUNREACH and stores the `getaddrinfo` code in
+/// `*resolution_error` (0 otherwise), so the caller can say which of the two went wrong.
+int cposix_connect_tcp(const char *host, uint16_t port, int timeout_ms, int *resolution_error);
+/// The message for a `getaddrinfo` error code. The corresponding C function is `gai_strerror`.
+const char *cposix_resolution_error_text(int code);
+
+/// Waits until `fd` is readable (`for_writing` = 0) or writable (1), at most `timeout_ms`.
+/// Returns 1 when ready, 0 on timeout. The corresponding C function is `poll`.
+int cposix_wait(int fd, int for_writing, int timeout_ms);
+
+/// Milliseconds of CLOCK_MONOTONIC. The corresponding C function is `clock_gettime`.
+int64_t cposix_monotonic_milliseconds(void);
+/// Seconds since the epoch from CLOCK_REALTIME. The corresponding C function is `clock_gettime`.
+int64_t cposix_wall_clock_seconds(void);
+/// Sleeps `milliseconds`, resuming after signals. The corresponding C function is `nanosleep`.
+int cposix_sleep_milliseconds(int64_t milliseconds);
+
+/// The corresponding C function is `strerror`.
+const char *cposix_error_text(int error_number);
+/// The corresponding C function is `getenv`; NULL when unset.
+const char *cposix_environment_value(const char *name);
+/// Ignores SIGPIPE so that writing to a socket the peer closed is an EPIPE error, not death.
+void cposix_ignore_broken_pipe(void);
+/// The corresponding C function is `isatty`.
+int cposix_is_terminal(int fd);
+
+#endif

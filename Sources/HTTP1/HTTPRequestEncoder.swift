@@ -1,0 +1,103 @@
+import Wire
+
+/// One header of a request or response, as text.
+public struct HTTPHeader: Equatable, Sendable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+public enum HTTPMethod: Sendable {
+    case get, put, post
+
+    var token: StaticString {
+        switch self {
+        case .get: return "GET"
+        case .put: return "PUT"
+        case .post: return "POST"
+        }
+    }
+}
+
+/// Encodes an HTTP/1.1 request (RFC 9112 §3) into a reused buffer.
+public enum HTTPRequestEncoder {
+    /// Writes the request line, `Host`, the caller's headers, `Content-Length` when there is a
+    /// body, and the body.
+    ///
+    /// - Throws: `HTTPEncodeError.invalidHeader` for a name or value that would break the
+    ///   framing (CR, LF or a non-token name), `.capacityExceeded` when the buffer is too small.
+    public static func encode(
+        method: HTTPMethod,
+        target: String,
+        host: String,
+        headers: [HTTPHeader],
+        body: [UInt8],
+        into writer: inout ByteWriter
+    ) throws(HTTPEncodeError) {
+        writer.reset()
+        writer.append(method.token)
+        writer.append(UInt8(ascii: " "))
+        writer.append(target)
+        writer.append(" HTTP/1.1\r\nHost: ")
+        writer.append(host)
+        writer.append("\r\n")
+        for header in headers {
+            guard isToken(header.name), isFieldValue(header.value) else { throw .invalidHeader(name: header.name) }
+            writer.append(header.name)
+            writer.append(": ")
+            writer.append(header.value)
+            writer.append("\r\n")
+        }
+        if !body.isEmpty || method != .get {
+            writer.append("Content-Length: ")
+            writer.appendDecimal(body.count)
+            writer.append("\r\n")
+        }
+        writer.append("\r\n")
+        writer.append(contentsOf: body)
+        do {
+            try writer.finish()
+        } catch {
+            throw .capacityExceeded(capacity: writer.capacity)
+        }
+    }
+
+    static func isToken(_ text: String) -> Bool {
+        guard !text.isEmpty else { return false }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"):
+                continue
+            case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+                 UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                 UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+                continue
+            default:
+                return false
+            }
+        }
+        return true
+    }
+
+    static func isFieldValue(_ text: String) -> Bool {
+        for byte in text.utf8 where byte == 0x0D || byte == 0x0A || byte == 0 { return false }
+        return true
+    }
+}
+
+public enum HTTPEncodeError: Error, Equatable, CustomStringConvertible {
+    case invalidHeader(name: String)
+    case capacityExceeded(capacity: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidHeader(let name): return "header \"\(name)\" has characters HTTP does not allow"
+        case .capacityExceeded(let capacity): return "request does not fit in the \(capacity)-byte request buffer"
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import HTTP1
+
+/// Keeps one HTTPS connection per host and port, so DPS and the hub each cost one handshake.
+public final class HTTPSClient {
+    private let context: TLSContext
+    private let timeouts: HTTPSConnection.Timeouts
+    private var connections: [HTTPSConnection] = []
+
+    public init(context: TLSContext, timeouts: HTTPSConnection.Timeouts = .init()) {
+        self.context = context
+        self.timeouts = timeouts
+    }
+
+    public func send(host: String, port: UInt16, method: HTTPMethod, target: String, headers: [HTTPHeader], body: [UInt8]) throws(HTTPSError) -> HTTPResponse {
+        try connection(host: host, port: port).send(method: method, target: target, headers: headers, body: body)
+    }
+
+    /// Connections opened so far, over all hosts.
+    public var connectionsOpened: Int {
+        var total = 0
+        for connection in connections { total += connection.connectionsOpened }
+        return total
+    }
+
+    public func closeAll() {
+        for connection in connections { connection.close() }
+    }
+
+    private func connection(host: String, port: UInt16) -> HTTPSConnection {
+        for connection in connections where connection.port == port && connection.host.utf8.elementsEqual(host.utf8) {
+            return connection
+        }
+        let connection = HTTPSConnection(host: host, port: port, context: context, timeouts: timeouts)
+        connections.append(connection)
+        return connection
+    }
+}
+
+extension HTTPSClient: HTTPTransport {
+    public static func isTransient(_ failure: HTTPSError) -> Bool { failure.isTransient }
+}

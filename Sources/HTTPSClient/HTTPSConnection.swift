@@ -1,0 +1,145 @@
+import HTTP1
+import Platform
+import Wire
+
+/// One kept-alive HTTPS connection to one host, reconnecting when the server has let it go.
+///
+/// The request buffer, receive buffer and parser belong to the connection and are reused for
+/// every request, so steady-state traffic does not grow the heap.
+public final class HTTPSConnection {
+    public struct Timeouts: Sendable {
+        public var connectMilliseconds: Int64
+        public var ioMilliseconds: Int64
+
+        public init(connectMilliseconds: Int64 = 10_000, ioMilliseconds: Int64 = 15_000) {
+            self.connectMilliseconds = connectMilliseconds
+            self.ioMilliseconds = ioMilliseconds
+        }
+    }
+
+    public let host: String
+    public let port: UInt16
+    private let context: TLSContext
+    private let timeouts: Timeouts
+    private var stream: TLSStream?
+    private var requestBuffer: ByteWriter
+    private var receiveBuffer: [UInt8]
+    private var parser: HTTPResponseParser
+
+    /// How many TCP+TLS connections were opened: a measure of keep-alive working.
+    public private(set) var connectionsOpened = 0
+
+    public init(host: String, port: UInt16, context: TLSContext, timeouts: Timeouts = Timeouts(), limits: HTTPResponseParser.Limits = .init()) {
+        self.host = host
+        self.port = port
+        self.context = context
+        self.timeouts = timeouts
+        requestBuffer = ByteWriter(capacity: 16 * 1024)
+        receiveBuffer = [UInt8](repeating: 0, count: 16 * 1024)
+        parser = HTTPResponseParser(limits: limits)
+    }
+
+    /// The `Host` header value for this endpoint.
+    private var hostHeader: String {
+        let name = host.utf8.contains(UInt8(ascii: ":")) ? "[" + host + "]" : host
+        return port == 443 ? name : name + ":" + ASCII.decimalString(Int(port))
+    }
+
+    /// Sends one request and waits for its response.
+    ///
+    /// A reused connection the server closed while idle is reopened and the request sent again
+    /// once — only when no byte of a response had arrived, so nothing is ever sent twice to a
+    /// server that started answering.
+    public func send(method: HTTPMethod, target: String, headers: [HTTPHeader], body: [UInt8]) throws(HTTPSError) -> HTTPResponse {
+        do {
+            try HTTPRequestEncoder.encode(method: method, target: target, host: hostHeader, headers: headers, body: body, into: &requestBuffer)
+        } catch {
+            throw .encoding(error)
+        }
+        let reused = stream != nil
+        do {
+            return try exchange()
+        } catch {
+            close()
+            guard reused, error.mayRetryOnFreshConnection else { throw error }
+            return try exchange()
+        }
+    }
+
+    public func close() {
+        stream = nil
+        parser = HTTPResponseParser(limits: parser.limits)
+    }
+
+    private func exchange() throws(HTTPSError) -> HTTPResponse {
+        let stream = try openStream()
+        parser.expectResponse()
+        let writeDeadline = Deadline(afterMilliseconds: timeouts.ioMilliseconds)
+        let writeFailure: HTTPSError? = requestBuffer.bytes.withUnsafeBytes { bytes -> HTTPSError? in
+            do throws(HTTPSError) {
+                try stream.write(bytes, deadline: writeDeadline)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let writeFailure { throw writeFailure }
+        let readDeadline = Deadline(afterMilliseconds: timeouts.ioMilliseconds)
+        while true {
+            let read: Result<Int, HTTPSError> = receiveBuffer.withUnsafeMutableBytes { buffer in
+                do throws(HTTPSError) {
+                    return .success(try stream.read(into: buffer, deadline: readDeadline))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            let count = try read.get()
+            let parsed: Result<HTTPResponseParser.Outcome, HTTPParseError>
+            if count == 0 {
+                do {
+                    parsed = .success(try parser.receiveEndOfStream())
+                } catch {
+                    parsed = .failure(error)
+                }
+            } else {
+                parsed = receiveBuffer.withUnsafeBytes { buffer in
+                    do throws(HTTPParseError) {
+                        return .success(try parser.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count])))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            switch parsed {
+            case .failure(.closedBeforeResponse):
+                throw .connectionClosed(host: host)
+            case .failure(let error):
+                throw .protocolViolation(host: host, error)
+            case .success(.needMoreData):
+                continue
+            case .success(.complete(let response)):
+                if !response.keepAlive { close() }
+                return response
+            }
+        }
+    }
+
+    private func openStream() throws(HTTPSError) -> TLSStream {
+        if let stream { return stream }
+        let opened = try TLSStream(context: context, host: host, port: port, connectTimeoutMilliseconds: timeouts.connectMilliseconds)
+        connectionsOpened += 1
+        stream = opened
+        return opened
+    }
+}
+
+extension HTTPSError {
+    /// An idle keep-alive connection the server dropped shows up as a close or reset before
+    /// any response byte.
+    var mayRetryOnFreshConnection: Bool {
+        switch self {
+        case .connectionClosed, .io: return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import COpenSSL
+import Platform
+import Wire
+
+/// The device's TLS identity and trust: which CAs to believe, which certificate chain and key
+/// to present. Loaded once, shared by every connection.
+public final class TLSContext {
+    public struct Configuration: Sendable {
+        /// PEM CA certificates to trust; nil trusts the system store.
+        public var trustedCAPath: String?
+        /// The device certificate, leaf first, followed by any intermediates (group enrollments need them).
+        public var certificateChainPath: String
+        public var privateKeyPath: String
+        /// The key's passphrase bytes; empty for an unencrypted key.
+        public var passphrase: [UInt8]
+
+        public init(trustedCAPath: String?, certificateChainPath: String, privateKeyPath: String, passphrase: [UInt8] = []) {
+            self.trustedCAPath = trustedCAPath
+            self.certificateChainPath = certificateChainPath
+            self.privateKeyPath = privateKeyPath
+            self.passphrase = passphrase
+        }
+    }
+
+    let handle: OpaquePointer
+
+    /// Loads trust and identity, checking the key belongs to the certificate.
+    /// - Throws: the `TLSError` naming the file at fault.
+    public init(_ configuration: Configuration) throws(TLSError) {
+        guard let handle = copenssl_context_new() else { throw .contextUnavailable }
+        self.handle = handle
+        var osError: Int32 = 0
+        if let path = configuration.trustedCAPath {
+            switch copenssl_context_trust_file(handle, path, &osError) {
+            case COPENSSL_LOADED.rawValue: break
+            case COPENSSL_FILE_UNREADABLE.rawValue: throw .trustFileUnreadable(path: path, Errno(rawValue: osError))
+            default: throw .trustFileInvalid(path: path)
+            }
+        } else if copenssl_context_trust_system(handle) != COPENSSL_LOADED.rawValue {
+            throw .systemTrustUnavailable
+        }
+        let certificatePath = configuration.certificateChainPath
+        switch copenssl_context_use_certificate_chain(handle, certificatePath, &osError) {
+        case COPENSSL_LOADED.rawValue: break
+        case COPENSSL_FILE_UNREADABLE.rawValue: throw .certificateUnreadable(path: certificatePath, Errno(rawValue: osError))
+        default: throw .certificateInvalid(path: certificatePath)
+        }
+        let keyPath = configuration.privateKeyPath
+        let result = configuration.passphrase.withUnsafeBufferPointer { passphrase in
+            passphrase.withMemoryRebound(to: CChar.self) { characters in
+                copenssl_context_use_private_key(handle, keyPath, characters.baseAddress, characters.count, &osError)
+            }
+        }
+        switch result {
+        case COPENSSL_LOADED.rawValue: break
+        case COPENSSL_FILE_UNREADABLE.rawValue: throw .keyUnreadable(path: keyPath, Errno(rawValue: osError))
+        case COPENSSL_PASSPHRASE_NEEDED.rawValue: throw .passphraseNeeded(path: keyPath)
+        case COPENSSL_WRONG_PASSPHRASE.rawValue: throw .wrongPassphrase(path: keyPath)
+        case COPENSSL_KEY_MISMATCH.rawValue: throw .keyMismatch(keyPath: keyPath, certificatePath: certificatePath)
+        default: throw .keyInvalid(path: keyPath)
+        }
+    }
+
+    deinit {
+        copenssl_context_free(handle)
+    }
+
+    /// The subject CN of the device certificate: its DPS registration ID. Nil when it has none.
+    public var certificateCommonName: String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let length = buffer.withUnsafeMutableBufferPointer { copenssl_context_certificate_common_name(handle, $0.baseAddress, $0.count) }
+        guard length >= 0 else { return nil }
+        return String(decoding: buffer[0..<Int(length)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The SHA-256 thumbprint of the device certificate, as DPS and the hub show it.
+    public var certificateSHA256: [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        let rc = digest.withUnsafeMutableBufferPointer { copenssl_context_certificate_sha256(handle, $0.baseAddress) }
+        return rc == 0 ? digest : []
+    }
+
+    /// Not-before and not-after of the device certificate, in seconds since 1970.
+    public var certificateValidity: (notBefore: Int64, notAfter: Int64)? {
+        var notBefore: Int64 = 0
+        var notAfter: Int64 = 0
+        guard copenssl_context_certificate_validity(handle, &notBefore, &notAfter) == 0 else { return nil }
+        return (notBefore, notAfter)
+    }
+}

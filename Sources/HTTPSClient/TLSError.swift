@@ -1,0 +1,68 @@
+import Platform
+
+/// Everything that can go wrong setting up or using TLS, each with the one line a person needs.
+public enum TLSError: Error, Equatable, CustomStringConvertible {
+    case contextUnavailable
+    case trustFileUnreadable(path: String, Errno)
+    case trustFileInvalid(path: String)
+    case systemTrustUnavailable
+    case certificateUnreadable(path: String, Errno)
+    case certificateInvalid(path: String)
+    case keyUnreadable(path: String, Errno)
+    case keyInvalid(path: String)
+    case passphraseNeeded(path: String)
+    case wrongPassphrase(path: String)
+    case keyMismatch(keyPath: String, certificatePath: String)
+    case passphraseFileUnreadable(path: String, FileError)
+
+    case untrustedServer(host: String, reason: String)
+    case hostnameMismatch(host: String)
+    case serverCertificateExpired(host: String)
+    case serverCertificateNotYetValid(host: String)
+    case clientCertificateRejected(host: String, reason: String)
+    case handshakeTimedOut(host: String)
+    case handshakeFailed(host: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .contextUnavailable:
+            return "OpenSSL could not create a TLS context (out of memory?)"
+        case .trustFileUnreadable(let path, let error):
+            return "cannot read the CA file \(path): \(error); pass --ca-file with the CA that signed the server certificate"
+        case .trustFileInvalid(let path):
+            return "the CA file \(path) holds no PEM certificate; it must contain -----BEGIN CERTIFICATE----- blocks"
+        case .systemTrustUnavailable:
+            return "the system CA store could not be loaded; install ca-certificates or pass --ca-file"
+        case .certificateUnreadable(let path, let error):
+            return "cannot read the device certificate \(path): \(error); pass --cert with the device's PEM certificate"
+        case .certificateInvalid(let path):
+            return "the device certificate \(path) is not a PEM certificate; it must start with -----BEGIN CERTIFICATE-----"
+        case .keyUnreadable(let path, let error):
+            return "cannot read the device key \(path): \(error); pass --key with the device's PEM private key"
+        case .keyInvalid(let path):
+            return "the device key \(path) is not a PEM private key; it must start with -----BEGIN (ENCRYPTED )PRIVATE KEY-----"
+        case .passphraseNeeded(let path):
+            return "the device key \(path) is encrypted; give its passphrase with --key-passphrase-file or KELVIN_KEY_PASSPHRASE"
+        case .wrongPassphrase(let path):
+            return "the passphrase does not open the device key \(path); check --key-passphrase-file or KELVIN_KEY_PASSPHRASE"
+        case .keyMismatch(let keyPath, let certificatePath):
+            return "the device key \(keyPath) does not belong to the certificate \(certificatePath); use the key the certificate was made from"
+        case .passphraseFileUnreadable(_, let error):
+            return "\(error); --key-passphrase-file must name a readable file holding the passphrase"
+        case .untrustedServer(let host, let reason):
+            return "the server certificate of \(host) is not trusted (\(reason)); pass --ca-file with the CA that signed it"
+        case .hostnameMismatch(let host):
+            return "the server certificate does not name \(host); check the host name, or the server's certificate"
+        case .serverCertificateExpired(let host):
+            return "the server certificate of \(host) has expired — or the system clock is wrong; check `date`"
+        case .serverCertificateNotYetValid(let host):
+            return "the server certificate of \(host) is not yet valid — is the system clock set? (boards without an RTC start in the past; check `date` and NTP)"
+        case .clientCertificateRejected(let host, let reason):
+            return "\(host) rejected the device certificate during the TLS handshake (\(reason)); check that the certificate is the enrolled one"
+        case .handshakeTimedOut(let host):
+            return "the TLS handshake with \(host) did not finish in time; check the network, or raise --connect-timeout"
+        case .handshakeFailed(let host, let reason):
+            return "the TLS handshake with \(host) failed: \(reason)"
+        }
+    }
+}

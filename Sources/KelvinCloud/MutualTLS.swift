@@ -1,0 +1,69 @@
+import NIOCore
+import NIOSSL
+
+/// The TLS side of both listeners: TLS 1.2 or newer, a client certificate required, and any
+/// certificate accepted at the TLS layer.
+///
+/// Accepting self-signed client certificates is the point: DPS individual enrollments and hub
+/// thumbprint devices authorize by the certificate's hash at the application layer, not by a
+/// chain. A client presenting no certificate still fails the handshake
+/// (`SSL_VERIFY_FAIL_IF_NO_PEER_CERT`, which NIOSSL sets for `.noHostnameVerification`).
+enum MutualTLS {
+    /// - Throws: ``IdentityFileError`` for an unusable certificate or key file.
+    static func makeContext(certificateFile: String, privateKeyFile: String) throws -> NIOSSLContext {
+        let chain = try PEMFile.certificates(at: certificateFile).map { der in
+            do {
+                return try NIOSSLCertificate(bytes: der, format: .der)
+            } catch {
+                throw IdentityFileError.invalidCertificate(path: certificateFile, reason: String(describing: error))
+            }
+        }
+        let keyText = try PEMFile.text(at: privateKeyFile)
+        guard keyText.contains("PRIVATE KEY-----") else {
+            throw IdentityFileError.noPrivateKey(path: privateKeyFile)
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(bytes: Array(keyText.utf8), format: .pem)
+        } catch {
+            throw IdentityFileError.invalidPrivateKey(path: privateKeyFile, reason: String(describing: error))
+        }
+
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(key)
+        )
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.certificateVerification = .noHostnameVerification
+        // The verify callback below replaces chain validation, so no trust store is needed.
+        configuration.trustRoots = .certificates([])
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw IdentityFileError.invalidPrivateKey(
+                path: privateKeyFile,
+                reason: "does not fit \(certificateFile): \(error)"
+            )
+        }
+    }
+
+    /// A server handler that accepts whatever leaf the client presents and stores it in `peer`.
+    static func makeServerHandler(context: NIOSSLContext, recordingInto peer: ConnectionPeer) -> NIOSSLServerHandler {
+        NIOSSLServerHandler(context: context) { certificates, verdict in
+            guard let leaf = certificates.first, let der = try? leaf.toDERBytes(),
+                let presented = try? PresentedCertificate(derBytes: der)
+            else {
+                verdict.succeed(.failed)
+                return
+            }
+            peer.certificate = presented
+            verdict.succeed(.certificateVerified)
+        }
+    }
+}
+
+/// Per-connection record of the client's leaf certificate, written by the TLS verify callback and
+/// read by the HTTP handler; both run on the connection's event loop.
+final class ConnectionPeer {
+    var certificate: PresentedCertificate?
+}

@@ -1,0 +1,31 @@
+import CPosix
+
+/// Time as the device loop needs it: a monotonic clock for deadlines and sleeping, the wall
+/// clock only for stamps.
+public struct MonotonicClock: Sendable {
+    public init() {}
+
+    /// Milliseconds since an arbitrary start. The corresponding C function is `clock_gettime(CLOCK_MONOTONIC)`.
+    public var nowMilliseconds: Int64 { cposix_monotonic_milliseconds() }
+
+    /// The corresponding C function is `nanosleep`.
+    public func sleep(milliseconds: Int64) {
+        guard milliseconds > 0 else { return }
+        _ = cposix_sleep_milliseconds(milliseconds)
+    }
+
+    /// Seconds since 1970. The corresponding C function is `clock_gettime(CLOCK_REALTIME)`.
+    public var wallClockSeconds: Int64 { cposix_wall_clock_seconds() }
+}
+
+/// A point on the monotonic clock by which an operation must be done.
+public struct Deadline: Sendable {
+    public let milliseconds: Int64
+
+    public init(afterMilliseconds interval: Int64, clock: MonotonicClock = MonotonicClock()) {
+        milliseconds = clock.nowMilliseconds + interval
+    }
+
+    public var remainingMilliseconds: Int64 { max(0, milliseconds - MonotonicClock().nowMilliseconds) }
+    public var hasPassed: Bool { remainingMilliseconds == 0 }
+}

@@ -1,0 +1,39 @@
+import CPosix
+
+/// Lines to standard output and standard error, written straight to the descriptors so that
+/// nothing is lost in a buffer when the process is killed.
+public enum Console {
+    public static func print(_ line: String) {
+        write(line, to: .standardOutput)
+    }
+
+    public static func printError(_ line: String) {
+        write(line, to: .standardError)
+    }
+
+    private static func write(_ line: String, to descriptor: FileDescriptor) {
+        var text = line
+        text.append("\n")
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            try? descriptor.writeAll(UnsafeRawBufferPointer(buffer))
+        }
+    }
+}
+
+/// The process environment.
+public enum Environment {
+    /// The corresponding C function is `getenv`.
+    public static func value(_ name: String) -> String? {
+        guard let value = cposix_environment_value(name) else { return nil }
+        return String(cString: value)
+    }
+}
+
+/// Process-wide settings made once at start.
+public enum Process {
+    /// A peer that closes a socket must give us EPIPE, not kill us with SIGPIPE.
+    public static func ignoreBrokenPipe() {
+        cposix_ignore_broken_pipe()
+    }
+}

@@ -1,0 +1,26 @@
+import CPosix
+
+/// A POSIX error number, as the C shims return it (negated).
+public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
+    public let rawValue: Int32
+
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static let noSuchFile = Errno(rawValue: 2)       // ENOENT
+    public static let permissionDenied = Errno(rawValue: 13) // EACCES
+    public static let timedOut = Errno(rawValue: 110)      // ETIMEDOUT
+    public static let connectionRefused = Errno(rawValue: 111) // ECONNREFUSED
+
+    /// The C library's text for the error. The corresponding C function is `strerror`.
+    public var description: String {
+        guard let text = cposix_error_text(rawValue) else { return "error \(rawValue)" }
+        return String(cString: text)
+    }
+
+    /// Turns a shim result (`>= 0` or `-errno`) into a value or a thrown `Errno`.
+    @inline(__always)
+    static func check<Result: SignedInteger>(_ result: Result) throws(Errno) -> Result {
+        guard result >= 0 else { throw Errno(rawValue: Int32(truncatingIfNeeded: -result)) }
+        return result
+    }
+}

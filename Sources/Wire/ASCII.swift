@@ -1,0 +1,122 @@
+/// ASCII number parsing and formatting without Foundation.
+public enum ASCII {
+    public static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    public static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+    }
+
+    /// Parses an optionally signed decimal integer that fills `bytes` entirely.
+    public static func parseDecimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var index = bytes.startIndex
+        var negative = false
+        if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        guard index < bytes.endIndex else { return nil }
+        var value = 0
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            guard isDigit(byte) else { return nil }
+            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = shifted.addingReportingOverflow(Int(byte - 0x30))
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
+    public static func parseDecimal(_ text: String) -> Int? {
+        parseDecimal(ArraySlice(text.utf8))
+    }
+
+    /// Parses hexadecimal digits (chunk sizes), refusing values past `Int.max`.
+    public static func parseHexadecimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+        guard !bytes.isEmpty else { return nil }
+        var value = 0
+        for byte in bytes {
+            let digit: Int
+            switch byte {
+            case 0x30...0x39: digit = Int(byte - 0x30)
+            case 0x41...0x46: digit = Int(byte - 0x41 + 10)
+            case 0x61...0x66: digit = Int(byte - 0x61 + 10)
+            default: return nil
+            }
+            guard value <= (Int.max - digit) / 16 else { return nil }
+            value = value * 16 + digit
+        }
+        return value
+    }
+
+    public static func appendDecimal(_ value: Int, to writer: inout ByteWriter) {
+        if value < 0 {
+            writer.append(UInt8(ascii: "-"))
+        }
+        // Work in the negative range so Int.min has a representation.
+        var remaining = value < 0 ? value : -value
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(0x30 - remaining % 10)
+                remaining /= 10
+                count += 1
+            } while remaining != 0
+            while count > 0 {
+                count -= 1
+                writer.append(buffer[count])
+            }
+        }
+    }
+
+    public static func decimalString(_ value: Int) -> String {
+        var writer = ByteWriter(capacity: 24)
+        appendDecimal(value, to: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    public static func appendHexadecimal(_ byte: UInt8, to writer: inout ByteWriter) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { table in
+            writer.append(table[Int(byte >> 4)])
+            writer.append(table[Int(byte & 0x0F)])
+        }
+    }
+
+    /// Lower-case hexadecimal of `bytes`, as thumbprints are usually shown.
+    public static func hexadecimalString(_ bytes: [UInt8]) -> String {
+        var writer = ByteWriter(capacity: bytes.count * 2)
+        for byte in bytes { appendHexadecimal(byte, to: &writer) }
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Byte-wise equality ignoring ASCII case; cheaper than String comparison, which pulls in
+    /// Unicode tables on the device.
+    public static func equalsIgnoringCase(_ lhs: some Collection<UInt8>, _ rhs: StaticString) -> Bool {
+        rhs.withUTF8Buffer { right in
+            guard lhs.count == right.count else { return false }
+            var index = 0
+            for byte in lhs {
+                if lowercased(byte) != lowercased(right[index]) { return false }
+                index += 1
+            }
+            return true
+        }
+    }
+
+    public static func equals(_ lhs: some Collection<UInt8>, _ rhs: StaticString) -> Bool {
+        rhs.withUTF8Buffer { right in
+            guard lhs.count == right.count else { return false }
+            var index = 0
+            for byte in lhs {
+                if byte != right[index] { return false }
+                index += 1
+            }
+            return true
+        }
+    }
+}

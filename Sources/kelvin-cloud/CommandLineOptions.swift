@@ -1,0 +1,158 @@
+/// What the command line asked for.
+enum Invocation: Equatable {
+    case help
+    case initialize(InitOptions)
+    case serve(ServeOptions)
+}
+
+struct InitOptions: Equatable {
+    var directory: String
+    var registrationID = "my-device"
+}
+
+struct ServeOptions: Equatable {
+    var directory: String
+    var dpsPort = 44300
+    var hubPort = 44301
+    var idScope = "0ne00000001"
+    /// Shorter than real DPS's 3 s so that a local provisioning run takes a second, not several.
+    var retryAfterSeconds = 1
+    var enrollmentFiles: [String] = []
+    var exitAfterMessages: Int?
+    var maxSeconds: Double?
+}
+
+struct UsageError: Error, Equatable {
+    var message: String
+}
+
+/// Hand-written parsing: two subcommands and a few options do not justify a dependency.
+/// Accepts `--option value` and `--option=value`.
+enum CommandLineOptions {
+    static let usage = """
+        usage: kelvin-cloud init --dir DIR [--registration-id ID]
+               kelvin-cloud serve --dir DIR [--dps-port PORT] [--hub-port PORT] [--id-scope SCOPE]
+                                  [--retry-after SECONDS] [--enroll CERT.pem]...
+                                  [--exit-after-messages N] [--max-seconds SECONDS]
+
+        A local Azure IoT Hub Device Provisioning Service and IoT Hub, over HTTPS with X.509
+        client certificates, for tests and bench work.
+
+        init    Write a test server identity (server-ca.pem, server-cert.pem, server-key.pem) and a
+                self-signed device identity (device-cert.pem, device-key.pem) into DIR.
+                Valid existing files are kept.
+          --registration-id ID     CN of the device certificate (default my-device)
+
+        serve   Serve DPS and IoT Hub with DIR/server-cert.pem, enrolling DIR/device-cert.pem
+                (if present) and every --enroll certificate under its CN. Ctrl-C stops it.
+          --dps-port PORT          DPS listener port (default 44300, 0 = any free port)
+          --hub-port PORT          IoT Hub listener port (default 44301, 0 = any free port)
+          --id-scope SCOPE         ID scope devices must use (default 0ne00000001)
+          --retry-after SECONDS    Retry-After on 202 responses (default 1; real DPS sends 3)
+          --enroll CERT.pem        enroll another device certificate (repeatable)
+          --exit-after-messages N  exit 0 once N telemetry messages have arrived
+          --max-seconds SECONDS    exit 1 if still running after SECONDS
+
+        Exit status: 0 success, 1 failure or time limit reached, 64 usage error, 66 missing file.
+        """
+
+    static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
+        guard let subcommand = arguments.first else {
+            throw UsageError(message: "missing subcommand (init or serve)")
+        }
+        if subcommand == "help" || arguments.contains(where: { $0 == "-h" || $0 == "--help" }) {
+            return .help
+        }
+        var options = try optionPairs(Array(arguments.dropFirst()))
+        switch subcommand {
+        case "init":
+            var parsed = InitOptions(directory: try take("--dir", from: &options, required: true)!)
+            if let registrationID = try take("--registration-id", from: &options) {
+                parsed.registrationID = registrationID
+            }
+            try rejectLeftovers(options)
+            return .initialize(parsed)
+        case "serve":
+            var parsed = ServeOptions(directory: try take("--dir", from: &options, required: true)!)
+            if let port = try take("--dps-port", from: &options) {
+                parsed.dpsPort = try integer(port, "--dps-port", 0...65535)
+            }
+            if let port = try take("--hub-port", from: &options) {
+                parsed.hubPort = try integer(port, "--hub-port", 0...65535)
+            }
+            if let scope = try take("--id-scope", from: &options) { parsed.idScope = scope }
+            if let seconds = try take("--retry-after", from: &options) {
+                parsed.retryAfterSeconds = try integer(seconds, "--retry-after", 0...3600)
+            }
+            while let file = try take("--enroll", from: &options) {
+                parsed.enrollmentFiles.append(file)
+            }
+            if let count = try take("--exit-after-messages", from: &options) {
+                parsed.exitAfterMessages = try integer(count, "--exit-after-messages", 1...Int.max)
+            }
+            if let seconds = try take("--max-seconds", from: &options) {
+                guard let value = Double(seconds), value > 0, value.isFinite else {
+                    throw UsageError(message: "--max-seconds needs a positive number of seconds, not '\(seconds)'")
+                }
+                parsed.maxSeconds = value
+            }
+            try rejectLeftovers(options)
+            if parsed.dpsPort != 0 && parsed.dpsPort == parsed.hubPort {
+                throw UsageError(message: "--dps-port and --hub-port must differ")
+            }
+            return .serve(parsed)
+        default:
+            throw UsageError(message: "unknown subcommand '\(subcommand)' (expected init or serve)")
+        }
+    }
+
+    private static func optionPairs(_ arguments: [String]) throws(UsageError) -> [(name: String, value: String)] {
+        var pairs: [(name: String, value: String)] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("--") else {
+                throw UsageError(message: "unexpected argument '\(argument)'")
+            }
+            if let equals = argument.firstIndex(of: "=") {
+                pairs.append((String(argument[..<equals]), String(argument[argument.index(after: equals)...])))
+                index += 1
+            } else {
+                guard index + 1 < arguments.count else {
+                    throw UsageError(message: "\(argument) needs a value")
+                }
+                pairs.append((argument, arguments[index + 1]))
+                index += 2
+            }
+        }
+        return pairs
+    }
+
+    /// Removes and returns the first value of `name`.
+    private static func take(
+        _ name: String,
+        from options: inout [(name: String, value: String)],
+        required: Bool = false
+    ) throws(UsageError) -> String? {
+        guard let index = options.firstIndex(where: { $0.name == name }) else {
+            if required { throw UsageError(message: "\(name) is required") }
+            return nil
+        }
+        return options.remove(at: index).value
+    }
+
+    private static func integer(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(UsageError) -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw UsageError(
+                message: "\(name) needs a whole number in \(range.lowerBound)...\(range.upperBound), not '\(text)'"
+            )
+        }
+        return value
+    }
+
+    private static func rejectLeftovers(_ options: [(name: String, value: String)]) throws(UsageError) {
+        if let unknown = options.first {
+            throw UsageError(message: "unknown option \(unknown.name)")
+        }
+    }
+}

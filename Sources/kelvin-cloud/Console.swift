@@ -1,0 +1,21 @@
+import Foundation
+
+/// Output for people: whole lines in single unbuffered writes, so they interleave cleanly with the
+/// server's log lines written from the event loop.
+enum Console {
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func complain(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// sysexits(3) codes, so scripts can tell a typo from a missing file from a failed run.
+enum ExitCode {
+    static let success: Int32 = 0
+    static let failure: Int32 = 1
+    static let usage: Int32 = 64
+    static let missingInput: Int32 = 66
+}

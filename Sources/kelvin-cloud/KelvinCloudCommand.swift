@@ -1,0 +1,30 @@
+import KelvinCloud
+
+/// Entry point: parses the command line and runs a subcommand, returning the exit status.
+enum KelvinCloudCommand {
+    static func run(arguments: [String]) -> Int32 {
+        let invocation: Invocation
+        do throws(UsageError) {
+            invocation = try CommandLineOptions.parse(arguments)
+        } catch {
+            Console.complain("kelvin-cloud: \(error.message)")
+            Console.complain(CommandLineOptions.usage)
+            return ExitCode.usage
+        }
+        switch invocation {
+        case .help:
+            Console.say(CommandLineOptions.usage)
+            return ExitCode.success
+        case .initialize(let options):
+            return InitCommand.run(options)
+        case .serve(let options):
+            return ServeCommand.run(options)
+        }
+    }
+
+    /// One line naming the file and what to do about it.
+    static func reportFileProblem(_ error: IdentityFileError, fix: String) -> Int32 {
+        Console.complain("kelvin-cloud: \(error) — \(fix)")
+        return ExitCode.missingInput
+    }
+}

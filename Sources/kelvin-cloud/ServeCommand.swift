@@ -1,0 +1,139 @@
+import Dispatch
+import Foundation
+import KelvinCloud
+
+/// `kelvin-cloud serve`: runs DPS and IoT Hub until a signal, a message count or a time limit.
+enum ServeCommand {
+    static func run(_ options: ServeOptions) -> Int32 {
+        let directory = URL(fileURLWithPath: options.directory)
+        let initHint = "run `kelvin-cloud init --dir \(options.directory)` first"
+        let serverCertificateFile = directory.appendingPathComponent(TestIdentity.serverCertificateFileName).path
+        let serverKeyFile = directory.appendingPathComponent(TestIdentity.serverPrivateKeyFileName).path
+        for file in [serverCertificateFile, serverKeyFile] where !FileManager.default.fileExists(atPath: file) {
+            return KelvinCloudCommand.reportFileProblem(.missing(path: file), fix: initHint)
+        }
+
+        var enrollments: [Enrollment] = []
+        let defaultDeviceCertificate = directory.appendingPathComponent("device-cert.pem").path
+        var enrollmentFiles = options.enrollmentFiles
+        if FileManager.default.fileExists(atPath: defaultDeviceCertificate) {
+            enrollmentFiles.insert(defaultDeviceCertificate, at: 0)
+        }
+        for file in enrollmentFiles {
+            do {
+                let enrollment = try Enrollment(certificatePEMFile: file)
+                enrollments.append(enrollment)
+                Console.say(
+                    "kelvin-cloud: enrolled \(enrollment.registrationID) (SHA-256 thumbprint \(enrollment.thumbprint))"
+                )
+            } catch let error as IdentityFileError {
+                return KelvinCloudCommand.reportFileProblem(error, fix: "check the --enroll path")
+            } catch {
+                Console.complain("kelvin-cloud: \(file): \(error)")
+                return ExitCode.missingInput
+            }
+        }
+        if enrollments.isEmpty {
+            Console.say(
+                "kelvin-cloud: no device enrolled; every registration will get 401 (\(initHint) or pass --enroll)"
+            )
+        }
+
+        var configuration = CloudConfiguration(
+            serverCertificateFile: serverCertificateFile,
+            serverKeyFile: serverKeyFile,
+            enrollments: enrollments
+        )
+        configuration.dpsPort = options.dpsPort
+        configuration.hubPort = options.hubPort
+        configuration.idScope = options.idScope
+        configuration.retryAfterSeconds = options.retryAfterSeconds
+
+        let server: CloudServer
+        do {
+            server = try CloudServer(configuration: configuration)
+            try server.start()
+        } catch let error as IdentityFileError {
+            return KelvinCloudCommand.reportFileProblem(error, fix: initHint)
+        } catch {
+            Console.complain("kelvin-cloud: \(error)")
+            return ExitCode.failure
+        }
+
+        let stop = StopRequest()
+        let signalSources = [SIGINT, SIGTERM].map { signalNumber in
+            // The default action would kill the process before the summary is printed.
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.request(.signal) }
+            source.resume()
+            return source
+        }
+        if let count = options.exitAfterMessages {
+            Thread {
+                if server.waitForTelemetry(count: count, timeoutSeconds: .infinity) {
+                    stop.request(.enoughMessages)
+                }
+            }.start()
+        }
+        if let seconds = options.maxSeconds {
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { stop.request(.timeLimit) }
+        }
+
+        Console.say(
+            "kelvin-cloud: DPS on localhost:\(server.dpsPort), hub on localhost:\(server.hubPort), "
+                + "id scope \(configuration.idScope)"
+        )
+        let reason = stop.wait()
+        for source in signalSources {
+            source.cancel()
+        }
+
+        var status = ExitCode.success
+        do {
+            try server.shutdown()
+        } catch {
+            Console.complain("kelvin-cloud: \(error)")
+            status = ExitCode.failure
+        }
+        let telemetry = server.receivedTelemetry
+        let devices = Set(telemetry.map(\.deviceID)).count
+        Console.say("kelvin-cloud: received \(telemetry.count) telemetry messages from \(devices) device(s)")
+        if reason == .timeLimit {
+            let expectation = options.exitAfterMessages.map { " of the \($0) expected by --exit-after-messages" } ?? ""
+            Console.complain(
+                "kelvin-cloud: --max-seconds \(options.maxSeconds ?? 0) ran out with "
+                    + "\(telemetry.count) messages\(expectation)"
+            )
+            status = ExitCode.failure
+        }
+        return status
+    }
+}
+
+/// The first reason to stop wins; later ones (a Ctrl-C during shutdown) are ignored.
+final class StopRequest: @unchecked Sendable {
+    enum Reason: Equatable {
+        case signal
+        case enoughMessages
+        case timeLimit
+    }
+
+    private let lock = NSLock()
+    private var reason: Reason?
+    private let stopped = DispatchSemaphore(value: 0)
+
+    func request(_ newReason: Reason) {
+        let isFirst = lock.withLock {
+            guard reason == nil else { return false }
+            reason = newReason
+            return true
+        }
+        if isFirst { stopped.signal() }
+    }
+
+    func wait() -> Reason {
+        stopped.wait()
+        return lock.withLock { reason! }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+@testable import KelvinCloud
+
+/// A running emulator on ephemeral ports with a generated server identity and one enrolled,
+/// self-signed device, plus curl bound to them.
+final class LocalCloud {
+    static let registrationID = "my-device"
+    static let idScope = "0ne00000001"
+
+    let scratch: TemporaryDirectory
+    let serverIdentity: ServerIdentityFiles
+    let device: DeviceIdentityFiles
+    /// Self-signed like `device` but never enrolled.
+    let intruder: DeviceIdentityFiles
+    let server: CloudServer
+    let log = LogRecorder()
+
+    init(assigningPollsBeforeAssigned: Int = 1) throws {
+        scratch = try TemporaryDirectory()
+        serverIdentity = try TestIdentity.createServerIdentity(in: scratch.path)
+        device = try TestIdentity.createSelfSignedDevice(registrationID: Self.registrationID, in: scratch.path)
+        intruder = try TestIdentity.createSelfSignedDevice(
+            registrationID: "intruder",
+            name: "intruder",
+            in: scratch.path
+        )
+        var configuration = CloudConfiguration(
+            serverIdentity: serverIdentity,
+            enrollments: [
+                try Enrollment(registrationID: Self.registrationID, certificatePEMFile: device.certificateFile)
+            ]
+        )
+        configuration.idScope = Self.idScope
+        configuration.retryAfterSeconds = 1
+        configuration.assigningPollsBeforeAssigned = assigningPollsBeforeAssigned
+        configuration.log = { [log] line in log.append(line) }
+        server = try CloudServer(configuration: configuration)
+        try server.start()
+    }
+
+    func stop() {
+        try? server.shutdown()
+        scratch.remove()
+    }
+
+    func dpsURL(_ pathAndQuery: String) -> String {
+        "https://localhost:\(server.dpsPort)/\(Self.idScope)/\(pathAndQuery)"
+    }
+
+    func hubURL(_ pathAndQuery: String) -> String {
+        "https://localhost:\(server.hubPort)/\(pathAndQuery)"
+    }
+
+    func curl(_ arguments: [String], as identity: DeviceIdentityFiles?) throws -> CurlResult {
+        try Curl.run(arguments, trusting: serverIdentity.caCertificateFile, as: identity, scratch: scratch)
+    }
+
+    /// The walkthrough's register call.
+    func register(
+        as identity: DeviceIdentityFiles,
+        registrationID: String = LocalCloud.registrationID
+    ) throws -> CurlResult {
+        try curl(
+            [
+                "-X", "PUT",
+                "-H", "Content-Type: application/json",
+                "-H", "Content-Encoding:  utf-8",
+                "-d", #"{"registrationId": "\#(registrationID)"}"#,
+                dpsURL("registrations/\(registrationID)/register?api-version=2019-03-31"),
+            ],
+            as: identity
+        )
+    }
+
+    /// The walkthrough's operation-status call (a GET that still carries the JSON headers).
+    func pollOperation(_ operationID: String, as identity: DeviceIdentityFiles) throws -> CurlResult {
+        try curl(
+            [
+                "-X", "GET",
+                "-H", "Content-Type: application/json",
+                "-H", "Content-Encoding:  utf-8",
+                dpsURL("registrations/\(Self.registrationID)/operations/\(operationID)?api-version=2021-06-01"),
+            ],
+            as: identity
+        )
+    }
+
+    /// The walkthrough's telemetry call.
+    func sendTelemetry(
+        _ body: String,
+        as identity: DeviceIdentityFiles,
+        deviceID: String = LocalCloud.registrationID
+    )
+        throws -> CurlResult
+    {
+        try curl(
+            [
+                "-X", "POST",
+                "-H", "Content-Type: application/json",
+                "-H", "Content-Encoding:  utf-8",
+                "-d", body,
+                hubURL("devices/\(deviceID)/messages/events?api-version=2020-03-13"),
+            ],
+            as: identity
+        )
+    }
+
+    /// Registers and polls until assigned, as a device would.
+    func provision() throws {
+        let registration = try register(as: device)
+        guard let operationID = try registration.jsonObject()["operationId"] as? String else {
+            throw CurlFailure(message: "no operationId in \(registration.body)")
+        }
+        for _ in 0...server.configuration.assigningPollsBeforeAssigned {
+            if try pollOperation(operationID, as: device).status == 200 { return }
+        }
+        throw CurlFailure(message: "never assigned")
+    }
+}
+
+/// Collects the server's log lines from the event loop for assertions.
+final class LogRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [String] = []
+
+    func append(_ line: String) {
+        lock.withLock { storage.append(line) }
+    }
+
+    var lines: [String] {
+        lock.withLock { storage }
+    }
+}

@@ -1,0 +1,74 @@
+import Agent
+import Sensors
+import Testing
+import Wire
+
+@Suite struct CommandLineParserTests {
+    @Test func run_takesEveryOption() throws {
+        let command = try CommandLineParser.parse([
+            "kelvin", "run", "--dps", "localhost:1", "--id-scope", "0ne1", "--cert", "c.pem", "--key", "k.pem",
+            "--key-passphrase-file", "p", "--ca-file", "ca.pem", "--count", "3", "--interval", "0.5",
+            "--connect-timeout", "2", "--io-timeout", "3", "--provisioning-timeout", "30",
+        ])
+        var expected = RunOptions()
+        expected.dpsEndpoint = "localhost:1"
+        expected.idScope = "0ne1"
+        expected.certificatePath = "c.pem"
+        expected.keyPath = "k.pem"
+        expected.keyPassphrasePath = "p"
+        expected.trustedCAPath = "ca.pem"
+        expected.count = 3
+        expected.intervalMilliseconds = 500
+        expected.connectTimeoutMilliseconds = 2_000
+        expected.ioTimeoutMilliseconds = 3_000
+        expected.provisioningTimeoutMilliseconds = 30_000
+        #expect(command == .run(expected))
+    }
+
+    @Test func helpVersionAndRead() throws {
+        #expect(try CommandLineParser.parse(["kelvin"]) == .help)
+        #expect(try CommandLineParser.parse(["kelvin", "--help"]) == .help)
+        #expect(try CommandLineParser.parse(["kelvin", "--version"]) == .version)
+        #expect(try CommandLineParser.parse(["kelvin", "read", "--count", "2"]) == .read(count: 2, intervalMilliseconds: 1_000))
+    }
+
+    @Test func mistakes_nameTheOption() {
+        #expect(throws: UsageError.unknownCommand("fly")) { try CommandLineParser.parse(["kelvin", "fly"]) }
+        #expect(throws: UsageError.unknownOption("--colour", command: "run")) { try CommandLineParser.parse(["kelvin", "run", "--colour"]) }
+        #expect(throws: UsageError.missingValue("--cert")) { try CommandLineParser.parse(["kelvin", "run", "--cert"]) }
+        #expect(throws: UsageError.missingValue("--cert")) { try CommandLineParser.parse(["kelvin", "run", "--cert", "--key"]) }
+        #expect(throws: UsageError.invalidValue("--count", "many", expected: "a whole number from 0 to 1000000000")) {
+            try CommandLineParser.parse(["kelvin", "run", "--count", "many"])
+        }
+        #expect(throws: UsageError.invalidValue("--interval", "0.0001", expected: "seconds between 0.001 and 86400")) {
+            try CommandLineParser.parse(["kelvin", "run", "--interval", "0.0001"])
+        }
+    }
+}
+
+@Suite struct SimulatedSensorTests {
+    @Test func sameSeed_sameReadings_differentSeed_differentReadings() {
+        var first = SimulatedSensor()
+        var second = SimulatedSensor()
+        var other = SimulatedSensor(settings: .init(seed: 42))
+        let a = (0..<10).map { _ in first.read() }
+        let b = (0..<10).map { _ in second.read() }
+        let c = (0..<10).map { _ in other.read() }
+        #expect(a == b)
+        #expect(a != c)
+    }
+
+    @Test func readings_stayWithinSwingAndNoise() {
+        let settings = SimulatedSensor.Settings(base: Millidegrees(20_000), swing: 1_000, period: 10, noise: 100)
+        var sensor = SimulatedSensor(settings: settings)
+        for _ in 0..<100 {
+            let value = sensor.read().value
+            #expect(value >= 18_900 && value <= 21_100)
+        }
+    }
+
+    @Test func noiselessWave_isATriangle() {
+        var sensor = SimulatedSensor(settings: .init(base: Millidegrees(0), swing: 1_000, period: 4, noise: 0))
+        #expect((0..<5).map { _ in sensor.read().value } == [-1_000, 0, 1_000, 0, -1_000])
+    }
+}

@@ -1,0 +1,211 @@
+import AzureIoT
+import HTTP1
+import Testing
+import Wire
+
+@Suite struct RegistrationIDTests {
+    @Test(arguments: ["my-x509-device", "device-01", "a", "x.y_z:1", "ends-with-dash-", String(repeating: "a", count: 128), "Upper-Case"])
+    func validCommonNames_areAccepted(name: String) throws {
+        #expect(try RegistrationID(commonName: name).value == name)
+    }
+
+    @Test func invalidCommonNames_sayWhatIsWrong() {
+        #expect(throws: RegistrationID.Problem.empty) { try RegistrationID(commonName: "") }
+        #expect(throws: RegistrationID.Problem.tooLong(length: 129)) { try RegistrationID(commonName: String(repeating: "a", count: 129)) }
+        #expect(throws: RegistrationID.Problem.invalidCharacter(" ")) { try RegistrationID(commonName: "my device") }
+        #expect(throws: RegistrationID.Problem.invalidCharacter("=")) { try RegistrationID(commonName: "CN=device") }
+        #expect(throws: RegistrationID.Problem.invalidLastCharacter(".")) { try RegistrationID(commonName: "device.") }
+    }
+
+    @Test func upperCase_isFlagged() throws {
+        #expect(try RegistrationID(commonName: "Device").hasUpperCase)
+        #expect(try !RegistrationID(commonName: "device").hasUpperCase)
+    }
+}
+
+@Suite struct EndpointTests {
+    @Test func parsesHostPortAndLiterals() {
+        #expect(Endpoint(parsing: "MyExampleHub.azure-devices.net") == Endpoint(host: "MyExampleHub.azure-devices.net", port: 443))
+        #expect(Endpoint(parsing: "localhost:44301") == Endpoint(host: "localhost", port: 44301))
+        #expect(Endpoint(parsing: "[::1]:8443") == Endpoint(host: "::1", port: 8443))
+        #expect(Endpoint(parsing: "::1") == Endpoint(host: "::1", port: 443))
+        #expect(Endpoint(parsing: "host:0") == nil)
+        #expect(Endpoint(parsing: "host:99999") == nil)
+        #expect(Endpoint(parsing: "https://host") == nil)
+        #expect(Endpoint(parsing: "") == nil)
+        #expect(Endpoint(host: "h", port: 443).hostHeader == "h")
+        #expect(Endpoint(host: "::1", port: 8443).hostHeader == "[::1]:8443")
+    }
+}
+
+@Suite struct ProvisioningStateMachineTests {
+    let settings = ProvisioningSettings(
+        endpoint: Endpoint(host: "global.azure-devices-provisioning.net"),
+        idScope: "0ne00111111",
+        registrationID: try! RegistrationID(commonName: "my-x509-device")
+    )
+
+    static let operationID = "5.506603669bd3e2bf.b3602f8f-76fe-4341-9214-bb6cfb891b8a"
+
+    static func json(_ status: Int, _ body: String, retryAfter: Int? = nil) -> HTTPResponse {
+        var headers = [HTTPHeader("Content-Type", "application/json; charset=utf-8")]
+        if let retryAfter { headers.append(HTTPHeader("Retry-After", String(retryAfter))) }
+        return HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
+    }
+
+    static let assigning = json(202, #"{"operationId":"\#(operationID)","status":"assigning"}"#, retryAfter: 3)
+    static let assigned = json(200, JSONTests.assigned)
+    static let hub = Assignment(hub: Endpoint(host: "MyExampleHub.azure-devices.net"), deviceID: "my-x509-device", substatus: "initialAssignment")
+
+    @Test func registrationAcceptedThenAssigned_pollsAfterRetryAfterAndReportsTheHub() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        #expect(machine.start() == .send(ProvisioningRequests.register(settings)))
+        #expect(machine.responseReceived(Self.assigning) == .sleep(milliseconds: 3_000))
+        #expect(machine.timerFired() == .send(ProvisioningRequests.operationStatus(settings, operationID: Self.operationID)))
+        #expect(machine.responseReceived(Self.assigning) == .sleep(milliseconds: 3_000))
+        #expect(machine.timerFired() == .send(ProvisioningRequests.operationStatus(settings, operationID: Self.operationID)))
+        #expect(machine.responseReceived(Self.assigned) == .assigned(Self.hub))
+        #expect(machine.requestsSent == 3)
+    }
+
+    @Test func registerRequest_matchesTheWalkthrough() {
+        let request = ProvisioningRequests.register(settings)
+        #expect(request.method == .put)
+        #expect(request.target == "/0ne00111111/registrations/my-x509-device/register?api-version=2021-06-01")
+        #expect(request.bodyText == #"{"registrationId":"my-x509-device"}"#)
+        #expect(request.headers.contains(HTTPHeader("Content-Type", "application/json")))
+        #expect(request.headers.contains(HTTPHeader("Content-Encoding", "utf-8")))
+        let poll = ProvisioningRequests.operationStatus(settings, operationID: "a b/c")
+        #expect(poll.target == "/0ne00111111/registrations/my-x509-device/operations/a%20b%2Fc?api-version=2021-06-01")
+        #expect(poll.method == .get)
+        #expect(poll.body.isEmpty)
+    }
+
+    @Test func immediateAssignment_needsNoPoll() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        #expect(machine.responseReceived(Self.assigned) == .assigned(Self.hub))
+    }
+
+    @Test func retryAfter_isClampedToTheDPSPollLimit() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        #expect(machine.responseReceived(Self.json(202, #"{"operationId":"op","status":"assigning"}"#, retryAfter: 0)) == .sleep(milliseconds: 2_000))
+        _ = machine.timerFired()
+        #expect(machine.responseReceived(Self.json(202, #"{"operationId":"op","status":"assigning"}"#, retryAfter: 100_000)) == .sleep(milliseconds: 60_000))
+        _ = machine.timerFired()
+        #expect(machine.responseReceived(Self.json(202, #"{"operationId":"op","status":"assigning"}"#)) == .sleep(milliseconds: 2_000))
+    }
+
+    @Test func throttledPoll_keepsTheSameOperation() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        _ = machine.responseReceived(Self.assigning)
+        _ = machine.timerFired()
+        #expect(machine.responseReceived(Self.json(429, "", retryAfter: 5)) == .sleep(milliseconds: 5_000))
+        #expect(machine.timerFired() == .send(ProvisioningRequests.operationStatus(settings, operationID: Self.operationID)))
+        // A second transient failure in a row doubles the wait.
+        #expect(machine.responseReceived(Self.json(503, "")) == .sleep(milliseconds: 4_000))
+        #expect(machine.timerFired() == .send(ProvisioningRequests.operationStatus(settings, operationID: Self.operationID)))
+    }
+
+    @Test func networkFailuresDuringRegister_backOffThenGiveUp() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 2_000))
+        #expect(machine.timerFired() == .send(ProvisioningRequests.register(settings)))
+        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 4_000))
+        _ = machine.timerFired()
+        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 8_000))
+        _ = machine.timerFired()
+        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 16_000))
+        _ = machine.timerFired()
+        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 32_000))
+        _ = machine.timerFired()
+        #expect(machine.requestFailed("refused") == .fail(.gaveUp(attempts: 6, lastProblem: "refused")))
+    }
+
+    @Test func errorBody_isARejectionWithTheServiceCode() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        let body = #"{"errorCode":401002,"trackingId":"8ad0463c","message":"Invalid certificate.","timestampUtc":"2020-04-10T05:24:22.4718526Z"}"#
+        let failure = ServiceFailure(httpStatus: 401, errorCode: 401002, message: "Invalid certificate.", trackingID: "8ad0463c")
+        #expect(machine.responseReceived(Self.json(401, body)) == .fail(.rejected(failure)))
+        #expect(ProvisioningError.rejected(failure).description.contains("enrolled"))
+    }
+
+    @Test func failedIn200_isARejection() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        let body = #"{"operationId":"4.d0a6","status":"failed","registrationState":{"registrationId":"myRegistrationId","status":"failed","errorCode":400207,"errorMessage":"Custom allocation failed with status code: 400"}}"#
+        #expect(machine.responseReceived(Self.json(200, body)) == .fail(.rejected(ServiceFailure(
+            httpStatus: 200, errorCode: 400207, message: "Custom allocation failed with status code: 400", trackingID: nil
+        ))))
+    }
+
+    @Test func disabled_isItsOwnFailure() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        let body = #"{"operationId":"","status":"disabled","registrationState":{"registrationId":"my-x509-device","status":"disabled"}}"#
+        #expect(machine.responseReceived(Self.json(200, body)) == .fail(.enrollmentDisabled))
+    }
+
+    @Test func assignedWithoutHub_isMalformed() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        let action = machine.responseReceived(Self.json(200, #"{"operationId":"x","status":"assigned","registrationState":{"deviceId":"d"}}"#))
+        #expect(action == .fail(.malformedResponse(.malformedBody(status: 200, .typeMismatch(path: "registrationState.assignedHub", expected: "a host name")))))
+    }
+
+    @Test func garbageBody_isMalformed() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        guard case .fail(.malformedResponse) = machine.responseReceived(Self.json(202, "<html>")) else {
+            Issue.record("expected a malformed-response failure")
+            return
+        }
+    }
+
+    @Test func eventsAfterTheEnd_repeatTheOutcome() {
+        var machine = ProvisioningStateMachine(settings: settings)
+        _ = machine.start()
+        _ = machine.responseReceived(Self.assigned)
+        #expect(machine.timerFired() == .assigned(Self.hub))
+        var fresh = ProvisioningStateMachine(settings: settings)
+        #expect(fresh.timerFired() == .fail(.unexpectedEvent("timer")))
+    }
+}
+
+@Suite struct TelemetryTests {
+    let assignment = Assignment(hub: Endpoint(host: "MyExampleHub.azure-devices.net"), deviceID: "my-x509-device", substatus: "initialAssignment")
+
+    @Test func temperatureMessage_hasTheWalkthroughBodyAndSystemPropertyHeaders() {
+        let request = TelemetryRequests.temperature(Millidegrees(23_125), fractionDigits: 2, messageID: "m-1", assignment: assignment)
+        #expect(request.method == .post)
+        #expect(request.endpoint == assignment.hub)
+        #expect(request.target == "/devices/my-x509-device/messages/events?api-version=2020-03-13")
+        #expect(request.bodyText == #"{"temperature": 23.13}"#)
+        for header in [
+            HTTPHeader("Content-Type", "application/json"), HTTPHeader("Content-Encoding", "utf-8"),
+            HTTPHeader("iothub-contenttype", "application/json"), HTTPHeader("iothub-contentencoding", "utf-8"),
+            HTTPHeader("iothub-messageid", "m-1"),
+        ] {
+            #expect(request.headers.contains(header))
+        }
+    }
+
+    @Test func hubAnswers_areClassified() {
+        #expect(TelemetryOutcome.classify(HTTPResponse(status: 204)) == .delivered)
+        #expect(TelemetryOutcome.classify(HTTPResponse(status: 429, headers: [HTTPHeader("Retry-After", "9")])) == .retryLater(retryAfterSeconds: 9))
+        #expect(TelemetryOutcome.classify(HTTPResponse(status: 503)) == .retryLater(retryAfterSeconds: nil))
+        let newShape = #"{"Message":"{\"errorCode\":401003,\"trackingId\":\"b1da\",\"message\":\"Unauthorized\",\"timestampUtc\":\"2020-04-06T17:15:11.6990676Z\"}","ExceptionMessage":""}"#
+        #expect(TelemetryOutcome.classify(HTTPResponse(status: 401, body: Array(newShape.utf8))) == .identityRejected(
+            ServiceFailure(httpStatus: 401, errorCode: 401003, message: "Unauthorized", trackingID: "b1da")
+        ))
+        let oldShape = #"{"Message":"ErrorCode:IotHubUnauthorizedAccess;Unauthorized","ExceptionMessage":"Tracking ID:651347e2"}"#
+        #expect(TelemetryOutcome.classify(HTTPResponse(status: 401, body: Array(oldShape.utf8))) == .identityRejected(
+            ServiceFailure(httpStatus: 401, errorCode: nil, message: "ErrorCode:IotHubUnauthorizedAccess;Unauthorized", trackingID: nil)
+        ))
+        #expect(TelemetryOutcome.classify(HTTPResponse(status: 413)) == .refused(ServiceFailure(httpStatus: 413, errorCode: nil, message: nil, trackingID: nil)))
+    }
+}

@@ -1,0 +1,104 @@
+import Testing
+import Wire
+
+@Suite struct ByteWriterTests {
+    @Test func appendsPastCapacity_areDroppedAndReportedByFinish() {
+        var writer = ByteWriter(capacity: 4)
+        writer.append("abcdef")
+        #expect(writer.bytes == Array("abcd".utf8))
+        #expect(throws: WireError.capacityExceeded(capacity: 4)) { try writer.finish() }
+        writer.reset()
+        writer.append("ab")
+        #expect(throws: Never.self) { try writer.finish() }
+        #expect(writer.bytes == Array("ab".utf8))
+    }
+
+    @Test(arguments: [(0, "0"), (7, "7"), (-42, "-42"), (1_234_567, "1234567"), (Int.min, "-9223372036854775808"), (Int.max, "9223372036854775807")])
+    func decimalFormatting_coversTheWholeRange(value: Int, text: String) {
+        #expect(ASCII.decimalString(value) == text)
+    }
+
+    @Test func decimalParsing_rejectsNonDigitsAndOverflow() {
+        #expect(ASCII.parseDecimal("123") == 123)
+        #expect(ASCII.parseDecimal("-5") == -5)
+        #expect(ASCII.parseDecimal("") == nil)
+        #expect(ASCII.parseDecimal("-") == nil)
+        #expect(ASCII.parseDecimal("12a") == nil)
+        #expect(ASCII.parseDecimal("99999999999999999999") == nil)
+        #expect(ASCII.parseHexadecimal(ArraySlice("1aF".utf8)) == 0x1AF)
+        #expect(ASCII.parseHexadecimal(ArraySlice("xyz".utf8)) == nil)
+    }
+
+    @Test func hexadecimalThumbprint_isLowerCase() {
+        #expect(ASCII.hexadecimalString([0x00, 0xAB, 0x7F]) == "00ab7f")
+    }
+}
+
+@Suite struct MillidegreesTests {
+    @Test(arguments: [
+        (23_125, 2, "23.13"), (23_124, 2, "23.12"), (-500, 2, "-0.50"), (-4, 2, "0.00"),
+        (30_000, 0, "30"), (21_500, 1, "21.5"), (-40_125, 3, "-40.125"), (0, 2, "0.00"), (85_000, 2, "85.00"),
+    ])
+    func formatting_roundsHalfAwayFromZero(milli: Int32, digits: Int, text: String) {
+        #expect(Millidegrees(milli).formatted(fractionDigits: digits) == text)
+    }
+}
+
+@Suite struct JSONTests {
+    // The assigned response of the seed walkthrough, verbatim.
+    static let assigned = """
+        {
+           "operationId":"5.506603669bd3e2bf.b3602f8f-76fe-4341-9214-bb6cfb891b8a",
+           "status":"assigned",
+           "registrationState":{
+              "x509":{
+              },
+              "registrationId":"my-x509-device",
+              "createdDateTimeUtc":"2022-08-27T17:53:19.5143497Z",
+              "assignedHub":"MyExampleHub.azure-devices.net",
+              "deviceId":"my-x509-device",
+              "status":"assigned",
+              "substatus":"initialAssignment",
+              "lastUpdatedDateTimeUtc":"2022-08-27T17:53:19.7519141Z",
+              "etag":"IjEyMDA4NmYyLTAwMDAtMDMwMC0wMDAwLTYzMGE1YTBmMDAwMCI="
+           }
+        }
+        """
+
+    @Test func readsNestedFieldsOfTheWalkthroughResponse() throws {
+        let reader = try JSONReader(Array(Self.assigned.utf8))
+        #expect(try reader.string(at: ["status"]) == "assigned")
+        #expect(try reader.string(at: ["registrationState", "assignedHub"]) == "MyExampleHub.azure-devices.net")
+        #expect(try reader.string(at: ["registrationState", "deviceId"]) == "my-x509-device")
+        #expect(try reader.string(at: ["registrationState", "missing"]) == nil)
+        #expect(try reader.string(at: ["nope", "deeper"]) == nil)
+        #expect(try reader.rawValue(at: ["registrationState", "x509"]).map { Array($0) } == Array("{\n      }".utf8))
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let reader = try JSONReader(Array(#"{"a":"q\"b\\s\/\n\u00e9\ud83d\ude00","n":-12,"z":null}"#.utf8))
+        #expect(try reader.string(at: ["a"]) == "q\"b\\s/\né😀")
+        #expect(try reader.integer(at: ["n"]) == -12)
+        #expect(try reader.string(at: ["z"]) == nil)
+    }
+
+    @Test func typeMismatch_namesThePath() throws {
+        let reader = try JSONReader(Array(#"{"errorCode":"x","message":3}"#.utf8))
+        #expect(throws: JSONError.typeMismatch(path: "errorCode", expected: "an integer")) { try reader.integer(at: ["errorCode"]) }
+        #expect(throws: JSONError.typeMismatch(path: "message", expected: "a string")) { try reader.string(at: ["message"]) }
+    }
+
+    @Test(arguments: [
+        "", "{", #"{"a":}"#, #"{"a":1,}"#, "[1 2]", #"{"a":tru}"#, #"{"a":"\x"}"#, "01", "1.", #""\ud800""#, "{} {}",
+        String(repeating: "[", count: 40) + String(repeating: "]", count: 40),
+    ])
+    func malformedDocuments_areRejected(text: String) {
+        #expect(throws: JSONError.self) { try JSONReader(Array(text.utf8)) }
+    }
+
+    @Test func writerEscapesControlCharactersAndQuotes() {
+        var writer = ByteWriter(capacity: 64)
+        JSONWriter.appendString("a\"b\\c\n\u{01}", to: &writer)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #""a\"b\\c\n\u0001""#)
+    }
+}

@@ -1,0 +1,82 @@
+import Agent
+import Foundation
+import HTTPSClient
+import KelvinCloud
+import Platform
+
+extension MonotonicClock: AgentClock {}
+
+/// A running `CloudServer` with a fresh identity in a temporary directory, enrolling the device
+/// "kelvin-it-device" and knowing nothing of "stranger-device".
+final class CloudFixture {
+    static let registrationID = "kelvin-it-device"
+
+    let directory: String
+    let server: CloudServer
+    let serverIdentity: ServerIdentityFiles
+    let device: DeviceIdentityFiles
+    let stranger: DeviceIdentityFiles
+    private let logLines = LogLines()
+
+    init(assigningPolls: Int = 1) throws {
+        directory = NSTemporaryDirectory() + "kelvin-it-" + UUID().uuidString
+        serverIdentity = try TestIdentity.createServerIdentity(in: directory)
+        device = try TestIdentity.createSelfSignedDevice(registrationID: Self.registrationID, in: directory)
+        stranger = try TestIdentity.createSelfSignedDevice(registrationID: "stranger-device", name: "stranger", in: directory)
+        var configuration = CloudConfiguration(
+            serverIdentity: serverIdentity,
+            enrollments: [try Enrollment(certificatePEMFile: device.certificateFile)]
+        )
+        configuration.retryAfterSeconds = 1
+        configuration.assigningPollsBeforeAssigned = assigningPolls
+        let lines = logLines
+        configuration.log = { lines.append($0) }
+        server = try CloudServer(configuration: configuration)
+        try server.start()
+    }
+
+    deinit {
+        try? server.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var log: [String] { logLines.snapshot }
+
+    func context(certificate: String? = nil, key: String? = nil, trust: String? = nil, passphrase: String = "") throws(TLSError) -> TLSContext {
+        try TLSContext(TLSContext.Configuration(
+            trustedCAPath: trust ?? serverIdentity.caCertificateFile,
+            certificateChainPath: certificate ?? device.certificateFile,
+            privateKeyPath: key ?? device.privateKeyFile,
+            passphrase: Array(passphrase.utf8)
+        ))
+    }
+
+    /// Encrypts the device key with the openssl command line, as the seed walkthrough's keys are.
+    func encryptedDeviceKey(passphrase: String) throws -> String {
+        let output = directory + "/device-key-encrypted.pem"
+        let process = Foundation.Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", device.privateKeyFile, "-out", output, "-passout", "pass:" + passphrase]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+        return output
+    }
+}
+
+private final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) {
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
+    }
+
+    var snapshot: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+}

@@ -1,0 +1,132 @@
+import Agent
+import AzureIoT
+import Foundation
+import HTTP1
+import HTTPSClient
+import KelvinCloud
+import Platform
+import Testing
+import Wire
+
+/// The real OpenSSL client and the real drivers against the emulator (NIOSSL) over loopback
+/// mutual TLS: two independent TLS stacks agreeing is the point.
+@Suite(.serialized) struct EndToEndTests {
+    func settings(_ fixture: CloudFixture, _ context: TLSContext) throws -> ProvisioningSettings {
+        ProvisioningSettings(
+            endpoint: Endpoint(host: "localhost", port: UInt16(fixture.server.dpsPort)),
+            idScope: fixture.server.configuration.idScope,
+            registrationID: try RegistrationID(commonName: try #require(context.certificateCommonName))
+        )
+    }
+
+    @Test func enrolledDevice_provisionsThenTelemetryArrives_overOneConnectionPerHost() throws {
+        let fixture = try CloudFixture(assigningPolls: 1)
+        let context = try fixture.context()
+        #expect(context.certificateCommonName == CloudFixture.registrationID)
+        #expect(ASCII.hexadecimalString(context.certificateSHA256).count == 64)
+        var client = HTTPSClient(context: context)
+        let (assignment, requests) = try ProvisioningDriver.provision(
+            try settings(fixture, context), transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000
+        ) { Issue.record("unexpected retry: \($0)") }
+        #expect(assignment == Assignment(hub: Endpoint(host: "localhost", port: UInt16(fixture.server.hubPort)), deviceID: CloudFixture.registrationID, substatus: "initialAssignment"))
+        #expect(requests == 3) // register, one `assigning` poll, the `assigned` poll
+
+        for (index, milli) in [21_500, 22_125, -3_000].enumerated() {
+            let request = TelemetryRequests.temperature(Millidegrees(Int32(milli)), fractionDigits: 2, messageID: "it-\(index)", assignment: assignment)
+            try TelemetryDelivery.deliver(request, transport: &client, clock: MonotonicClock()) { Issue.record("unexpected retry: \($0)") }
+        }
+        #expect(fixture.server.waitForTelemetry(count: 3, timeoutSeconds: 10))
+        let received = fixture.server.receivedTelemetry
+        #expect(received.map(\.body) == [#"{"temperature": 21.50}"#, #"{"temperature": 22.13}"#, #"{"temperature": -3.00}"#])
+        #expect(received.allSatisfy { $0.deviceID == CloudFixture.registrationID })
+        let headers = try #require(received.first).headers
+        #expect(headers.value(named: "iothub-contenttype") == "application/json")
+        #expect(headers.value(named: "iothub-contentencoding") == "utf-8")
+        #expect(headers.value(named: "Content-Type") == "application/json")
+        #expect(headers.value(named: "iothub-messageid") == "it-0")
+        #expect(client.connectionsOpened == 2)
+    }
+
+    @Test func unenrolledCertificate_isRefusedByDPS_with401002() throws {
+        let fixture = try CloudFixture()
+        let context = try fixture.context(certificate: fixture.stranger.certificateFile, key: fixture.stranger.privateKeyFile)
+        var client = HTTPSClient(context: context)
+        let strangerSettings = try settings(fixture, context)
+        do {
+            _ = try ProvisioningDriver.provision(strangerSettings, transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 10_000) { _ in }
+            Issue.record("an unenrolled device was provisioned")
+        } catch .provisioning(.rejected(let failure)) {
+            #expect(failure.httpStatus == 401)
+            #expect(failure.errorCode == 401002)
+        } catch {
+            Issue.record("unexpected error: \(error)")
+        }
+    }
+
+    @Test func certificateThatWasNeverProvisioned_isRefusedByTheHub() throws {
+        let fixture = try CloudFixture()
+        let context = try fixture.context(certificate: fixture.stranger.certificateFile, key: fixture.stranger.privateKeyFile)
+        var client = HTTPSClient(context: context)
+        let assignment = Assignment(hub: Endpoint(host: "localhost", port: UInt16(fixture.server.hubPort)), deviceID: "stranger-device", substatus: "initialAssignment")
+        let request = TelemetryRequests.temperature(Millidegrees(20_000), fractionDigits: 2, messageID: "x", assignment: assignment)
+        do {
+            try TelemetryDelivery.deliver(request, transport: &client, clock: MonotonicClock()) { _ in }
+            Issue.record("the hub accepted a device it never provisioned")
+        } catch .identityRejected(let failure) {
+            #expect(failure.httpStatus == 401)
+        } catch {
+            Issue.record("unexpected error: \(error)")
+        }
+        #expect(fixture.server.receivedTelemetry.isEmpty)
+    }
+
+    @Test func passphraseProtectedKey_opensOnlyWithItsPassphrase() throws {
+        let fixture = try CloudFixture()
+        let encrypted = try fixture.encryptedDeviceKey(passphrase: "1234")
+        #expect(throws: TLSError.passphraseNeeded(path: encrypted)) { try fixture.context(key: encrypted) }
+        #expect(throws: TLSError.wrongPassphrase(path: encrypted)) { try fixture.context(key: encrypted, passphrase: "4321") }
+        let context = try fixture.context(key: encrypted, passphrase: "1234")
+        var client = HTTPSClient(context: context)
+        let (assignment, _) = try ProvisioningDriver.provision(try settings(fixture, context), transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000) { _ in }
+        #expect(assignment.deviceID == CloudFixture.registrationID)
+    }
+
+    @Test func badIdentityFiles_nameTheFile() throws {
+        let fixture = try CloudFixture()
+        let missing = fixture.directory + "/missing.pem"
+        #expect(throws: TLSError.certificateUnreadable(path: missing, .noSuchFile)) { try fixture.context(certificate: missing) }
+        #expect(throws: TLSError.keyUnreadable(path: missing, .noSuchFile)) { try fixture.context(key: missing) }
+        #expect(throws: TLSError.trustFileUnreadable(path: missing, .noSuchFile)) { try fixture.context(trust: missing) }
+        #expect(throws: TLSError.keyMismatch(keyPath: fixture.stranger.privateKeyFile, certificatePath: fixture.device.certificateFile)) {
+            try fixture.context(key: fixture.stranger.privateKeyFile)
+        }
+        let notPEM = fixture.directory + "/not-pem.txt"
+        try "hello".write(toFile: notPEM, atomically: true, encoding: .utf8)
+        #expect(throws: TLSError.certificateInvalid(path: notPEM)) { try fixture.context(certificate: notPEM) }
+        #expect(throws: TLSError.keyInvalid(path: notPEM)) { try fixture.context(key: notPEM) }
+    }
+
+    @Test func serverSignedByAnotherCA_isUntrusted() throws {
+        let fixture = try CloudFixture()
+        let context = try fixture.context(trust: fixture.stranger.certificateFile)
+        let connection = HTTPSConnection(host: "localhost", port: UInt16(fixture.server.dpsPort), context: context)
+        do {
+            _ = try connection.send(method: .get, target: "/", headers: [], body: [])
+            Issue.record("an untrusted server was accepted")
+        } catch .tls(.untrustedServer(let host, _)) {
+            #expect(host == "localhost")
+        } catch {
+            Issue.record("unexpected error: \(error)")
+        }
+    }
+
+    @Test func nothingListening_isARefusedConnection() throws {
+        let fixture = try CloudFixture()
+        let port = UInt16(fixture.server.dpsPort)
+        try fixture.server.shutdown()
+        let connection = HTTPSConnection(host: "127.0.0.1", port: port, context: try fixture.context())
+        #expect(throws: HTTPSError.connect(.refused(host: "127.0.0.1", port: port))) {
+            try connection.send(method: .get, target: "/", headers: [], body: [])
+        }
+    }
+}
