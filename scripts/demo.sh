@@ -14,7 +14,7 @@ scripts/install-deps.sh
 echo "demo: building kelvin and kelvin-cloud (the first build takes a few minutes)"
 swift build --product kelvin 2>&1 | tail -1
 swift build --product kelvin-cloud 2>&1 | tail -1
-bin=$(swift build --show-bin-path)
+bin=$(realpath --relative-to=. "$(swift build --show-bin-path)")
 
 mkdir -p "$demo"
 "$bin/kelvin-cloud" init --dir "$demo" --registration-id kelvin-demo-device

@@ -200,7 +200,8 @@ public struct TestIdentity {
     }
 
     private static func path(_ directory: String, _ file: String) -> String {
-        URL(fileURLWithPath: directory).appendingPathComponent(file).path
+        // Joined as given, so messages show the path the user typed.
+        directory.hasSuffix("/") ? directory + file : directory + "/" + file
     }
 }
 
