@@ -19,10 +19,7 @@ public enum ProvisioningDriver {
             switch action {
             case .send(let request):
                 do {
-                    let response = try transport.send(
-                        host: request.endpoint.host, port: request.endpoint.port, method: request.method,
-                        target: request.target, headers: request.headers, body: request.body
-                    )
+                    let response = try transport.send(request)
                     lastTransportFailure = nil
                     action = machine.responseReceived(response)
                 } catch {

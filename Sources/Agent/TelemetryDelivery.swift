@@ -31,10 +31,7 @@ public enum TelemetryDelivery {
             var wait = delay
             let sent: Result<HTTPResponse, Transport.Failure>
             do {
-                sent = .success(try transport.send(
-                    host: request.endpoint.host, port: request.endpoint.port, method: request.method,
-                    target: request.target, headers: request.headers, body: request.body
-                ))
+                sent = .success(try transport.send(request))
             } catch {
                 sent = .failure(error)
             }

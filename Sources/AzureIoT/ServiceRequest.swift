@@ -20,3 +20,13 @@ public struct ServiceRequest: Equatable, Sendable {
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
+
+extension HTTPTransport {
+    /// Sends a DPS or hub request to its endpoint.
+    public mutating func send(_ request: ServiceRequest) throws(Failure) -> HTTPResponse {
+        try send(
+            host: request.endpoint.host, port: request.endpoint.port, method: request.method,
+            target: request.target, headers: request.headers, body: request.body
+        )
+    }
+}
