@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,12 +19,6 @@
 int cposix_open_read(const char *path) {
     int fd;
     do { fd = open(path, O_RDONLY | O_CLOEXEC); } while (fd < 0 && errno == EINTR);
-    return fd < 0 ? -errno : fd;
-}
-
-int cposix_open_write(const char *path, int mode) {
-    int fd;
-    do { fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode); } while (fd < 0 && errno == EINTR);
     return fd < 0 ? -errno : fd;
 }
 
@@ -54,25 +47,6 @@ int64_t cposix_write_all(int fd, const void *buffer, size_t length) {
         left -= (size_t)n;
     }
     return (int64_t)length;
-}
-
-int cposix_fsync(int fd) {
-    int rc;
-    do { rc = fsync(fd); } while (rc < 0 && errno == EINTR);
-    return rc < 0 ? -errno : 0;
-}
-
-int cposix_rename(const char *from, const char *to) {
-    return rename(from, to) < 0 ? -errno : 0;
-}
-
-int cposix_make_directory(const char *path, int mode) {
-    if (mkdir(path, (mode_t)mode) < 0 && errno != EEXIST) return -errno;
-    return 0;
-}
-
-int cposix_check_readable(const char *path) {
-    return access(path, R_OK) < 0 ? -errno : 0;
 }
 
 static int64_t monotonic_now(void) {
@@ -189,6 +163,3 @@ void cposix_ignore_broken_pipe(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
-int cposix_is_terminal(int fd) {
-    return isatty(fd);
-}

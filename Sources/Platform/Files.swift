@@ -26,15 +26,6 @@ public enum Files {
             contents.append(contentsOf: chunk[0..<count])
         }
     }
-
-    /// The corresponding C function is `access` with R_OK.
-    public static func checkReadable(_ path: String) throws(FileError) {
-        do {
-            _ = try Errno.check(cposix_check_readable(path))
-        } catch {
-            throw .unreadable(path: path, error)
-        }
-    }
 }
 
 public enum FileError: Error, Equatable, CustomStringConvertible {

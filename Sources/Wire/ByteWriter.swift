@@ -43,10 +43,6 @@ public struct ByteWriter {
         for byte in other { append(byte) }
     }
 
-    public mutating func append(contentsOf other: ArraySlice<UInt8>) {
-        for byte in other { append(byte) }
-    }
-
     public mutating func appendDecimal(_ value: Int) {
         ASCII.appendDecimal(value, to: &self)
     }

@@ -10,22 +10,12 @@
 
 /// Opens `path` read-only (O_CLOEXEC). The corresponding C function is `open`.
 int cposix_open_read(const char *path);
-/// Creates or truncates `path` for writing with `mode` permissions. The corresponding C function is `open`.
-int cposix_open_write(const char *path, int mode);
 /// The corresponding C function is `close`.
 int cposix_close(int fd);
 /// The corresponding C function is `read`.
 int64_t cposix_read(int fd, void *buffer, size_t length);
 /// Writes all of `length` bytes unless an error occurs. The corresponding C function is `write`.
 int64_t cposix_write_all(int fd, const void *buffer, size_t length);
-/// The corresponding C function is `fsync`.
-int cposix_fsync(int fd);
-/// The corresponding C function is `rename`.
-int cposix_rename(const char *from, const char *to);
-/// The corresponding C function is `mkdir`; an existing directory is not an error.
-int cposix_make_directory(const char *path, int mode);
-/// The corresponding C function is `access` with R_OK.
-int cposix_check_readable(const char *path);
 
 /// Resolves `host` with `getaddrinfo` and tries each address with a non-blocking `connect`
 /// bounded by `timeout_ms`. On success returns a non-blocking socket with TCP_NODELAY set.
@@ -52,7 +42,5 @@ const char *cposix_error_text(int error_number);
 const char *cposix_environment_value(const char *name);
 /// Ignores SIGPIPE so that writing to a socket the peer closed is an EPIPE error, not death.
 void cposix_ignore_broken_pipe(void);
-/// The corresponding C function is `isatty`.
-int cposix_is_terminal(int fd);
 
 #endif

@@ -1,0 +1,16 @@
+import Agent
+
+/// A clock that only advances when slept on, for tests of schedules and retries.
+final class ManualClock: AgentClock {
+    private(set) var nowMilliseconds: Int64
+    private(set) var sleeps: [Int64] = []
+
+    init(startMilliseconds: Int64 = 0) {
+        nowMilliseconds = startMilliseconds
+    }
+
+    func sleep(milliseconds: Int64) {
+        sleeps.append(milliseconds)
+        nowMilliseconds += max(milliseconds, 0)
+    }
+}
