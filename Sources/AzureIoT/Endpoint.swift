@@ -1,3 +1,4 @@
+import HTTP1
 import Wire
 
 /// A host and TCP port to reach a service on.
@@ -41,10 +42,7 @@ public struct Endpoint: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The `Host` header value (RFC 9110 §7.2): the port only when it is not the default.
-    public var hostHeader: String {
-        let name = host.utf8.contains(UInt8(ascii: ":")) ? "[" + host + "]" : host
-        return port == 443 ? name : name + ":" + ASCII.decimalString(Int(port))
-    }
+    public var hostHeader: String { HostHeader.value(host: host, port: port) }
 
     public var description: String { hostHeader }
 

@@ -21,6 +21,7 @@ public final class HTTPSConnection {
     public let port: UInt16
     private let context: TLSContext
     private let timeouts: Timeouts
+    private let hostHeader: String
     private var stream: TLSStream?
     private var requestBuffer: ByteWriter
     private var receiveBuffer: [UInt8]
@@ -34,15 +35,10 @@ public final class HTTPSConnection {
         self.port = port
         self.context = context
         self.timeouts = timeouts
+        hostHeader = HostHeader.value(host: host, port: port)
         requestBuffer = ByteWriter(capacity: 16 * 1024)
         receiveBuffer = [UInt8](repeating: 0, count: 16 * 1024)
         parser = HTTPResponseParser(limits: limits)
-    }
-
-    /// The `Host` header value for this endpoint.
-    private var hostHeader: String {
-        let name = host.utf8.contains(UInt8(ascii: ":")) ? "[" + host + "]" : host
-        return port == 443 ? name : name + ":" + ASCII.decimalString(Int(port))
     }
 
     /// Sends one request and waits for its response.
