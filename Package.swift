@@ -67,7 +67,11 @@ let package = Package(
         .testTarget(name: "KelvinCloudTests", dependencies: ["KelvinCloud"]),
         .testTarget(
             name: "KelvinIntegrationTests",
-            dependencies: ["KelvinCloud", "HTTPSClient", "Platform", "AzureIoT", "Agent", "Wire", "HTTP1"]
+            dependencies: [
+                "KelvinCloud", "HTTPSClient", "Platform", "AzureIoT", "Agent", "Wire", "HTTP1",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
     ]
 )

@@ -32,7 +32,7 @@ public enum HTTPSError: Error, Equatable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         case .connect, .timedOut, .connectionClosed, .io: return true
-        case .tls(.handshakeTimedOut), .tls(.handshakeFailed): return true
+        case .tls(.handshakeTimedOut), .tls(.handshakeInterrupted): return true
         case .tls, .protocolViolation, .encoding: return false
         }
     }

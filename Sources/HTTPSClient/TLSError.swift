@@ -21,7 +21,10 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
     case serverCertificateNotYetValid(host: String)
     case clientCertificateRejected(host: String, reason: String)
     case handshakeTimedOut(host: String)
+    /// OpenSSL refused the exchange (wrong protocol, no common cipher): retrying will not help.
     case handshakeFailed(host: String, reason: String)
+    /// The connection broke during the handshake: a later attempt may succeed.
+    case handshakeInterrupted(host: String, reason: String)
 
     public var description: String {
         switch self {
@@ -62,7 +65,9 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
         case .handshakeTimedOut(let host):
             return "the TLS handshake with \(host) did not finish in time; check the network, or raise --connect-timeout"
         case .handshakeFailed(let host, let reason):
-            return "the TLS handshake with \(host) failed: \(reason)"
+            return "the TLS handshake with \(host) failed: \(reason); check that the host and port are the service's HTTPS endpoint"
+        case .handshakeInterrupted(let host, let reason):
+            return "the connection to \(host) broke during the TLS handshake: \(reason)"
         }
     }
 }

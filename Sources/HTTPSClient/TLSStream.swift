@@ -44,7 +44,7 @@ final class TLSStream {
                 do {
                     ready = try socket.waitUntilReady(forWriting: rc == COPENSSL_WANT_WRITE.rawValue, timeoutMilliseconds: deadline.remainingMilliseconds)
                 } catch {
-                    throw .tls(.handshakeFailed(host: host, reason: error.description))
+                    throw .tls(.handshakeInterrupted(host: host, reason: error.description))
                 }
                 if !ready { throw .tls(.handshakeTimedOut(host: host)) }
             default:
@@ -71,8 +71,8 @@ final class TLSStream {
             return .handshakeFailed(host: host, reason: reason)
         }
         let osError = copenssl_stream_os_error(handle)
-        if osError != 0 { return .handshakeFailed(host: host, reason: Errno(rawValue: osError).description) }
-        return .handshakeFailed(host: host, reason: "the server closed the connection")
+        if osError != 0 { return .handshakeInterrupted(host: host, reason: Errno(rawValue: osError).description) }
+        return .handshakeInterrupted(host: host, reason: "the server closed the connection")
     }
 
     /// Reads what is available, waiting until `deadline`. Returns 0 when the peer closed.

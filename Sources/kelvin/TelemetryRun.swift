@@ -74,6 +74,7 @@ extension ExitCode {
     static func of(_ error: HTTPSError) -> ExitCode {
         switch error {
         case .tls(.clientCertificateRejected): return .permissionDenied
+        case .tls(.handshakeTimedOut), .tls(.handshakeInterrupted): return .unavailable
         case .tls, .encoding: return .configuration
         case .connect, .timedOut, .connectionClosed, .io: return .unavailable
         case .protocolViolation: return .dataError

@@ -4,6 +4,8 @@ import Foundation
 import HTTP1
 import HTTPSClient
 import KelvinCloud
+import NIOCore
+import NIOPosix
 import Platform
 import Testing
 import Wire
@@ -120,6 +122,30 @@ import Wire
         }
     }
 
+    @Test func plainHTTPPort_failsTheHandshakeAtOnce_withoutRetrying() throws {
+        let fixture = try CloudFixture()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        // A server that speaks HTTP without TLS, as a wrong port would.
+        let channel = try ServerBootstrap(group: group)
+            .childChannelInitializer { child in child.pipeline.addHandler(PlainHTTPRefusal()) }
+            .bind(host: "127.0.0.1", port: 0).wait()
+        defer { try? channel.close().wait() }
+        let port = UInt16(try #require(channel.localAddress?.port))
+        let connection = HTTPSConnection(host: "127.0.0.1", port: port, context: try fixture.context())
+        do {
+            _ = try connection.send(method: .get, target: "/", headers: [], body: [])
+            Issue.record("a plain HTTP server completed a TLS exchange")
+        } catch {
+            guard case .tls(.handshakeFailed(let host, _)) = error else {
+                Issue.record("unexpected error: \(error)")
+                return
+            }
+            #expect(host == "127.0.0.1")
+            #expect(!error.isTransient)
+        }
+    }
+
     @Test func nothingListening_isARefusedConnection() throws {
         let fixture = try CloudFixture()
         let port = UInt16(fixture.server.dpsPort)
@@ -128,5 +154,17 @@ import Wire
         #expect(throws: HTTPSError.connect(.refused(host: "127.0.0.1", port: port))) {
             try connection.send(method: .get, target: "/", headers: [], body: [])
         }
+    }
+}
+
+/// Answers whatever arrives (a TLS ClientHello, here) with a plain HTTP 400 and closes.
+private final class PlainHTTPRefusal: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let response = ByteBuffer(string: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(response)).whenComplete { _ in channel.close(promise: nil) }
     }
 }
