@@ -1,26 +1,31 @@
 import Foundation
 
 /// Everything a ``CloudServer`` needs: where to listen, which TLS identity to present, which
-/// devices are enrolled, and how quickly provisioning completes.
+/// devices are enrolled, which hubs DPS links, and how provisioning behaves.
 public struct CloudConfiguration: Sendable {
-    /// Address both listeners bind to.
+    /// Address the DPS and hub listeners bind to.
     public var host: String
     /// 0 picks an ephemeral port; read ``CloudServer/dpsPort`` after ``CloudServer/start()``.
     public var dpsPort: Int
-    /// 0 picks an ephemeral port; read ``CloudServer/hubPort`` after ``CloudServer/start()``.
-    public var hubPort: Int
+    /// The linked hubs, each on its own listener; the first is the default for everything that
+    /// names no hub.
+    public var hubs: [HubConfiguration]
+    /// The loopback-only admin API's port (0 = ephemeral); `nil` runs no admin listener.
+    public var adminPort: Int?
     public var idScope: String
-    /// PEM chain (leaf first) presented by both listeners.
+    /// PEM chain (leaf first) presented by every TLS listener.
     public var serverCertificateFile: String
     public var serverKeyFile: String
-    public var enrollments: [Enrollment]
+    /// Individual enrollments, enrollment groups and uploaded CAs at start; the admin API and
+    /// ``CloudServer`` methods change them while running.
+    public var enrollmentRegistry: EnrollmentRegistry
     /// Seconds in the `Retry-After` header of every 202; real DPS sends 3.
     public var retryAfterSeconds: Int
-    /// How many operation-status polls answer 202 "assigning" before one answers 200 "assigned".
+    /// How many operation-status polls answer 202 "assigning" before one answers the outcome.
     public var assigningPollsBeforeAssigned: Int
-    /// Host part of `assignedHub`. Real DPS returns a bare host name served on 443; the emulator
-    /// returns `"<hubName>:<hub port>"`, which the device accepts as host[:port].
-    public var hubName: String
+    /// Answer PUT register with the terminal 200 at once, which the REST spec allows.
+    public var answersRegisterImmediately: Bool
+    public var pollLimit: PollRateLimit
     /// Receives one line per event; called from the event loop, so it must not block for long.
     public var log: @Sendable (String) -> Void
 
@@ -39,14 +44,16 @@ public struct CloudConfiguration: Sendable {
     ) {
         self.host = host
         self.dpsPort = dpsPort
-        self.hubPort = hubPort
+        self.hubs = [HubConfiguration(name: "hub", hostName: hubName, port: hubPort)]
+        self.adminPort = nil
         self.idScope = idScope
         self.serverCertificateFile = serverCertificateFile
         self.serverKeyFile = serverKeyFile
-        self.enrollments = enrollments
+        self.enrollmentRegistry = EnrollmentRegistry(individualEnrollments: enrollments)
         self.retryAfterSeconds = retryAfterSeconds
         self.assigningPollsBeforeAssigned = assigningPollsBeforeAssigned
-        self.hubName = hubName
+        self.answersRegisterImmediately = false
+        self.pollLimit = PollRateLimit()
         self.log = log
     }
 
@@ -57,6 +64,24 @@ public struct CloudConfiguration: Sendable {
             serverKeyFile: serverIdentity.privateKeyFile,
             enrollments: enrollments
         )
+    }
+
+    /// The individual enrollments.
+    public var enrollments: [Enrollment] {
+        get { enrollmentRegistry.individualEnrollments }
+        set { enrollmentRegistry.individualEnrollments = newValue }
+    }
+
+    /// The first hub's port.
+    public var hubPort: Int {
+        get { hubs.first?.port ?? 0 }
+        set { if hubs.isEmpty { hubs = [HubConfiguration(name: "hub", port: newValue)] } else { hubs[0].port = newValue } }
+    }
+
+    /// The first hub's host name, the host part of `assignedHub`.
+    public var hubName: String {
+        get { hubs.first?.hostName ?? "localhost" }
+        set { if hubs.isEmpty { hubs = [HubConfiguration(name: "hub", hostName: newValue)] } else { hubs[0].hostName = newValue } }
     }
 
     /// Writes the line and its newline with one unbuffered write, so lines from the event loop and

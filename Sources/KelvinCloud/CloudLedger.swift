@@ -1,12 +1,18 @@
 import Foundation
 
-/// Everything the emulated services remember between requests.
+/// Everything the emulated services remember between requests, behind the server's one lock.
 struct CloudLedger: Sendable {
+    var enrollments = EnrollmentRegistry()
     /// Registration operations by operation ID.
     var operations: [String: ProvisioningOperation] = [:]
-    /// The hub's device registry, in first-assignment order.
+    /// DPS's registration records by lower-cased registration ID (IDs compare case-insensitively).
+    var registrations: [String: RegistrationRecord] = [:]
+    /// Every hub's registry, in first-assignment order.
     var devices: [ProvisionedDevice] = []
     var telemetry: [ReceivedTelemetry] = []
+    /// Answered operation-status polls per lower-cased registration ID, for the poll rate limit.
+    var recentPolls: [String: [Date]] = [:]
+    var faults = FaultBook()
 
     func device(withID deviceID: String) -> ProvisionedDevice? {
         devices.first { $0.deviceID == deviceID }
@@ -16,8 +22,12 @@ struct CloudLedger: Sendable {
         devices.first { $0.registrationID.caseInsensitiveEquals(registrationID) }
     }
 
+    func deviceCount(onHub hubName: String) -> Int {
+        devices.count { $0.hubName == hubName }
+    }
+
     /// Adds the device, or replaces the entry with the same device ID (a re-registration may
-    /// bring a new certificate, and the hub must then accept only the new one).
+    /// bring a new certificate or a new hub, and only the new ones may then be used).
     mutating func recordAssignment(_ device: ProvisionedDevice) {
         if let index = devices.firstIndex(where: { $0.deviceID == device.deviceID }) {
             devices[index] = device
@@ -25,18 +35,45 @@ struct CloudLedger: Sendable {
             devices.append(device)
         }
     }
+
+    /// Deletes the DPS registration and the hub identity it created; returns whether either existed.
+    mutating func deleteRegistration(_ registrationID: String) -> Bool {
+        let removedRecord = registrations.removeValue(forKey: registrationID.lowercased()) != nil
+        let before = devices.count
+        devices.removeAll { $0.registrationID.caseInsensitiveEquals(registrationID) }
+        return removedRecord || devices.count != before
+    }
+
+    /// Messages whose `iothub-messageid` repeats an earlier message's from the same device.
+    var duplicateMessageCount: Int {
+        var seen = Set<String>()
+        var duplicates = 0
+        for message in telemetry {
+            guard let messageID = message.messageID else { continue }
+            if !seen.insert("\(message.deviceID)\u{0}\(messageID)").inserted {
+                duplicates += 1
+            }
+        }
+        return duplicates
+    }
 }
 
-/// One PUT register and the polls that follow it.
+/// One PUT register and the polls that follow it; the outcome is decided when it is created.
 struct ProvisioningOperation: Sendable {
+    enum Outcome: Sendable {
+        case assign(ProvisionedDevice, substatus: String)
+        case fail(AllocationFailure)
+    }
+
     var operationID: String
     var registrationID: String
     var deviceID: String
-    var thumbprint: CertificateThumbprint
+    var groupID: String?
+    var outcome: Outcome
     /// Operation-status requests answered so far.
     var pollsAnswered: Int = 0
     var createdAt: Date
     var etag: String
-    /// Set once a poll has answered "assigned".
-    var assignedAt: Date?
+    /// Set once the outcome has been revealed and recorded.
+    var completedAt: Date?
 }

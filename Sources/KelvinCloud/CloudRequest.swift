@@ -1,3 +1,5 @@
+import X509
+
 /// One complete HTTP request as the service logic sees it: no NIO types, so the DPS and hub logic
 /// can be exercised without sockets.
 struct CloudRequest {
@@ -10,6 +12,8 @@ struct CloudRequest {
     var bodyExceededLimit: Bool
     /// The leaf certificate the client presented in the TLS handshake.
     var clientCertificate: PresentedCertificate?
+    /// Every certificate the client sent, leaf first (intermediates follow for CA-signed devices).
+    var clientChain: [Certificate]
     /// `Host` header, or the listener's own address when the client sent none; used for `Location`.
     var authority: String
 
@@ -20,6 +24,7 @@ struct CloudRequest {
         body: [UInt8] = [],
         bodyExceededLimit: Bool = false,
         clientCertificate: PresentedCertificate?,
+        clientChain: [Certificate] = [],
         authority: String = "localhost"
     ) {
         self.method = method
@@ -28,6 +33,7 @@ struct CloudRequest {
         self.body = body
         self.bodyExceededLimit = bodyExceededLimit
         self.clientCertificate = clientCertificate
+        self.clientChain = clientChain
         self.authority = authority
     }
 }

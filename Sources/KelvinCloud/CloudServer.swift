@@ -4,14 +4,15 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// A local DPS and IoT Hub on two mutual-TLS HTTPS listeners.
+/// A local DPS and one or more IoT hubs, each on its own mutual-TLS HTTPS listener, plus an
+/// optional loopback-only admin API.
 ///
 /// The API is blocking on purpose: tests and the `kelvin-cloud` executable drive it from ordinary
-/// threads while one NIO event-loop thread serves both listeners.
+/// threads while one NIO event-loop thread serves every listener.
 public final class CloudServer: Sendable {
     public let configuration: CloudConfiguration
     private let tlsContext: NIOSSLContext
-    private let ledger = Guarded(CloudLedger())
+    private let ledger: Guarded<CloudLedger>
     private let runtime = Guarded(Runtime.stopped)
 
     private enum Runtime: Sendable {
@@ -21,22 +22,26 @@ public final class CloudServer: Sendable {
 
     private struct Listeners: Sendable {
         var group: MultiThreadedEventLoopGroup
-        var provisioning: Channel
-        var hub: Channel
+        var channels: [Channel]
         var dpsPort: Int
-        var hubPort: Int
-        var assignedHub: String
+        var hubs: [LinkedHub]
+        var adminPort: Int?
     }
 
     /// Loads the TLS identity; nothing listens until ``start()``.
     ///
-    /// - Throws: ``IdentityFileError`` when the server certificate or key file is missing or unusable.
+    /// - Throws: ``IdentityFileError`` when the server certificate or key file is missing or
+    ///   unusable, or ``CloudServerError/invalidConfiguration(_:)``.
     public init(configuration: CloudConfiguration) throws {
+        try Self.validate(configuration)
         self.configuration = configuration
         self.tlsContext = try MutualTLS.makeContext(
             certificateFile: configuration.serverCertificateFile,
             privateKeyFile: configuration.serverKeyFile
         )
+        var initial = CloudLedger()
+        initial.enrollments = configuration.enrollmentRegistry
+        self.ledger = Guarded(initial)
     }
 
     deinit {
@@ -47,8 +52,23 @@ public final class CloudServer: Sendable {
         }
     }
 
-    /// Binds the hub and then the DPS listener on ``CloudConfiguration/host``; when it returns,
-    /// ``dpsPort``, ``hubPort`` and ``assignedHub`` hold the actual values.
+    private static func validate(_ configuration: CloudConfiguration) throws {
+        guard !configuration.hubs.isEmpty else {
+            throw CloudServerError.invalidConfiguration("at least one hub is needed")
+        }
+        let names = configuration.hubs.map(\.name)
+        if let repeated = names.first(where: { name in names.count { $0 == name } > 1 }) {
+            throw CloudServerError.invalidConfiguration("two hubs are named '\(repeated)'; hub names must be unique")
+        }
+        let fixedPorts = ([configuration.dpsPort] + configuration.hubs.map(\.port) + [configuration.adminPort ?? 0])
+            .filter { $0 != 0 }
+        if let repeated = fixedPorts.first(where: { port in fixedPorts.count { $0 == port } > 1 }) {
+            throw CloudServerError.invalidConfiguration("port \(repeated) is given to two listeners")
+        }
+    }
+
+    /// Binds every hub, then DPS, then the admin API; when it returns, ``dpsPort``, ``hubs`` and
+    /// ``adminPort`` hold the actual ports.
     ///
     /// - Throws: ``CloudServerError/alreadyStarted``, or ``CloudServerError/cannotListen(service:host:port:reason:)``.
     public func start() throws {
@@ -57,31 +77,57 @@ public final class CloudServer: Sendable {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             var bound: [Channel] = []
             do {
-                let hub = try listen(service: "hub", port: configuration.hubPort, group: group, endpoint: HubEndpoint())
-                bound.append(hub)
-                let hubPort = hub.localAddress?.port ?? configuration.hubPort
-                let assignedHub = "\(configuration.hubName):\(hubPort)"
-                let provisioningEndpoint = ProvisioningEndpoint(
-                    idScope: configuration.idScope,
-                    enrollments: configuration.enrollments,
-                    retryAfterSeconds: configuration.retryAfterSeconds,
-                    assigningPollsBeforeAssigned: configuration.assigningPollsBeforeAssigned,
-                    assignedHub: assignedHub
-                )
+                var linked: [LinkedHub] = []
+                for hub in configuration.hubs {
+                    let channel = try listen(
+                        service: hub.name,
+                        host: configuration.host,
+                        port: hub.port,
+                        group: group,
+                        tls: true,
+                        endpoint: HubEndpoint(hubName: hub.name)
+                    )
+                    bound.append(channel)
+                    let port = channel.localAddress?.port ?? hub.port
+                    linked.append(LinkedHub(name: hub.name, address: "\(hub.hostName):\(port)", port: port))
+                }
                 let provisioning = try listen(
                     service: "dps",
+                    host: configuration.host,
                     port: configuration.dpsPort,
                     group: group,
-                    endpoint: provisioningEndpoint
+                    tls: true,
+                    endpoint: ProvisioningEndpoint(
+                        idScope: configuration.idScope,
+                        retryAfterSeconds: configuration.retryAfterSeconds,
+                        assigningPollsBeforeAssigned: configuration.assigningPollsBeforeAssigned,
+                        answersRegisterImmediately: configuration.answersRegisterImmediately,
+                        pollLimit: configuration.pollLimit,
+                        linkedHubs: linked
+                    )
                 )
+                bound.append(provisioning)
+                var adminPort: Int?
+                if let requested = configuration.adminPort {
+                    // Loopback only: the admin API has no authentication.
+                    let admin = try listen(
+                        service: "admin",
+                        host: "127.0.0.1",
+                        port: requested,
+                        group: group,
+                        tls: false,
+                        endpoint: AdminEndpoint(linkedHubs: linked)
+                    )
+                    bound.append(admin)
+                    adminPort = admin.localAddress?.port ?? requested
+                }
                 state = .running(
                     Listeners(
                         group: group,
-                        provisioning: provisioning,
-                        hub: hub,
+                        channels: bound,
                         dpsPort: provisioning.localAddress?.port ?? configuration.dpsPort,
-                        hubPort: hubPort,
-                        assignedHub: assignedHub
+                        hubs: linked,
+                        adminPort: adminPort
                     )
                 )
             } catch {
@@ -94,9 +140,8 @@ public final class CloudServer: Sendable {
         }
     }
 
-    /// Closes both listeners and every open connection, and stops the event-loop thread.
-    /// Does nothing if the server is not running; it may be started again afterwards, keeping its
-    /// registrations and telemetry.
+    /// Closes every listener and open connection, and stops the event-loop thread. Does nothing if
+    /// the server is not running; it may be started again afterwards, keeping its state.
     ///
     /// - Throws: ``CloudServerError/shutdownFailed(reason:)``.
     public func shutdown() throws {
@@ -106,8 +151,9 @@ public final class CloudServer: Sendable {
             return listeners
         }
         guard let running else { return }
-        try? running.provisioning.close().wait()
-        try? running.hub.close().wait()
+        for channel in running.channels {
+            try? channel.close().wait()
+        }
         do {
             try running.group.syncShutdownGracefully()
         } catch {
@@ -115,38 +161,52 @@ public final class CloudServer: Sendable {
         }
     }
 
+    private var listeners: Listeners? {
+        runtime.withLock { state in
+            if case .running(let listeners) = state { return listeners }
+            return nil
+        }
+    }
+
     /// The DPS port; the configured one until the server has started.
-    public var dpsPort: Int {
-        runtime.withLock { state in
-            if case .running(let listeners) = state { return listeners.dpsPort }
-            return configuration.dpsPort
-        }
+    public var dpsPort: Int { listeners?.dpsPort ?? configuration.dpsPort }
+
+    /// The first hub's port; the configured one until the server has started.
+    public var hubPort: Int { listeners?.hubs.first?.port ?? configuration.hubPort }
+
+    /// The admin API's port, `nil` when it is not running.
+    public var adminPort: Int? { listeners?.adminPort }
+
+    /// Every hub with the `assignedHub` value DPS gives for it; configured ports until started.
+    public var hubs: [LinkedHub] {
+        listeners?.hubs
+            ?? configuration.hubs.map { LinkedHub(name: $0.name, address: "\($0.hostName):\($0.port)", port: $0.port) }
     }
 
-    /// The hub port; the configured one until the server has started.
-    public var hubPort: Int {
-        runtime.withLock { state in
-            if case .running(let listeners) = state { return listeners.hubPort }
-            return configuration.hubPort
-        }
-    }
+    /// What DPS returns as `assignedHub` for the first hub: `"<host name>:<port>"`.
+    public var assignedHub: String { hubs.first?.address ?? "" }
 
-    /// What DPS returns as `assignedHub`: `"<hubName>:<hub port>"`.
-    public var assignedHub: String {
-        runtime.withLock { state in
-            if case .running(let listeners) = state { return listeners.assignedHub }
-            return "\(configuration.hubName):\(configuration.hubPort)"
-        }
-    }
+    // MARK: - Observing
 
-    /// Every message the hub accepted, oldest first.
+    /// Every message the hubs accepted, oldest first (a batch counts one per element).
     public var receivedTelemetry: [ReceivedTelemetry] {
         ledger.withLock { $0.telemetry }
     }
 
-    /// The hub's registry: every device DPS assigned, in first-assignment order.
+    /// Messages whose `iothub-messageid` repeats an earlier one from the same device: a backend
+    /// de-duplicates these, and a test proving "nothing sent twice" expects 0.
+    public var duplicateMessageCount: Int {
+        ledger.withLock { $0.duplicateMessageCount }
+    }
+
+    /// Every hub's registry: the devices DPS assigned, in first-assignment order.
     public var registrations: [ProvisionedDevice] {
         ledger.withLock { $0.devices }
+    }
+
+    /// DPS's registration records (assigned and failed), by registration ID.
+    public var registrationRecords: [RegistrationRecord] {
+        ledger.withLock { Array($0.registrations.values) }.sorted { $0.registrationID < $1.registrationID }
     }
 
     /// Blocks until at least `count` messages have arrived in total; returns `false` on timeout.
@@ -156,22 +216,80 @@ public final class CloudServer: Sendable {
         return ledger.wait(until: deadline) { $0.telemetry.count >= count }
     }
 
+    public func clearTelemetry() {
+        ledger.withLock { $0.telemetry.removeAll() }
+    }
+
+    // MARK: - Changing enrollments and registrations while running
+
+    public var enrollments: EnrollmentRegistry {
+        ledger.withLock { $0.enrollments }
+    }
+
+    /// Changes enrollments, groups or CAs; takes effect from the next request.
+    public func updateEnrollments(_ change: (inout EnrollmentRegistry) -> Void) {
+        ledger.withLock { change(&$0.enrollments) }
+    }
+
+    /// Deletes a device's DPS registration and its hub identity, as deleting the registration in
+    /// the portal does; its next telemetry is refused with 401. Returns whether anything existed.
+    @discardableResult
+    public func deleteRegistration(_ registrationID: String) -> Bool {
+        ledger.withLock { $0.deleteRegistration(registrationID) }
+    }
+
+    /// Enables or disables a device in its hub's registry; returns whether the device exists.
+    @discardableResult
+    public func setDeviceEnabled(_ deviceID: String, _ isEnabled: Bool) -> Bool {
+        ledger.withLock { ledger in
+            guard let index = ledger.devices.firstIndex(where: { $0.deviceID == deviceID }) else { return false }
+            ledger.devices[index].isEnabled = isEnabled
+            return true
+        }
+    }
+
+    // MARK: - Faults
+
+    /// Queues faults; each request on the script's route takes its next step.
+    public func addFaults(_ script: FaultScript) {
+        ledger.withLock { $0.faults.scripts.append(script) }
+    }
+
+    /// Makes a hub (every hub when `hubName` is nil) answer 503 for `seconds`.
+    public func startOutage(hubName: String? = nil, seconds: Double) {
+        ledger.withLock { $0.faults.outages[hubName] = Date(timeIntervalSinceNow: seconds) }
+    }
+
+    /// Removes every queued fault and ends every outage.
+    public func clearFaults() {
+        ledger.withLock { $0.faults = FaultBook() }
+    }
+
+    /// Fault steps not yet taken.
+    public var pendingFaultSteps: Int {
+        ledger.withLock { $0.faults.pendingStepCount }
+    }
+
+    // MARK: - Listening
+
     private func listen(
         service: String,
+        host: String,
         port: Int,
         group: MultiThreadedEventLoopGroup,
+        tls: Bool,
         endpoint: some CloudEndpoint
     ) throws -> Channel {
         let ledger = self.ledger
         let log = configuration.log
         let tlsContext = self.tlsContext
-        let respond: @Sendable (CloudRequest) -> CloudResponse = { request in
+        let plan: @Sendable (CloudRequest) -> ResponsePlan = { request in
             var generator = SystemRandomNumberGenerator()
-            let reply = ledger.withLock { ledger in
-                endpoint.respond(to: request, ledger: &ledger, at: Date(), using: &generator)
+            let (plan, lines) = ledger.withLock { ledger in
+                FaultInjection.plan(for: request, endpoint: endpoint, ledger: &ledger, at: Date(), using: &generator)
             }
-            reply.logLines.forEach(log)
-            return reply.response
+            lines.forEach(log)
+            return plan
         }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -179,37 +297,29 @@ public final class CloudServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let peer = ConnectionPeer()
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(MutualTLS.makeServerHandler(context: tlsContext, recordingInto: peer))
-                    // The service logic frames every response itself: NIO would otherwise strip
-                    // the `Content-Length: 0` the real hub puts on its 204.
-                    var encoderConfiguration = HTTPResponseEncoder.Configuration()
-                    encoderConfiguration.automaticallySetFramingHeaders = false
-                    try pipeline.addHandler(HTTPResponseEncoder(configuration: encoderConfiguration))
+                    var peer: ConnectionPeer?
+                    if tls {
+                        let connectionPeer = ConnectionPeer()
+                        try pipeline.addHandler(MutualTLS.makeServerHandler(context: tlsContext, recordingInto: connectionPeer))
+                        peer = connectionPeer
+                    }
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-                    try pipeline.addHandler(HTTPServerPipelineHandler())
-                    try pipeline.addHandler(HTTPServerProtocolErrorHandler())
                     try pipeline.addHandler(
                         HTTPExchangeHandler(
                             serviceName: service,
                             peer: peer,
                             maximumBodyBytes: HubEndpoint.maximumMessageBytes,
                             log: log,
-                            respond: respond
+                            plan: plan
                         )
                     )
                 }
             }
         do {
-            return try bootstrap.bind(host: configuration.host, port: port).wait()
+            return try bootstrap.bind(host: host, port: port).wait()
         } catch {
-            throw CloudServerError.cannotListen(
-                service: service,
-                host: configuration.host,
-                port: port,
-                reason: String(describing: error)
-            )
+            throw CloudServerError.cannotListen(service: service, host: host, port: port, reason: String(describing: error))
         }
     }
 }
@@ -222,7 +332,33 @@ protocol CloudEndpoint: Sendable {
         at now: Date,
         using generator: inout some RandomNumberGenerator
     ) -> EndpointReply
+
+    /// The route and subject faults are matched against; `nil` for requests faults never touch.
+    func faultTarget(of request: CloudRequest) -> FaultTarget?
 }
 
-extension ProvisioningEndpoint: CloudEndpoint {}
-extension HubEndpoint: CloudEndpoint {}
+/// What a fault script is matched against.
+struct FaultTarget: Equatable {
+    var route: CloudRoute
+    var hubName: String?
+    /// The registration ID (DPS) or device ID (hub) in the path.
+    var subject: String
+}
+
+extension ProvisioningEndpoint: CloudEndpoint {
+    func faultTarget(of request: CloudRequest) -> FaultTarget? {
+        let target = RequestTarget(request.target)
+        guard case .matched(let route) = ProvisioningRoute.match(method: request.method, pathSegments: target.pathSegments)
+        else { return nil }
+        return FaultTarget(route: route.faultRoute, hubName: nil, subject: route.registrationID)
+    }
+}
+
+extension HubEndpoint: CloudEndpoint {
+    func faultTarget(of request: CloudRequest) -> FaultTarget? {
+        let target = RequestTarget(request.target)
+        guard case .matched(.sendEvent(let deviceID)) = HubRoute.match(method: request.method, pathSegments: target.pathSegments)
+        else { return nil }
+        return FaultTarget(route: .telemetry, hubName: hubName, subject: deviceID)
+    }
+}

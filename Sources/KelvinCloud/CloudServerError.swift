@@ -4,6 +4,7 @@ public enum CloudServerError: Error, Sendable, CustomStringConvertible {
     /// Binding a listener failed, typically because the port is in use.
     case cannotListen(service: String, host: String, port: Int, reason: String)
     case shutdownFailed(reason: String)
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
@@ -13,6 +14,8 @@ public enum CloudServerError: Error, Sendable, CustomStringConvertible {
             return "cannot listen for \(service) on \(host):\(port): \(reason)"
         case .shutdownFailed(let reason):
             return "shutdown failed: \(reason)"
+        case .invalidConfiguration(let problem):
+            return "invalid configuration: \(problem)"
         }
     }
 }

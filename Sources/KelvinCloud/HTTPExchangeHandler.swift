@@ -3,11 +3,12 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// Collects one HTTP request at a time, hands it to the service logic and writes the response,
-/// keeping the connection open for the next request unless the client asked to close.
+/// Collects HTTP requests, hands them one at a time to the service logic and writes each
+/// response as bytes, keeping the connection open for the next request unless the client asked
+/// to close. Faults (delays, early closes, stalls, garbage, trickled answers) are carried out here.
 final class HTTPExchangeHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
 
     private struct PendingRequest {
         var head: HTTPRequestHead
@@ -16,32 +17,36 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
     }
 
     private let serviceName: String
-    private let peer: ConnectionPeer
+    /// `nil` on the plain-HTTP admin listener.
+    private let peer: ConnectionPeer?
     private let maximumBodyBytes: Int
-    private let respond: @Sendable (CloudRequest) -> CloudResponse
+    private let plan: @Sendable (CloudRequest) -> ResponsePlan
     private let log: @Sendable (String) -> Void
-    private var pending: PendingRequest?
+    private var receiving: PendingRequest?
+    /// Complete requests not yet answered; clients rarely pipeline, but answers must stay in order.
+    private var queued: [PendingRequest] = []
+    private var isAnswering = false
 
     init(
         serviceName: String,
-        peer: ConnectionPeer,
+        peer: ConnectionPeer?,
         maximumBodyBytes: Int,
         log: @escaping @Sendable (String) -> Void,
-        respond: @escaping @Sendable (CloudRequest) -> CloudResponse
+        plan: @escaping @Sendable (CloudRequest) -> ResponsePlan
     ) {
         self.serviceName = serviceName
         self.peer = peer
         self.maximumBodyBytes = maximumBodyBytes
         self.log = log
-        self.respond = respond
+        self.plan = plan
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            pending = PendingRequest(head: head)
+            receiving = PendingRequest(head: head)
         case .body(let chunk):
-            guard var request = pending else { return }
+            guard var request = receiving else { return }
             // Keep reading past the limit without buffering, so the client gets a clean 413
             // instead of a reset connection.
             if request.body.count + chunk.readableBytes > maximumBodyBytes {
@@ -49,12 +54,12 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
             } else {
                 request.body.append(contentsOf: chunk.readableBytesView)
             }
-            pending = request
+            receiving = request
         case .end:
-            guard let request = pending else { return }
-            pending = nil
-            let response = respond(cloudRequest(from: request, context: context))
-            write(response, keepAlive: request.head.isKeepAlive, context: context)
+            guard let request = receiving else { return }
+            receiving = nil
+            queued.append(request)
+            answerNext(context: context)
         }
     }
 
@@ -63,6 +68,11 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
         // A client that drops the connection without close_notify has finished its business.
         if let tlsError = error as? NIOSSLError, case .uncleanShutdown = tlsError {
             return
+        }
+        if error is HTTPParserError {
+            let badRequest = CloudResponse(status: 400, headers: [], body: Array("Malformed HTTP request\n".utf8))
+            write(ResponseSerializer.serialize(badRequest, date: WireTime.httpDate(Date()), keepAlive: false).bytes, context: context)
+            context.flush()
         }
         var client = "unknown client"
         if let address = context.channel.remoteAddress, let ip = address.ipAddress, let port = address.port {
@@ -76,6 +86,96 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
         log("\(serviceName): connection from \(client) failed: \(detail)")
     }
 
+    private func answerNext(context: ChannelHandlerContext) {
+        guard !isAnswering, !queued.isEmpty, context.channel.isActive else { return }
+        isAnswering = true
+        let request = queued.removeFirst()
+        let keepAlive = request.head.isKeepAlive
+        switch plan(cloudRequest(from: request, context: context)) {
+        case .respond(let response, let delaySeconds):
+            let bytes = ResponseSerializer.serialize(response, date: WireTime.httpDate(Date()), keepAlive: keepAlive).bytes
+            after(seconds: delaySeconds, context: context) { handler, context in
+                handler.write(bytes, context: context)
+                context.flush()
+                handler.finishAnswer(keepAlive: keepAlive, context: context)
+            }
+        case .close:
+            context.close(promise: nil)
+        case .stall:
+            break
+        case .garbage:
+            write(ResponseSerializer.garbage, context: context)
+            flushThenClose(context: context)
+        case .cutMidBody(let response):
+            let serialized = ResponseSerializer.serialize(response, date: WireTime.httpDate(Date()), keepAlive: keepAlive)
+            let bodyLength = serialized.bytes.count - serialized.headLength
+            // A bodiless response (the hub's 204) is cut inside its head instead.
+            let cut = bodyLength > 1 ? serialized.headLength + bodyLength / 2 : serialized.headLength / 2
+            write(Array(serialized.bytes[..<cut]), context: context)
+            flushThenClose(context: context)
+        case .drip(let response, let bytesPerWrite, let intervalSeconds):
+            let bytes = ResponseSerializer.serialize(response, date: WireTime.httpDate(Date()), keepAlive: keepAlive).bytes
+            drip(bytes[...], bytesPerWrite: max(1, bytesPerWrite), intervalSeconds: intervalSeconds, keepAlive: keepAlive, context: context)
+        }
+    }
+
+    private func drip(
+        _ remaining: ArraySlice<UInt8>,
+        bytesPerWrite: Int,
+        intervalSeconds: Double,
+        keepAlive: Bool,
+        context: ChannelHandlerContext
+    ) {
+        guard !remaining.isEmpty else {
+            finishAnswer(keepAlive: keepAlive, context: context)
+            return
+        }
+        write(Array(remaining.prefix(bytesPerWrite)), context: context)
+        context.flush()
+        let rest = remaining.dropFirst(bytesPerWrite)
+        after(seconds: rest.isEmpty ? 0 : intervalSeconds, context: context) { handler, context in
+            handler.drip(rest, bytesPerWrite: bytesPerWrite, intervalSeconds: intervalSeconds, keepAlive: keepAlive, context: context)
+        }
+    }
+
+    private func flushThenClose(context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    private func finishAnswer(keepAlive: Bool, context: ChannelHandlerContext) {
+        isAnswering = false
+        if keepAlive {
+            answerNext(context: context)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    /// Runs `body` on the event loop after `seconds` (at once for 0), unless the connection closed.
+    private func after(
+        seconds: Double,
+        context: ChannelHandlerContext,
+        _ body: @escaping (HTTPExchangeHandler, ChannelHandlerContext) -> Void
+    ) {
+        guard seconds > 0 else {
+            body(self, context)
+            return
+        }
+        let bound = NIOLoopBound((self, context, body), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+            let (handler, context, body) = bound.value
+            guard context.channel.isActive else { return }
+            body(handler, context)
+        }
+    }
+
+    private func write(_ bytes: [UInt8], context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+
     private func cloudRequest(from request: PendingRequest, context: ChannelHandlerContext) -> CloudRequest {
         let localPort = context.channel.localAddress?.port ?? 443
         return CloudRequest(
@@ -84,44 +184,9 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
             headers: request.head.headers.map { HTTPHeaderField(name: $0.name, value: $0.value) },
             body: request.body,
             bodyExceededLimit: request.exceededLimit,
-            clientCertificate: peer.certificate,
+            clientCertificate: peer?.certificate,
+            clientChain: peer?.chain ?? [],
             authority: request.head.headers.first(name: "Host") ?? "localhost:\(localPort)"
         )
-    }
-
-    private func write(_ response: CloudResponse, keepAlive: Bool, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Date", value: WireTime.httpDate(Date()))
-        for header in response.headers {
-            headers.add(name: header.name, value: header.value)
-        }
-        switch response.framing {
-        case .contentLength:
-            headers.add(name: "Content-Length", value: String(response.body.count))
-        case .chunked:
-            headers.add(name: "Transfer-Encoding", value: "chunked")
-        }
-        if !keepAlive {
-            headers.add(name: "Connection", value: "close")
-        }
-
-        let head = HTTPResponseHead(
-            version: .http1_1,
-            status: HTTPResponseStatus(statusCode: response.status),
-            headers: headers
-        )
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if !response.body.isEmpty {
-            let buffer = context.channel.allocator.buffer(bytes: response.body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
-        if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        } else {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                channel.close(promise: nil)
-            }
-        }
     }
 }

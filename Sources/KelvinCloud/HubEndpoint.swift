@@ -1,13 +1,15 @@
 import Foundation
 
-/// The IoT Hub device-to-cloud telemetry API over HTTPS (protocol facts §3).
+/// One IoT hub's device-to-cloud telemetry API over HTTPS (protocol facts §3).
 ///
 /// Devices authenticate by thumbprint only: the leaf presented in the handshake must be the one
-/// DPS recorded for the device ID in the path. An unknown device and a wrong certificate are both
-/// 401 / 401003 at the real hub, so they are here too.
+/// DPS recorded for the device ID in the path, in this hub's registry. An unknown device and a
+/// wrong certificate are both 401 / 401003 at the real hub, so they are here too.
 struct HubEndpoint: Sendable {
-    /// 256 KB, the documented device-to-cloud message limit.
+    /// 256 KB, the documented device-to-cloud message and batch limit.
     static let maximumMessageBytes = 256 * 1024
+
+    var hubName: String
 
     func respond(
         to request: CloudRequest,
@@ -21,7 +23,7 @@ struct HubEndpoint: Sendable {
         case .notFound:
             return EndpointReply(
                 HubFailure.notFound.response(at: now, using: &generator),
-                log: ["hub: 404 for \(request.method) \(request.target)"]
+                log: ["\(hubName): 404 for \(request.method) \(request.target)"]
             )
         case .methodNotAllowed(let allowed):
             var response = HubFailure(
@@ -32,7 +34,7 @@ struct HubEndpoint: Sendable {
             )
             .response(at: now, using: &generator)
             response.headers.append(HTTPHeaderField(name: "Allow", value: allowed))
-            return EndpointReply(response, log: ["hub: 405 for \(request.method) \(request.target)"])
+            return EndpointReply(response, log: ["\(hubName): 405 for \(request.method) \(request.target)"])
         case .matched(.sendEvent(let pathDeviceID)):
             deviceID = pathDeviceID
         }
@@ -41,41 +43,58 @@ struct HubEndpoint: Sendable {
             EndpointReply(
                 failure.response(at: now, using: &generator),
                 log: [
-                    "hub: rejected telemetry for \(deviceID): \(failure.status)/\(failure.errorCode) "
+                    "\(hubName): refused telemetry for \(deviceID): \(failure.status)/\(failure.errorCode) "
                         + "\(failure.errorName) (\(reason))"
                 ]
             )
         }
 
+        if ledger.faults.isInOutage(hubName: hubName, at: now) {
+            return reject(.serviceUnavailable, "outage")
+        }
         guard let apiVersion = target.queryValue("api-version"), !apiVersion.isEmpty else {
             return reject(
                 .argumentInvalid("The api-version query parameter is required."),
                 "no api-version in the query"
             )
         }
+        guard SupportedAPIVersions.hub.contains(apiVersion) else {
+            return reject(
+                .argumentInvalid("The api-version '\(apiVersion)' is not supported."),
+                "supported: \(SupportedAPIVersions.hub.sorted().joined(separator: ", "))"
+            )
+        }
         guard let certificate = request.clientCertificate else {
             return reject(.unauthorized, "no client certificate")
         }
-        guard let device = ledger.device(withID: deviceID) else {
-            return reject(.unauthorized, "device \(deviceID) has not been provisioned")
+        guard let device = ledger.device(withID: deviceID), device.hubName == hubName else {
+            return reject(.unauthorized, "IotHub '\(hubName)' does not contain the specified device '\(deviceID)'")
         }
         guard device.thumbprint == certificate.thumbprint else {
             return reject(
                 .unauthorized,
-                "certificate \(certificate.thumbprint) does not match the provisioned \(device.thumbprint)"
+                "thumbprint does not match configuration: presented \(certificate.thumbprint), "
+                    + "registered \(device.thumbprint)"
             )
+        }
+        guard device.isEnabled else {
+            return reject(.deviceDisabled, "device \(deviceID) is disabled")
         }
         guard !request.bodyExceededLimit, request.body.count <= Self.maximumMessageBytes else {
             return reject(.messageTooLarge, "body larger than \(Self.maximumMessageBytes) bytes")
         }
 
-        let message = ReceivedTelemetry(
-            deviceID: deviceID,
-            bodyBytes: request.body,
-            headers: request.headers,
-            receivedAt: now
-        )
-        ledger.telemetry.append(message)
+        let messages: [ReceivedTelemetry]
+        do {
+            messages = try Self.messages(in: request, deviceID: deviceID, hubName: hubName, at: now)
+        } catch let error as MessagePropertyError {
+            return reject(.argumentInvalid("Invalid property \(error.name)"), "\(error.name): \(error.rule)")
+        } catch let error as TelemetryBatchError {
+            return reject(.formatError("Invalid batch: \(error.reason)"), "batch: \(error.reason)")
+        } catch {
+            return reject(.argumentInvalid("Invalid message"), String(describing: error))
+        }
+        ledger.telemetry.append(contentsOf: messages)
         let response = CloudResponse(
             status: 204,
             headers: [
@@ -85,7 +104,41 @@ struct HubEndpoint: Sendable {
             ],
             framing: .contentLength
         )
-        return EndpointReply(response, log: [Self.logLine(for: message)])
+        return EndpointReply(response, log: messages.map(Self.logLine(for:)))
+    }
+
+    /// One message, or one per batch element when the content type says batch.
+    private static func messages(
+        in request: CloudRequest,
+        deviceID: String,
+        hubName: String,
+        at now: Date
+    ) throws -> [ReceivedTelemetry] {
+        let contentType = request.headers.value(named: "Content-Type") ?? ""
+        guard contentType.lowercased().hasPrefix(TelemetryBatch.contentType) else {
+            return [
+                ReceivedTelemetry(
+                    deviceID: deviceID,
+                    hubName: hubName,
+                    bodyBytes: request.body,
+                    headers: request.headers,
+                    properties: try MessageProperties(fields: request.headers),
+                    isBatched: false,
+                    receivedAt: now
+                )
+            ]
+        }
+        return try TelemetryBatch.parse(request.body).map { element in
+            ReceivedTelemetry(
+                deviceID: deviceID,
+                hubName: hubName,
+                bodyBytes: element.body,
+                headers: element.properties,
+                properties: try MessageProperties(fields: element.properties),
+                isBatched: true,
+                receivedAt: now
+            )
+        }
     }
 
     /// `telemetry my-device: {"temperature": 21.50} (content-type application/json, message-id 42)`
@@ -102,15 +155,18 @@ struct HubEndpoint: Sendable {
         body = body.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: "")
 
         var details: [String] = []
-        let headers = message.headers
-        if let contentType = headers.value(named: "iothub-contenttype") ?? headers.value(named: "Content-Type") {
+        let system = message.properties.system
+        if let contentType = system.value(named: "iothub-contenttype") ?? message.headers.value(named: "Content-Type") {
             details.append("content-type \(contentType)")
         }
-        if let encoding = headers.value(named: "iothub-contentencoding") {
+        if let encoding = system.value(named: "iothub-contentencoding") {
             details.append("content-encoding \(encoding)")
         }
-        if let messageID = headers.value(named: "iothub-messageid") {
+        if let messageID = message.messageID {
             details.append("message-id \(messageID)")
+        }
+        if message.isBatched {
+            details.append("batched")
         }
         for property in message.applicationProperties {
             details.append("\(property.name)=\(property.value)")

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import X509
 
 /// The TLS side of both listeners: TLS 1.2 or newer, a client certificate required, and any
 /// certificate accepted at the TLS layer.
@@ -47,7 +48,8 @@ enum MutualTLS {
         }
     }
 
-    /// A server handler that accepts whatever leaf the client presents and stores it in `peer`.
+    /// A server handler that accepts whatever chain the client presents and stores it in `peer`;
+    /// the services decide afterwards, as DPS and the hub do, whether it is enrolled or trusted.
     static func makeServerHandler(context: NIOSSLContext, recordingInto peer: ConnectionPeer) -> NIOSSLServerHandler {
         NIOSSLServerHandler(context: context) { certificates, verdict in
             guard let leaf = certificates.first, let der = try? leaf.toDERBytes(),
@@ -57,13 +59,18 @@ enum MutualTLS {
                 return
             }
             peer.certificate = presented
+            peer.chain = certificates.compactMap { certificate in
+                (try? certificate.toDERBytes()).flatMap { try? Certificate(derEncoded: $0) }
+            }
             verdict.succeed(.certificateVerified)
         }
     }
 }
 
-/// Per-connection record of the client's leaf certificate, written by the TLS verify callback and
+/// Per-connection record of the client's certificates, written by the TLS verify callback and
 /// read by the HTTP handler; both run on the connection's event loop.
 final class ConnectionPeer {
     var certificate: PresentedCertificate?
+    /// Leaf first, then whatever intermediates the client sent.
+    var chain: [Certificate] = []
 }

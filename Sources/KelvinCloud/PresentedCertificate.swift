@@ -9,10 +9,14 @@ public struct PresentedCertificate: Sendable, Hashable {
     /// The subject common name, which DPS uses as the registration ID; `nil` if the subject has none.
     public let commonName: String?
     public let thumbprint: CertificateThumbprint
+    /// The parsed certificate; `nil` only for the thumbprint-only stand-ins unit tests build, which
+    /// then skip the checks that need the certificate itself (validity, issuer, signature).
+    public let certificate: Certificate?
 
     init(commonName: String?, thumbprint: CertificateThumbprint) {
         self.commonName = commonName
         self.thumbprint = thumbprint
+        self.certificate = nil
     }
 
     /// Parses a DER certificate.
@@ -22,6 +26,37 @@ public struct PresentedCertificate: Sendable, Hashable {
         let certificate = try Certificate(derEncoded: derBytes)
         self.commonName = certificate.subject.commonName
         self.thumbprint = CertificateThumbprint(certificateDER: derBytes)
+        self.certificate = certificate
+    }
+
+    /// True when the certificate names itself as issuer and its own key verifies its signature.
+    var isSelfSigned: Bool {
+        guard let certificate else { return false }
+        return certificate.isSelfSigned
+    }
+}
+
+extension Certificate {
+    var isSelfSigned: Bool {
+        issuer == subject && publicKey.isValidSignature(signature, for: self)
+    }
+
+    /// True when `issuerCandidate` is named as this certificate's issuer and its key made the signature.
+    func isIssued(by issuerCandidate: Certificate) -> Bool {
+        issuer == issuerCandidate.subject && issuerCandidate.publicKey.isValidSignature(signature, for: self)
+    }
+
+    var isCertificateAuthority: Bool {
+        guard let constraints = try? extensions.basicConstraints else { return false }
+        if case .isCertificateAuthority = constraints { return true }
+        return false
+    }
+
+    var thumbprint: CertificateThumbprint {
+        var serializer = DER.Serializer()
+        // A parsed certificate always re-serializes to the bytes it was parsed from.
+        try? serializer.serialize(self)
+        return CertificateThumbprint(certificateDER: serializer.serializedBytes)
     }
 }
 

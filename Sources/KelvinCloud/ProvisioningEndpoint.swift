@@ -1,17 +1,19 @@
 import Foundation
 
-/// The DPS device API: register, then operation-status polls until "assigned" (protocol facts §1).
+/// The DPS device API: register, operation-status polls, and the registration status lookup
+/// (protocol facts §1).
 ///
-/// Authorization follows individual X.509 enrollments: the presented leaf's thumbprint selects the
-/// enrollment, and its registration ID must equal the path's, the body's and the certificate CN
-/// (case-insensitively, §4.1). Any mismatch is 401 / 401002, which is what DPS answers.
+/// The client certificate selects the enrollment (``EnrollmentRegistry``), and its registration
+/// ID must equal the path's, the body's and the certificate CN (case-insensitively, §4.1). Any
+/// mismatch is 401 / 401002, which is what DPS answers; the log says which check failed.
 struct ProvisioningEndpoint: Sendable {
     var idScope: String
-    var enrollments: [Enrollment]
     var retryAfterSeconds: Int
     var assigningPollsBeforeAssigned: Int
-    /// The `assignedHub` value, `host[:port]`.
-    var assignedHub: String
+    /// Answer PUT register with the terminal 200 at once instead of 202 + polling.
+    var answersRegisterImmediately: Bool
+    var pollLimit: PollRateLimit
+    var linkedHubs: [LinkedHub]
 
     func respond(
         to request: CloudRequest,
@@ -33,40 +35,36 @@ struct ProvisioningEndpoint: Sendable {
             response.headers.append(HTTPHeaderField(name: "Allow", value: allowed))
             return EndpointReply(response, log: ["dps: 405 for \(request.method) \(request.target)"])
         case .matched(let route):
+            var exchange = Exchange(request: request, now: now)
             do throws(Rejection) {
+                try checkCommonRequirements(target, route.idScope, route.registrationID)
                 switch route {
-                case .register(let scope, let pathRegistrationID):
-                    return try register(request, target, scope, pathRegistrationID, &ledger, now, &generator)
-                case .operationStatus(let scope, let pathRegistrationID, let operationID):
-                    return try operationStatus(
-                        request,
-                        target,
-                        scope,
-                        pathRegistrationID,
-                        operationID,
-                        &ledger,
-                        now,
-                        &generator
-                    )
+                case .register(let scope, let registrationID):
+                    return try register(&exchange, scope, registrationID, &ledger, &generator)
+                case .operationStatus(_, let registrationID, let operationID):
+                    return try operationStatus(&exchange, registrationID, operationID, &ledger, &generator)
+                case .registrationStatus(_, let registrationID):
+                    return try registrationStatus(&exchange, registrationID, &ledger, &generator)
                 }
             } catch {
-                let failure = error.failure
+                var response = error.failure.response(at: now, using: &generator)
+                response.headers.append(contentsOf: error.extraHeaders)
                 return EndpointReply(
-                    failure.response(at: now, using: &generator),
+                    response,
                     log: [
-                        "dps: rejected \(request.method) for \(route.registrationID): "
-                            + "\(failure.status)/\(failure.errorCode) \(failure.message) (\(error.reason))"
+                        "dps: refused \(route.faultRoute.rawValue) for \(route.registrationID): "
+                            + "\(error.failure.status)/\(error.failure.errorCode) \(error.failure.message) (\(error.reason))"
                     ]
                 )
             }
         }
     }
 
-    /// What the request body says about the registration ID; only register has a body.
-    private enum BodyRegistrationID {
-        case notApplicable
-        /// The body's `registrationId`, `nil` when the body lacks one.
-        case stated(String?)
+    /// The request being answered, and the log lines it produces.
+    private struct Exchange {
+        var request: CloudRequest
+        var now: Date
+        var log: [String] = []
     }
 
     /// Why a request failed: what the client is told, and the detail only the log shows, since
@@ -74,76 +72,91 @@ struct ProvisioningEndpoint: Sendable {
     struct Rejection: Error {
         var failure: ProvisioningFailure
         var reason: String
+        var extraHeaders: [HTTPHeaderField] = []
     }
 
     private func register(
-        _ request: CloudRequest,
-        _ target: RequestTarget,
+        _ exchange: inout Exchange,
         _ scope: String,
         _ registrationID: String,
         _ ledger: inout CloudLedger,
-        _ now: Date,
         _ generator: inout some RandomNumberGenerator
     ) throws(Rejection) -> EndpointReply {
-        try checkCommonRequirements(target, scope, registrationID)
-        let bodyRegistrationID = try registrationIDInBody(request.body)
-        let enrollment = try authorize(
-            request.clientCertificate,
-            registrationID,
-            bodyRegistrationID: .stated(bodyRegistrationID)
-        )
+        let attestation = try authorizeWithBody(exchange, registrationID, ledger)
 
-        let operationID = ServiceIdentifier.operationID(using: &generator)
-        let previous = ledger.device(registeredAs: enrollment.registrationID)
-        ledger.operations[operationID] = ProvisioningOperation(
-            operationID: operationID,
-            registrationID: enrollment.registrationID,
-            deviceID: enrollment.deviceID,
-            thumbprint: enrollment.thumbprint,
-            createdAt: previous?.createdAt ?? now,
+        guard attestation.allocation.isEnabled else {
+            let disabled = JSONValue.object([
+                ("operationId", .string("")),
+                ("status", .string("disabled")),
+                (
+                    "registrationState",
+                    .object([
+                        ("registrationId", .string(attestation.registrationID)),
+                        ("status", .string("disabled")),
+                    ])
+                ),
+            ])
+            return EndpointReply(
+                .json(status: 200, disabled, headers: commonHeaders(&generator), framing: .chunked),
+                log: ["dps: \(attestation.registrationID) refused: \(attestation.enrollmentName) is disabled"]
+            )
+        }
+
+        let previous = ledger.registrations[attestation.registrationID.lowercased()]
+        var operation = ProvisioningOperation(
+            operationID: ServiceIdentifier.operationID(using: &generator),
+            registrationID: attestation.registrationID,
+            deviceID: attestation.deviceID,
+            groupID: attestation.groupID,
+            outcome: outcome(for: attestation, previous: previous, ledger: ledger, at: exchange.now),
+            createdAt: previous?.createdAt ?? exchange.now,
             etag: ServiceIdentifier.etag(using: &generator)
         )
-        let body = JSONValue.object([
-            ("operationId", .string(operationID)),
+        exchange.log.append("dps: \(attestation.registrationID) registering through \(attestation.enrollmentName)")
+
+        if answersRegisterImmediately {
+            let record = complete(&operation, &ledger, &exchange)
+            ledger.operations[operation.operationID] = operation
+            return EndpointReply(terminalResponse(operation, record, &generator), log: exchange.log)
+        }
+        ledger.operations[operation.operationID] = operation
+        let accepted = JSONValue.object([
+            ("operationId", .string(operation.operationID)),
             ("status", .string("assigning")),
         ])
-        let location = "https://\(request.authority)/\(scope)/registrations/\(registrationID)/register"
+        let location = "https://\(exchange.request.authority)/\(scope)/registrations/\(registrationID)/register"
         let response = CloudResponse.json(
             status: 202,
-            body,
+            accepted,
             headers: [
                 HTTPHeaderField(name: "Location", value: location),
                 HTTPHeaderField(name: "Retry-After", value: String(retryAfterSeconds)),
             ] + commonHeaders(&generator),
             framing: .chunked
         )
-        return EndpointReply(response, log: ["dps: \(enrollment.registrationID) registering"])
+        return EndpointReply(response, log: exchange.log)
     }
 
     private func operationStatus(
-        _ request: CloudRequest,
-        _ target: RequestTarget,
-        _ scope: String,
+        _ exchange: inout Exchange,
         _ registrationID: String,
         _ operationID: String,
         _ ledger: inout CloudLedger,
-        _ now: Date,
         _ generator: inout some RandomNumberGenerator
     ) throws(Rejection) -> EndpointReply {
-        try checkCommonRequirements(target, scope, registrationID)
-        let enrollment = try authorize(request.clientCertificate, registrationID, bodyRegistrationID: .notApplicable)
+        let attestation = try authorize(exchange, registrationID, bodyRegistrationID: nil, ledger)
         guard var operation = ledger.operations[operationID],
-            operation.registrationID.caseInsensitiveEquals(enrollment.registrationID)
+            operation.registrationID.caseInsensitiveEquals(attestation.registrationID)
         else {
             throw Rejection(
                 failure: .notFound("Operation not found."),
-                reason: "no operation \(operationID) for \(enrollment.registrationID)"
+                reason: "no operation \(operationID) for \(attestation.registrationID)"
             )
         }
+        try admitPoll(for: attestation.registrationID, &ledger, at: exchange.now)
 
         operation.pollsAnswered += 1
-        var log: [String] = []
-        if operation.assignedAt == nil && operation.pollsAnswered <= assigningPollsBeforeAssigned {
+        if operation.completedAt == nil && operation.pollsAnswered <= assigningPollsBeforeAssigned {
             ledger.operations[operationID] = operation
             let body = JSONValue.object([
                 ("operationId", .string(operationID)),
@@ -163,45 +176,204 @@ struct ProvisioningEndpoint: Sendable {
                     + commonHeaders(&generator),
                 framing: .chunked
             )
-            log.append("dps: \(operation.registrationID) still assigning (poll \(operation.pollsAnswered))")
-            return EndpointReply(response, log: log)
+            exchange.log.append("dps: \(operation.registrationID) still assigning (poll \(operation.pollsAnswered))")
+            return EndpointReply(response, log: exchange.log)
         }
 
-        if operation.assignedAt == nil {
-            operation.assignedAt = now
-            ledger.recordAssignment(
-                ProvisionedDevice(
-                    registrationID: operation.registrationID,
-                    deviceID: operation.deviceID,
-                    thumbprint: operation.thumbprint,
-                    assignedHub: assignedHub,
-                    createdAt: operation.createdAt,
-                    lastAssignedAt: now
-                )
-            )
-            log.append("dps: \(operation.registrationID) assigned to \(assignedHub) as device \(operation.deviceID)")
-        }
+        let record = complete(&operation, &ledger, &exchange)
         ledger.operations[operationID] = operation
-        let assignedAt = operation.assignedAt ?? now
+        return EndpointReply(terminalResponse(operation, record, &generator), log: exchange.log)
+    }
+
+    private func registrationStatus(
+        _ exchange: inout Exchange,
+        _ registrationID: String,
+        _ ledger: inout CloudLedger,
+        _ generator: inout some RandomNumberGenerator
+    ) throws(Rejection) -> EndpointReply {
+        let attestation = try authorizeWithBody(exchange, registrationID, ledger)
+        guard let record = ledger.registrations[attestation.registrationID.lowercased()] else {
+            throw Rejection(
+                failure: .notFound("Registration not found."),
+                reason: "\(attestation.registrationID) has never completed a registration"
+            )
+        }
+        let response = CloudResponse.json(
+            status: 200,
+            registrationState(record),
+            headers: commonHeaders(&generator),
+            framing: .chunked
+        )
+        return EndpointReply(response, log: ["dps: \(record.registrationID) looked up its registration"])
+    }
+
+    /// Enforces "5 polls per 10 s per device" (protocol facts §1.10) with a sliding window; only
+    /// answered polls count, so a device that honours `Retry-After` is never throttled twice.
+    private func admitPoll(for registrationID: String, _ ledger: inout CloudLedger, at now: Date) throws(Rejection) {
+        let key = registrationID.lowercased()
+        let windowStart = now.addingTimeInterval(-pollLimit.windowSeconds)
+        var polls = (ledger.recentPolls[key] ?? []).filter { $0 > windowStart }
+        if polls.count >= pollLimit.maximumPolls, let oldest = polls.first {
+            let wait = max(1, Int((oldest.timeIntervalSince(windowStart)).rounded(.up)))
+            ledger.recentPolls[key] = polls
+            throw Rejection(
+                failure: ProvisioningFailure(status: 429, errorCode: 429001, message: "Too many requests."),
+                reason: "more than \(pollLimit.maximumPolls) polls in \(Int(pollLimit.windowSeconds)) s",
+                extraHeaders: [HTTPHeaderField(name: "Retry-After", value: String(wait))]
+            )
+        }
+        polls.append(now)
+        ledger.recentPolls[key] = polls
+    }
+
+    /// Decides, at register time, where the device goes (protocol facts §6): sticky to its current
+    /// hub while the enrollment still allows it, otherwise the least-loaded allowed hub with the
+    /// substatus the reprovisioning policy implies.
+    private func outcome(
+        for attestation: Attestation,
+        previous: RegistrationRecord?,
+        ledger: CloudLedger,
+        at now: Date
+    ) -> ProvisioningOperation.Outcome {
+        let allocation = attestation.allocation
+        if let failure = allocation.allocationFailure {
+            return .fail(failure)
+        }
+        let allowed = allocation.hubNames.isEmpty
+            ? linkedHubs : linkedHubs.filter { allocation.hubNames.contains($0.name) }
+        guard let leastLoaded = allowed.min(by: { ledger.deviceCount(onHub: $0.name) < ledger.deviceCount(onHub: $1.name) })
+        else {
+            return .fail(AllocationFailure(errorCode: 400208, errorMessage: "No linked IoT hub is available for this enrollment."))
+        }
+
+        let hub: LinkedHub
+        let substatus: String
+        if let previous, previous.status == .assigned,
+            let current = linkedHubs.first(where: { $0.name == previous.hubName }),
+            ledger.device(registeredAs: previous.registrationID) != nil
+        {
+            if allocation.reprovisionPolicy == .never || allowed.contains(current) {
+                hub = current
+                substatus = previous.substatus ?? "initialAssignment"
+            } else {
+                hub = leastLoaded
+                if hub.name == previous.initialHubName {
+                    substatus = "reprovisionedToInitialAssignment"
+                } else {
+                    substatus = allocation.reprovisionPolicy == .resetData ? "deviceDataReset" : "deviceDataMigrated"
+                }
+            }
+        } else {
+            hub = leastLoaded
+            substatus = previous?.initialHubName.map { $0 == hub.name ? "initialAssignment" : "deviceDataMigrated" }
+                ?? "initialAssignment"
+        }
+        let device = ProvisionedDevice(
+            registrationID: attestation.registrationID,
+            deviceID: attestation.deviceID,
+            thumbprint: attestation.thumbprint,
+            hubName: hub.name,
+            assignedHub: hub.address,
+            createdAt: previous?.createdAt ?? now,
+            lastAssignedAt: now
+        )
+        return .assign(device, substatus: substatus)
+    }
+
+    /// Reveals the operation's outcome: records it with DPS and, for an assignment, in the hub's
+    /// registry (removing the device from the hub it leaves). Idempotent for repeated polls.
+    private func complete(
+        _ operation: inout ProvisioningOperation,
+        _ ledger: inout CloudLedger,
+        _ exchange: inout Exchange
+    ) -> RegistrationRecord {
+        let key = operation.registrationID.lowercased()
+        if operation.completedAt != nil, let record = ledger.registrations[key], record.etag == operation.etag {
+            return record
+        }
+        operation.completedAt = exchange.now
+        let previous = ledger.registrations[key]
+        var record = RegistrationRecord(
+            registrationID: operation.registrationID,
+            deviceID: operation.deviceID,
+            status: .failed,
+            initialHubName: previous?.initialHubName,
+            groupID: operation.groupID,
+            createdAt: operation.createdAt,
+            lastUpdatedAt: exchange.now,
+            etag: operation.etag
+        )
+        switch operation.outcome {
+        case .assign(var device, let substatus):
+            device.lastAssignedAt = exchange.now
+            record.status = .assigned
+            record.hubName = device.hubName
+            record.assignedHub = device.assignedHub
+            record.substatus = substatus
+            record.initialHubName = previous?.initialHubName ?? device.hubName
+            if let moved = ledger.device(registeredAs: device.registrationID), moved.hubName != device.hubName {
+                exchange.log.append("hub \(moved.hubName): device \(moved.deviceID) removed (moved to \(device.hubName))")
+            }
+            ledger.devices.removeAll {
+                $0.registrationID.caseInsensitiveEquals(device.registrationID) && $0.deviceID != device.deviceID
+            }
+            ledger.recordAssignment(device)
+            exchange.log.append(
+                "dps: \(device.registrationID) assigned to \(device.hubName) (\(device.assignedHub)) "
+                    + "as device \(device.deviceID), \(substatus)"
+            )
+        case .fail(let failure):
+            record.failure = failure
+            record.hubName = previous?.hubName
+            record.assignedHub = previous?.assignedHub
+            exchange.log.append(
+                "dps: \(operation.registrationID) failed: \(failure.errorCode) \(failure.errorMessage)"
+            )
+        }
+        ledger.registrations[key] = record
+        return record
+    }
+
+    private func terminalResponse(
+        _ operation: ProvisioningOperation,
+        _ record: RegistrationRecord,
+        _ generator: inout some RandomNumberGenerator
+    ) -> CloudResponse {
         let body = JSONValue.object([
-            ("operationId", .string(operationID)),
-            ("status", .string("assigned")),
-            (
-                "registrationState",
-                .object([
-                    ("x509", .object([])),
-                    ("registrationId", .string(operation.registrationID)),
-                    ("createdDateTimeUtc", .string(WireTime.azureTimestamp(operation.createdAt))),
-                    ("assignedHub", .string(assignedHub)),
-                    ("deviceId", .string(operation.deviceID)),
-                    ("status", .string("assigned")),
-                    ("substatus", .string("initialAssignment")),
-                    ("lastUpdatedDateTimeUtc", .string(WireTime.azureTimestamp(assignedAt))),
-                    ("etag", .string(operation.etag)),
-                ])
-            ),
+            ("operationId", .string(operation.operationID)),
+            ("status", .string(record.status.rawValue)),
+            ("registrationState", registrationState(record)),
         ])
-        return EndpointReply(.json(status: 200, body, headers: commonHeaders(&generator), framing: .chunked), log: log)
+        return .json(status: 200, body, headers: commonHeaders(&generator), framing: .chunked)
+    }
+
+    /// `DeviceRegistrationResult`, fields in the order the real service writes them (§1.4).
+    private func registrationState(_ record: RegistrationRecord) -> JSONValue {
+        var fields: [(key: String, value: JSONValue)] = [
+            ("x509", .object(record.groupID.map { [("enrollmentGroupId", JSONValue.string($0))] } ?? [])),
+            ("registrationId", .string(record.registrationID)),
+            ("createdDateTimeUtc", .string(WireTime.azureTimestamp(record.createdAt))),
+        ]
+        switch record.status {
+        case .assigned:
+            fields += [
+                ("assignedHub", .string(record.assignedHub ?? "")),
+                ("deviceId", .string(record.deviceID)),
+                ("status", .string("assigned")),
+                ("substatus", .string(record.substatus ?? "initialAssignment")),
+            ]
+        case .failed:
+            fields += [
+                ("status", .string("failed")),
+                ("errorCode", .integer(record.failure?.errorCode ?? 0)),
+                ("errorMessage", .string(record.failure?.errorMessage ?? "")),
+            ]
+        }
+        fields += [
+            ("lastUpdatedDateTimeUtc", .string(WireTime.azureTimestamp(record.lastUpdatedAt))),
+            ("etag", .string(record.etag)),
+        ]
+        return .object(fields)
     }
 
     /// Checks shared by every DPS route, in the order that reports the most basic mistake first.
@@ -214,6 +386,16 @@ struct ProvisioningEndpoint: Sendable {
             throw Rejection(
                 failure: .badRequest("The api-version query parameter is required."),
                 reason: "no api-version in the query"
+            )
+        }
+        guard SupportedAPIVersions.provisioning.contains(apiVersion) else {
+            throw Rejection(
+                failure: ProvisioningFailure(
+                    status: 400,
+                    errorCode: 400001,
+                    message: "The api-version '\(apiVersion)' is not supported."
+                ),
+                reason: "supported: \(SupportedAPIVersions.provisioning.sorted().joined(separator: ", "))"
             )
         }
         guard scope.caseInsensitiveEquals(idScope) else {
@@ -230,49 +412,53 @@ struct ProvisioningEndpoint: Sendable {
         }
     }
 
-    /// The body's `registrationId`, or `nil` when the (valid JSON) body has none.
-    private func registrationIDInBody(_ body: [UInt8]) throws(Rejection) -> String? {
-        guard let document = try? JSONSerialization.jsonObject(with: Data(body)),
-            let object = document as? [String: Any]
-        else {
-            throw Rejection(
-                failure: .badRequest("Invalid request body."),
-                reason: "body is not a JSON object: \(String(decoding: body.prefix(120), as: UTF8.self))"
-            )
-        }
-        return object["registrationId"] as? String
+    /// Authorizes a request whose body is a `DeviceRegistration` (register and status lookup).
+    private func authorizeWithBody(
+        _ exchange: Exchange,
+        _ pathRegistrationID: String,
+        _ ledger: CloudLedger
+    ) throws(Rejection) -> Attestation {
+        let body = try DeviceRegistrationBody(exchange.request.body)
+        return try authorize(exchange, pathRegistrationID, bodyRegistrationID: body.registrationID, ledger)
     }
 
+    /// - Parameter bodyRegistrationID: `nil` for bodiless requests; otherwise what the body said
+    ///   (`.some(nil)` when it had no `registrationId`).
     private func authorize(
-        _ certificate: PresentedCertificate?,
+        _ exchange: Exchange,
         _ pathRegistrationID: String,
-        bodyRegistrationID: BodyRegistrationID
-    ) throws(Rejection) -> Enrollment {
+        bodyRegistrationID: String??,
+        _ ledger: CloudLedger
+    ) throws(Rejection) -> Attestation {
         func reject(_ reason: String) -> Rejection {
             Rejection(failure: .invalidCertificate, reason: reason)
         }
-        guard let certificate else {
+        guard let certificate = exchange.request.clientCertificate else {
             throw reject("no client certificate")
         }
+        let attestation: Attestation
+        switch ledger.enrollments.attest(leaf: certificate, chain: exchange.request.clientChain, at: exchange.now) {
+        case .success(let found):
+            attestation = found
+        case .failure(let rejection):
+            throw reject(rejection.reason)
+        }
         let presented = "certificate \(certificate.thumbprint) CN=\(certificate.commonName ?? "(none)")"
-        guard let enrollment = enrollments.first(where: { $0.thumbprint == certificate.thumbprint }) else {
-            throw reject("\(presented) is not enrolled")
+        guard attestation.registrationID.caseInsensitiveEquals(pathRegistrationID) else {
+            throw reject("\(presented) is enrolled as \(attestation.registrationID), not \(pathRegistrationID)")
         }
-        guard enrollment.registrationID.caseInsensitiveEquals(pathRegistrationID) else {
-            throw reject("\(presented) is enrolled as \(enrollment.registrationID), not \(pathRegistrationID)")
-        }
-        if case .stated(let bodyValue) = bodyRegistrationID {
+        if let bodyValue = bodyRegistrationID {
             guard let bodyValue, bodyValue.caseInsensitiveEquals(pathRegistrationID) else {
                 throw reject(
                     "body registrationId \(bodyValue ?? "(missing)") differs from the path's \(pathRegistrationID)"
                 )
             }
         }
-        guard let commonName = certificate.commonName, commonName.caseInsensitiveEquals(enrollment.registrationID)
+        guard let commonName = certificate.commonName, commonName.caseInsensitiveEquals(attestation.registrationID)
         else {
-            throw reject("\(presented): the CN must equal the registration ID \(enrollment.registrationID)")
+            throw reject("\(presented): the CN must equal the registration ID \(attestation.registrationID)")
         }
-        return enrollment
+        return attestation
     }
 
     private func commonHeaders(_ generator: inout some RandomNumberGenerator) -> [HTTPHeaderField] {
@@ -280,5 +466,29 @@ struct ProvisioningEndpoint: Sendable {
             HTTPHeaderField(name: "x-ms-request-id", value: ServiceIdentifier.uuid(using: &generator)),
             HTTPHeaderField(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains"),
         ]
+    }
+}
+
+/// The `DeviceRegistration` request body (protocol facts §1.3).
+private struct DeviceRegistrationBody {
+    /// `.some(nil)` when the object has no `registrationId`.
+    var registrationID: String??
+
+    init(_ body: [UInt8]) throws(ProvisioningEndpoint.Rejection) {
+        guard let document = try? JSONSerialization.jsonObject(with: Data(body)),
+            let object = document as? [String: Any]
+        else {
+            throw ProvisioningEndpoint.Rejection(
+                failure: .badRequest("Invalid request body."),
+                reason: "body is not a JSON object: \(String(decoding: body.prefix(120), as: UTF8.self))"
+            )
+        }
+        if let payload = object["payload"], !(payload is [String: Any]) {
+            throw ProvisioningEndpoint.Rejection(
+                failure: .badRequest("Invalid request body."),
+                reason: "payload must be a JSON object"
+            )
+        }
+        registrationID = .some(object["registrationId"] as? String)
     }
 }

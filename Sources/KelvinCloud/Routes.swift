@@ -12,16 +12,37 @@ enum ProvisioningRoute: Equatable {
     case register(idScope: String, registrationID: String)
     /// `GET /{idScope}/registrations/{registrationId}/operations/{operationId}`
     case operationStatus(idScope: String, registrationID: String, operationID: String)
+    /// `POST /{idScope}/registrations/{registrationId}` (Device Registration Status Lookup)
+    case registrationStatus(idScope: String, registrationID: String)
 
     var registrationID: String {
         switch self {
-        case .register(_, let registrationID), .operationStatus(_, let registrationID, _):
+        case .register(_, let registrationID), .operationStatus(_, let registrationID, _),
+            .registrationStatus(_, let registrationID):
             return registrationID
+        }
+    }
+
+    var idScope: String {
+        switch self {
+        case .register(let idScope, _), .operationStatus(let idScope, _, _), .registrationStatus(let idScope, _):
+            return idScope
+        }
+    }
+
+    var faultRoute: CloudRoute {
+        switch self {
+        case .register: return .register
+        case .operationStatus: return .operationStatus
+        case .registrationStatus: return .registrationStatus
         }
     }
 
     static func match(method: String, pathSegments path: [String]) -> RouteMatch<ProvisioningRoute> {
         switch path.count {
+        case 3 where path[1] == "registrations":
+            guard method == "POST" else { return .methodNotAllowed(allowed: "POST") }
+            return .matched(.registrationStatus(idScope: path[0], registrationID: path[2]))
         case 4 where path[1] == "registrations" && path[3] == "register":
             guard method == "PUT" else { return .methodNotAllowed(allowed: "PUT") }
             return .matched(.register(idScope: path[0], registrationID: path[2]))

@@ -18,6 +18,16 @@ struct ProvisioningFailure: Equatable {
         Self(status: 404, errorCode: 404201, message: message)
     }
 
+    /// DPS's error for a status a fault script chose without a body.
+    static func scripted(status: Int) -> Self {
+        let messages: [Int: String] = [
+            400: "Bad request.", 401: "Invalid certificate.", 404: "Not found.", 409: "Precondition failed.",
+            429: "Too many requests.", 500: "Internal server error.", 503: "Service unavailable.",
+        ]
+        let code = status == 401 ? 401002 : status == 409 ? 409203 : status * 1000 + 1
+        return Self(status: status, errorCode: code, message: messages[status] ?? "Error.")
+    }
+
     func response(at now: Date, using generator: inout some RandomNumberGenerator) -> CloudResponse {
         let body = JSONValue.object([
             ("errorCode", .integer(errorCode)),
@@ -66,6 +76,41 @@ struct HubFailure: Equatable {
     )
 
     static let notFound = Self(status: 404, errorCode: 404000, errorName: "NotFound", message: "Not found")
+
+    static let deviceDisabled = Self(
+        status: 403,
+        errorCode: 403012,
+        errorName: "DeviceDisabled",
+        message: "Device is disabled"
+    )
+
+    static let serviceUnavailable = Self(
+        status: 503,
+        errorCode: 503001,
+        errorName: "ServiceUnavailable",
+        message: "Service unavailable"
+    )
+
+    static func formatError(_ message: String) -> Self {
+        Self(status: 400, errorCode: 400006, errorName: "IotHubFormatError", message: message)
+    }
+
+    /// The hub's error for a status a fault script chose without a body.
+    static func scripted(status: Int) -> Self {
+        let names: [Int: (Int, String, String)] = [
+            400: (400004, "ArgumentInvalid", "Bad request"),
+            401: (401002, "IotHubUnauthorizedAccess", "Unauthorized"),
+            403: (403002, "IotHubQuotaExceeded", "Total number of messages on IotHub exceeded the allocated quota"),
+            404: (404001, "DeviceNotFound", "Device not found"),
+            413: (413001, "MessageTooLarge", "Message too large"),
+            429: (429001, "ThrottlingException", "Throttling"),
+            500: (500001, "ServerError", "Internal server error"),
+            503: (503001, "ServiceUnavailable", "Service unavailable"),
+            504: (504101, "GatewayTimeout", "Gateway timeout"),
+        ]
+        let (code, name, message) = names[status] ?? (status * 1000, "Error\(status)", "Error")
+        return Self(status: status, errorCode: code, errorName: name, message: message)
+    }
 
     func response(at now: Date, using generator: inout some RandomNumberGenerator) -> CloudResponse {
         let inner = JSONValue.object([

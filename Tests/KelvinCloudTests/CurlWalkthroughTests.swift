@@ -57,9 +57,11 @@ import Testing
         #expect(received.body == #"{"temperature": 30}"#)
         #expect(received.headers.value(named: "Content-Encoding") == "utf-8")
 
-        #expect(cloud.log.lines.contains("dps: my-device registering"))
+        #expect(cloud.log.lines.contains("dps: my-device registering through individual enrollment my-device"))
         #expect(
-            cloud.log.lines.contains { $0.hasPrefix("dps: my-device assigned to localhost:\(cloud.server.hubPort)") }
+            cloud.log.lines.contains {
+                $0.hasPrefix("dps: my-device assigned to hub (localhost:\(cloud.server.hubPort))")
+            }
         )
         #expect(cloud.log.lines.contains(#"telemetry my-device: {"temperature": 30} (content-type application/json)"#))
     }

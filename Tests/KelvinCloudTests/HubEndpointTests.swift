@@ -15,6 +15,7 @@ import Testing
                 registrationID: "my-device",
                 deviceID: "my-device",
                 thumbprint: provisioned,
+                hubName: "hub",
                 assignedHub: "localhost:44301",
                 createdAt: Date(),
                 lastAssignedAt: Date()
@@ -41,7 +42,7 @@ import Testing
 
     func respond(_ request: CloudRequest, _ ledger: inout CloudLedger) -> EndpointReply {
         var generator = SystemRandomNumberGenerator()
-        return HubEndpoint().respond(to: request, ledger: &ledger, at: Date(), using: &generator)
+        return HubEndpoint(hubName: "hub").respond(to: request, ledger: &ledger, at: Date(), using: &generator)
     }
 
     @Test func provisionedDeviceWithItsCertificate_gets204AndMessageIsRecorded() {
@@ -111,8 +112,11 @@ import Testing
     @Test func logLineOfLongBody_isShortened() {
         let message = ReceivedTelemetry(
             deviceID: "d",
+            hubName: "hub",
             bodyBytes: Array(String(repeating: "a", count: 1000).utf8),
             headers: [],
+            properties: MessageProperties(system: [], application: []),
+            isBatched: false,
             receivedAt: Date()
         )
         let line = HubEndpoint.logLine(for: message)

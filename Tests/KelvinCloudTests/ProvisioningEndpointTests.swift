@@ -8,13 +8,29 @@ import Testing
     static let enrolled = CertificateThumbprint(certificateDER: Array("enrolled certificate".utf8))
     static let stranger = CertificateThumbprint(certificateDER: Array("unknown certificate".utf8))
 
-    let endpoint = ProvisioningEndpoint(
-        idScope: "0ne00000001",
-        enrollments: [Enrollment(registrationID: "my-device", deviceID: "hub-device-7", thumbprint: enrolled)],
-        retryAfterSeconds: 3,
-        assigningPollsBeforeAssigned: 2,
-        assignedHub: "localhost:44301"
-    )
+    let endpoint = ProvisioningEndpointTests.makeEndpoint(assigningPolls: 2)
+
+    static func makeEndpoint(assigningPolls: Int, hubs: [LinkedHub] = [hub]) -> ProvisioningEndpoint {
+        ProvisioningEndpoint(
+            idScope: "0ne00000001",
+            retryAfterSeconds: 3,
+            assigningPollsBeforeAssigned: assigningPolls,
+            answersRegisterImmediately: false,
+            pollLimit: PollRateLimit(),
+            linkedHubs: hubs
+        )
+    }
+
+    static let hub = LinkedHub(name: "hub", address: "localhost:44301", port: 44301)
+
+    /// A ledger with `my-device` enrolled individually as `hub-device-7`.
+    static func enrolledLedger(deviceID: String = "hub-device-7") -> CloudLedger {
+        var ledger = CloudLedger()
+        ledger.enrollments.individualEnrollments = [
+            Enrollment(registrationID: "my-device", deviceID: deviceID, thumbprint: enrolled)
+        ]
+        return ledger
+    }
 
     static func register(
         path registrationID: String = "my-device",
@@ -51,7 +67,7 @@ import Testing
     }
 
     @Test func registerThenPollTwiceThenOnce_answersAssigningAssigningAssigned() throws {
-        var ledger = CloudLedger()
+        var ledger = Self.enrolledLedger()
         let accepted = respond(Self.register(), &ledger).response
         #expect(accepted.status == 202)
         #expect(accepted.framing == .chunked)
@@ -81,7 +97,7 @@ import Testing
         #expect(state["assignedHub"] as? String == "localhost:44301")
         #expect(state["deviceId"] as? String == "hub-device-7")
         #expect(state["status"] as? String == "assigned")
-        #expect(assigned.logLines == ["dps: my-device assigned to localhost:44301 as device hub-device-7"])
+        #expect(assigned.logLines == ["dps: my-device assigned to hub (localhost:44301) as device hub-device-7, initialAssignment"])
         #expect(ledger.devices.map(\.deviceID) == ["hub-device-7"])
         #expect(ledger.devices.first?.thumbprint == Self.enrolled)
 
@@ -93,14 +109,8 @@ import Testing
     }
 
     @Test func assignedBody_listsFieldsInTheRealServicesOrder() throws {
-        var ledger = CloudLedger()
-        let endpoint = ProvisioningEndpoint(
-            idScope: "0ne00000001",
-            enrollments: [Enrollment(registrationID: "my-device", thumbprint: Self.enrolled)],
-            retryAfterSeconds: 3,
-            assigningPollsBeforeAssigned: 0,
-            assignedHub: "localhost:44301"
-        )
+        var ledger = Self.enrolledLedger(deviceID: "my-device")
+        let endpoint = Self.makeEndpoint(assigningPolls: 0)
         var generator = SystemRandomNumberGenerator()
         let accepted = endpoint.respond(to: Self.register(), ledger: &ledger, at: Date(), using: &generator)
         let operationID = try #require(try json(accepted.response)["operationId"] as? String)
@@ -141,18 +151,18 @@ import Testing
         ("body lacks registrationId", ProvisioningEndpointTests.register(body: #"{"payload":{}}"#)),
     ])
     func registerWithMismatchedIdentity_answers401002(scenario: String, request: CloudRequest) throws {
-        var ledger = CloudLedger()
+        var ledger = Self.enrolledLedger()
         let reply = respond(request, &ledger)
         #expect(reply.response.status == 401, "\(scenario)")
         #expect(reply.response.headers.value(named: "x-ms-error-code") == "401002")
         #expect(try json(reply.response)["errorCode"] as? Int == 401002)
         #expect(try json(reply.response)["message"] as? String == "Invalid certificate.")
         #expect(ledger.operations.isEmpty)
-        #expect(reply.logLines.first?.hasPrefix("dps: rejected PUT for") == true)
+        #expect(reply.logLines.first?.hasPrefix("dps: refused register for") == true)
     }
 
     @Test func registerComparesRegistrationIDsCaseInsensitively() {
-        var ledger = CloudLedger()
+        var ledger = Self.enrolledLedger()
         let request = Self.register(
             path: "My-Device",
             body: #"{"registrationId":"MY-DEVICE"}"#,
@@ -169,7 +179,7 @@ import Testing
         (ProvisioningEndpointTests.register(body: "not json"), 400, 400004),
     ])
     func malformedRegister_answersDPSErrorBody(request: CloudRequest, status: Int, errorCode: Int) throws {
-        var ledger = CloudLedger()
+        var ledger = Self.enrolledLedger()
         let response = respond(request, &ledger).response
         #expect(response.status == status)
         #expect(response.headers.value(named: "x-ms-error-code") == String(errorCode))
@@ -177,14 +187,14 @@ import Testing
     }
 
     @Test func pollForUnknownOperation_answers404() throws {
-        var ledger = CloudLedger()
+        var ledger = Self.enrolledLedger()
         let response = respond(Self.poll("1.0000000000000000.00000000-0000-4000-8000-000000000000"), &ledger).response
         #expect(response.status == 404)
         #expect(try json(response)["errorCode"] as? Int == 404201)
     }
 
     @Test func wrongMethodOnRegister_answers405WithAllow() {
-        var ledger = CloudLedger()
+        var ledger = Self.enrolledLedger()
         var request = Self.register()
         request.method = "POST"
         let response = respond(request, &ledger).response
@@ -193,14 +203,8 @@ import Testing
     }
 
     @Test func reRegistration_keepsCreatedTimeAndIssuesNewOperation() throws {
-        var ledger = CloudLedger()
-        let endpoint = ProvisioningEndpoint(
-            idScope: "0ne00000001",
-            enrollments: [Enrollment(registrationID: "my-device", thumbprint: Self.enrolled)],
-            retryAfterSeconds: 3,
-            assigningPollsBeforeAssigned: 0,
-            assignedHub: "localhost:44301"
-        )
+        var ledger = Self.enrolledLedger(deviceID: "my-device")
+        let endpoint = Self.makeEndpoint(assigningPolls: 0)
         var generator = SystemRandomNumberGenerator()
         let firstTime = Date(timeIntervalSince1970: 1_700_000_000)
         let first = endpoint.respond(to: Self.register(), ledger: &ledger, at: firstTime, using: &generator)

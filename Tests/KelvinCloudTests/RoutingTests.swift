@@ -43,7 +43,14 @@ import Testing
             ProvisioningRoute.match(method: "PUT", pathSegments: ["s", "registrations", "r", "operations", "o"])
                 == .methodNotAllowed(allowed: "GET")
         )
-        #expect(ProvisioningRoute.match(method: "POST", pathSegments: ["s", "registrations", "r"]) == .notFound)
+        #expect(
+            ProvisioningRoute.match(method: "POST", pathSegments: ["s", "registrations", "r"])
+                == .matched(.registrationStatus(idScope: "s", registrationID: "r"))
+        )
+        #expect(
+            ProvisioningRoute.match(method: "GET", pathSegments: ["s", "registrations", "r"])
+                == .methodNotAllowed(allowed: "POST")
+        )
         #expect(
             ProvisioningRoute.match(method: "PUT", pathSegments: ["s", "enrollments", "r", "register"]) == .notFound
         )

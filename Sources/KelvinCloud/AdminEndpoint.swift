@@ -1,0 +1,275 @@
+import Foundation
+
+/// The loopback-only admin API: what scripts and the `kelvin-cloud` binary use to change
+/// enrollments, inject faults and read what the hubs received. JSON in, JSON out.
+///
+/// Routes (all under `/admin`): `GET|DELETE messages`, `GET devices`, `POST devices/{id}/enable|disable`,
+/// `GET registrations`, `DELETE registrations/{id}`, `GET enrollments`,
+/// `PUT|DELETE enrollments/{registrationId}`, `POST enrollments/{registrationId}/enable|disable`,
+/// `PUT|DELETE groups/{groupId}`, `POST groups/{groupId}/enable|disable`,
+/// `PUT|DELETE certificate-authorities/{name}`, `POST certificate-authorities/{name}/verify`,
+/// `GET|POST|DELETE faults`, `POST throttle`, `POST outage`.
+struct AdminEndpoint: Sendable {
+    var linkedHubs: [LinkedHub]
+
+    private struct Failure: Error {
+        var status: Int
+        var message: String
+    }
+
+    func respond(
+        to request: CloudRequest,
+        ledger: inout CloudLedger,
+        at now: Date,
+        using generator: inout some RandomNumberGenerator
+    ) -> EndpointReply {
+        let target = RequestTarget(request.target)
+        let path = target.pathSegments
+        do throws(Failure) {
+            guard path.first == "admin", path.count >= 2 else {
+                throw Failure(status: 404, message: "no such admin route; see the README's admin API section")
+            }
+            let (document, change) = try route(request, Array(path.dropFirst()), target, &ledger, now)
+            let log = change.map { ["admin: \($0)"] } ?? []
+            return EndpointReply(.json(status: 200, document, framing: .contentLength), log: log)
+        } catch {
+            let body = JSONValue.object([("error", .string(error.message))])
+            return EndpointReply(
+                .json(status: error.status, body, framing: .contentLength),
+                log: ["admin: \(request.method) \(target.pathSegments.joined(separator: "/")) refused: \(error.message)"]
+            )
+        }
+    }
+
+    /// The answer, and a description of the change for the log when the request changed anything.
+    private func route(
+        _ request: CloudRequest,
+        _ path: [String],
+        _ target: RequestTarget,
+        _ ledger: inout CloudLedger,
+        _ now: Date
+    ) throws(Failure) -> (JSONValue, String?) {
+        let method = request.method
+        switch (method, path.count, path[0]) {
+        case ("GET", 1, "messages"):
+            return (messages(ledger, deviceID: target.queryValue("deviceId")), nil)
+        case ("DELETE", 1, "messages"):
+            let count = ledger.telemetry.count
+            ledger.telemetry.removeAll()
+            return (.object([("deleted", .integer(count))]), "cleared \(count) messages")
+        case ("GET", 1, "devices"):
+            return (.array(ledger.devices.map(render)), nil)
+        case ("POST", 3, "devices") where ["enable", "disable"].contains(path[2]):
+            guard let index = ledger.devices.firstIndex(where: { $0.deviceID == path[1] }) else {
+                throw Failure(status: 404, message: "no device \(path[1]) in any hub")
+            }
+            ledger.devices[index].isEnabled = path[2] == "enable"
+            return (render(ledger.devices[index]), "device \(path[1]) \(path[2])d")
+        case ("GET", 1, "registrations"):
+            return (.array(ledger.registrations.values.sorted { $0.registrationID < $1.registrationID }.map(render)), nil)
+        case ("DELETE", 2, "registrations"):
+            guard ledger.deleteRegistration(path[1]) else {
+                throw Failure(status: 404, message: "no registration \(path[1])")
+            }
+            return (.object([("deleted", .string(path[1]))]), "registration \(path[1]) and its hub device deleted")
+        case ("GET", 1, "enrollments"):
+            return (enrollments(ledger.enrollments), nil)
+        case ("GET", 1, "faults"):
+            return (.object([("pendingSteps", .integer(ledger.faults.pendingStepCount))]), nil)
+        case ("DELETE", 1, "faults"):
+            ledger.faults = FaultBook()
+            return (.object([("cleared", .bool(true))]), "faults and outages cleared")
+        case ("POST", 1, "faults"):
+            let script = try parse { () throws(JSONFieldError) in
+                try FaultJSON.script(JSONFields(parsing: request.body, context: "fault script"), knownHubs: hubNames)
+            }
+            ledger.faults.scripts.append(script)
+            return (.object([("pendingSteps", .integer(ledger.faults.pendingStepCount))]), "\(script.steps.count) fault steps queued for \(script.route.rawValue)")
+        case ("POST", 1, "throttle"):
+            let script = try parse { () throws(JSONFieldError) in
+                try FaultJSON.throttling(JSONFields(parsing: request.body, context: "throttle"), knownHubs: hubNames)
+            }
+            ledger.faults.scripts.append(script)
+            return (.object([("pendingSteps", .integer(ledger.faults.pendingStepCount))]), "\(script.steps.count) throttled answers queued for \(script.route.rawValue)")
+        case ("POST", 1, "outage"):
+            let (hub, seconds) = try parse { () throws(JSONFieldError) -> (String?, Double) in
+                let fields = try JSONFields(parsing: request.body, context: "outage")
+                try fields.rejectUnknown(allowed: ["hub", "seconds"])
+                return (try FaultJSON.hub(fields, knownHubs: hubNames), try fields.number("seconds", in: 0...86_400) ?? 60)
+            }
+            ledger.faults.outages[hub] = now.addingTimeInterval(seconds)
+            return (.object([("until", .string(WireTime.azureTimestamp(now.addingTimeInterval(seconds))))]), "outage of \(hub ?? "every hub") for \(seconds) s")
+        default:
+            return try changeEnrollments(method, path, request.body, &ledger)
+        }
+    }
+
+    private func changeEnrollments(
+        _ method: String,
+        _ path: [String],
+        _ body: [UInt8],
+        _ ledger: inout CloudLedger
+    ) throws(Failure) -> (JSONValue, String?) {
+        var registry = ledger.enrollments
+        let description: String
+        switch (method, path.count, path[0]) {
+        case ("PUT", 2, "enrollments"):
+            let enrollment = try parse { () throws(JSONFieldError) in
+                try EnrollmentJSON.individualEnrollment(
+                    JSONFields(parsing: body, context: "enrollment \"\(path[1])\""),
+                    registrationID: path[1],
+                    relativeTo: nil
+                )
+            }
+            try checkHubs(enrollment.allocation)
+            registry.individualEnrollments.removeAll { $0.registrationID.caseInsensitiveEquals(path[1]) }
+            registry.individualEnrollments.append(enrollment)
+            description = "individual enrollment \(path[1]) set"
+        case ("PUT", 2, "groups"):
+            let group = try parse { () throws(JSONFieldError) in
+                try EnrollmentJSON.group(
+                    JSONFields(parsing: body, context: "group \"\(path[1])\""),
+                    groupID: path[1],
+                    knownAuthorities: registry.certificateAuthorities
+                )
+            }
+            try checkHubs(group.allocation)
+            registry.groups.removeAll { $0.groupID == path[1] }
+            registry.groups.append(group)
+            description = "enrollment group \(path[1]) set"
+        case ("PUT", 2, "certificate-authorities"):
+            let authority = try parse { () throws(JSONFieldError) in
+                try EnrollmentJSON.certificateAuthority(
+                    JSONFields(parsing: body, context: "certificate authority \"\(path[1])\""),
+                    name: path[1],
+                    relativeTo: nil
+                )
+            }
+            registry.certificateAuthorities.removeAll { $0.name == path[1] }
+            registry.certificateAuthorities.append(authority)
+            description = "CA \(path[1]) uploaded, \(authority.isVerified ? "verified" : "not verified")"
+        case ("POST", 3, "certificate-authorities") where path[2] == "verify":
+            guard let index = registry.certificateAuthorities.firstIndex(where: { $0.name == path[1] }) else {
+                throw Failure(status: 404, message: "no certificate authority \(path[1])")
+            }
+            registry.certificateAuthorities[index].isVerified = true
+            description = "CA \(path[1]) verified"
+        case ("DELETE", 2, "enrollments"):
+            try remove(&registry.individualEnrollments, "enrollment", path[1]) { $0.registrationID.caseInsensitiveEquals(path[1]) }
+            description = "individual enrollment \(path[1]) deleted"
+        case ("DELETE", 2, "groups"):
+            try remove(&registry.groups, "group", path[1]) { $0.groupID == path[1] }
+            description = "enrollment group \(path[1]) deleted"
+        case ("DELETE", 2, "certificate-authorities"):
+            if let group = registry.groups.first(where: { $0.certificateAuthorityName == path[1] }) {
+                throw Failure(status: 409, message: "enrollment group \(group.groupID) uses CA \(path[1]); delete the group first")
+            }
+            try remove(&registry.certificateAuthorities, "certificate authority", path[1]) { $0.name == path[1] }
+            description = "CA \(path[1]) deleted"
+        case ("POST", 3, "enrollments") where ["enable", "disable"].contains(path[2]):
+            guard let index = registry.individualEnrollments.firstIndex(where: { $0.registrationID.caseInsensitiveEquals(path[1]) })
+            else { throw Failure(status: 404, message: "no individual enrollment \(path[1])") }
+            registry.individualEnrollments[index].isEnabled = path[2] == "enable"
+            description = "individual enrollment \(path[1]) \(path[2])d"
+        case ("POST", 3, "groups") where ["enable", "disable"].contains(path[2]):
+            guard let index = registry.groups.firstIndex(where: { $0.groupID == path[1] }) else {
+                throw Failure(status: 404, message: "no enrollment group \(path[1])")
+            }
+            registry.groups[index].isEnabled = path[2] == "enable"
+            description = "enrollment group \(path[1]) \(path[2])d"
+        default:
+            throw Failure(status: 404, message: "no admin route \(method) /admin/\(path.joined(separator: "/"))")
+        }
+        ledger.enrollments = registry
+        return (enrollments(registry), description)
+    }
+
+    private var hubNames: [String] { linkedHubs.map(\.name) }
+
+    private func checkHubs(_ allocation: AllocationSettings) throws(Failure) {
+        if let unknown = allocation.hubNames.first(where: { !hubNames.contains($0) }) {
+            throw Failure(status: 400, message: "no hub named \"\(unknown)\" (hubs: \(hubNames.joined(separator: ", ")))")
+        }
+    }
+
+    private func parse<Value>(_ body: () throws(JSONFieldError) -> Value) throws(Failure) -> Value {
+        do {
+            return try body()
+        } catch {
+            throw Failure(status: 400, message: error.message)
+        }
+    }
+
+    private func remove<Element>(
+        _ elements: inout [Element],
+        _ kind: String,
+        _ name: String,
+        where matches: (Element) -> Bool
+    ) throws(Failure) {
+        guard elements.contains(where: matches) else { throw Failure(status: 404, message: "no \(kind) \(name)") }
+        elements.removeAll(where: matches)
+    }
+
+    // MARK: - Rendering
+
+    private func messages(_ ledger: CloudLedger, deviceID: String?) -> JSONValue {
+        let selected = ledger.telemetry.filter { deviceID == nil || $0.deviceID == deviceID }
+        return .object([
+            ("count", .integer(selected.count)),
+            ("duplicates", .integer(ledger.duplicateMessageCount)),
+            ("messages", .array(selected.map(render))),
+        ])
+    }
+
+    private func render(_ message: ReceivedTelemetry) -> JSONValue {
+        let isText = message.body.utf8.elementsEqual(message.bodyBytes)
+        return .object([
+            ("hub", .string(message.hubName)),
+            ("deviceId", .string(message.deviceID)),
+            ("messageId", message.messageID.map(JSONValue.string) ?? .null),
+            ("body", isText ? .string(message.body) : .null),
+            ("bodyBase64", .string(Data(message.bodyBytes).base64EncodedString())),
+            ("systemProperties", .object(message.properties.system.map { ($0.name, JSONValue.string($0.value)) })),
+            ("properties", .object(message.properties.application.map { ($0.name, JSONValue.string($0.value)) })),
+            ("batched", .bool(message.isBatched)),
+            ("receivedAt", .string(WireTime.azureTimestamp(message.receivedAt))),
+        ])
+    }
+
+    private func render(_ device: ProvisionedDevice) -> JSONValue {
+        .object([
+            ("hub", .string(device.hubName)),
+            ("deviceId", .string(device.deviceID)),
+            ("registrationId", .string(device.registrationID)),
+            ("assignedHub", .string(device.assignedHub)),
+            ("thumbprint", .string(device.thumbprint.hex)),
+            ("enabled", .bool(device.isEnabled)),
+        ])
+    }
+
+    private func render(_ record: RegistrationRecord) -> JSONValue {
+        .object([
+            ("registrationId", .string(record.registrationID)),
+            ("deviceId", .string(record.deviceID)),
+            ("status", .string(record.status.rawValue)),
+            ("hub", record.hubName.map(JSONValue.string) ?? .null),
+            ("assignedHub", record.assignedHub.map(JSONValue.string) ?? .null),
+            ("substatus", record.substatus.map(JSONValue.string) ?? .null),
+            ("errorCode", record.failure.map { JSONValue.integer($0.errorCode) } ?? .null),
+            ("enrollmentGroupId", record.groupID.map(JSONValue.string) ?? .null),
+            ("lastUpdatedDateTimeUtc", .string(WireTime.azureTimestamp(record.lastUpdatedAt))),
+        ])
+    }
+
+    private func enrollments(_ registry: EnrollmentRegistry) -> JSONValue {
+        .object([
+            ("individualEnrollments", .array(registry.individualEnrollments.map(EnrollmentJSON.render))),
+            ("enrollmentGroups", .array(registry.groups.map(EnrollmentJSON.render))),
+            ("certificateAuthorities", .array(registry.certificateAuthorities.map(EnrollmentJSON.render))),
+        ])
+    }
+}
+
+extension AdminEndpoint: CloudEndpoint {
+    func faultTarget(of request: CloudRequest) -> FaultTarget? { nil }
+}
