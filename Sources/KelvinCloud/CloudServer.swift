@@ -60,6 +60,27 @@ public final class CloudServer: Sendable {
         if let repeated = names.first(where: { name in names.count { $0 == name } > 1 }) {
             throw CloudServerError.invalidConfiguration("two hubs are named '\(repeated)'; hub names must be unique")
         }
+        let allocations = configuration.enrollmentRegistry.individualEnrollments.map { ("enrollment \($0.registrationID)", $0.allocation) }
+            + configuration.enrollmentRegistry.groups.map { ("group \($0.groupID)", $0.allocation) }
+        for (owner, allocation) in allocations {
+            if let unknown = allocation.hubNames.first(where: { !names.contains($0) }) {
+                throw CloudServerError.invalidConfiguration(
+                    "\(owner) names hub '\(unknown)', which is not linked (hubs: \(names.joined(separator: ", ")))"
+                )
+            }
+        }
+        let thumbprints = configuration.enrollmentRegistry.individualEnrollments.map(\.thumbprint)
+        if let repeated = thumbprints.first(where: { thumbprint in thumbprints.count { $0 == thumbprint } > 1 }) {
+            throw CloudServerError.invalidConfiguration(
+                "certificate \(repeated) is in two individual enrollments; DPS allows one"
+            )
+        }
+        for group in configuration.enrollmentRegistry.groups
+        where configuration.enrollmentRegistry.certificateAuthority(named: group.certificateAuthorityName) == nil {
+            throw CloudServerError.invalidConfiguration(
+                "group \(group.groupID) is bound to CA '\(group.certificateAuthorityName)', which was not uploaded"
+            )
+        }
         let fixedPorts = ([configuration.dpsPort] + configuration.hubs.map(\.port) + [configuration.adminPort ?? 0])
             .filter { $0 != 0 }
         if let repeated = fixedPorts.first(where: { port in fixedPorts.count { $0 == port } > 1 }) {

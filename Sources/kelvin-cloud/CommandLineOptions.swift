@@ -18,8 +18,23 @@ struct ServeOptions: Equatable {
     /// Shorter than real DPS's 3 s so that a local provisioning run takes a second, not several.
     var retryAfterSeconds = 1
     var enrollmentFiles: [String] = []
+    /// CA certificates uploaded as verified, named after their file.
+    var certificateAuthorityFiles: [String] = []
+    /// CA certificates uploaded as verified, each with an enrollment group bound to it.
+    var groupCertificateAuthorityFiles: [String] = []
+    var setupFile: String?
+    /// Extra hubs as `name` or `name:port`; when given, they replace the single default hub.
+    var hubs: [HubOption] = []
+    var adminPort = 44302
+    var assigningPolls = 1
+    var registerImmediately = false
     var exitAfterMessages: Int?
     var maxSeconds: Double?
+}
+
+struct HubOption: Equatable {
+    var name: String
+    var port: Int
 }
 
 struct UsageError: Error, Equatable {
@@ -31,9 +46,11 @@ struct UsageError: Error, Equatable {
 enum CommandLineOptions {
     static let usage = """
         usage: kelvin-cloud init --dir DIR [--registration-id ID]
-               kelvin-cloud serve --dir DIR [--dps-port PORT] [--hub-port PORT] [--id-scope SCOPE]
-                                  [--retry-after SECONDS] [--enroll CERT.pem]...
-                                  [--exit-after-messages N] [--max-seconds SECONDS]
+               kelvin-cloud serve --dir DIR [--dps-port PORT] [--hub-port PORT] [--hub NAME[:PORT]]...
+                                  [--admin-port PORT] [--id-scope SCOPE] [--retry-after SECONDS]
+                                  [--assigning-polls N] [--register-immediately]
+                                  [--enroll CERT.pem]... [--ca CA.pem]... [--group-ca CA.pem]...
+                                  [--config SETUP.json] [--exit-after-messages N] [--max-seconds SECONDS]
 
         A local Azure IoT Hub Device Provisioning Service and IoT Hub, over HTTPS with X.509
         client certificates, for tests and bench work.
@@ -47,13 +64,24 @@ enum CommandLineOptions {
                 (if present) and every --enroll certificate under its CN. Ctrl-C stops it.
           --dps-port PORT          DPS listener port (default 44300, 0 = any free port)
           --hub-port PORT          IoT Hub listener port (default 44301, 0 = any free port)
+          --hub NAME[:PORT]        link another hub with its own listener (repeatable); when
+                                   given, these replace the default hub "hub"
+          --admin-port PORT        loopback-only admin API (default 44302, 0 = any free port)
           --id-scope SCOPE         ID scope devices must use (default 0ne00000001)
           --retry-after SECONDS    Retry-After on 202 responses (default 1; real DPS sends 3)
+          --assigning-polls N      polls answered "assigning" before the outcome (default 1)
+          --register-immediately   answer register with the final 200 instead of 202
           --enroll CERT.pem        enroll another device certificate (repeatable)
+          --ca CA.pem              upload a verified CA, named after the file (repeatable)
+          --group-ca CA.pem        upload a verified CA and bind an enrollment group of the
+                                   same name to it (repeatable)
+          --config SETUP.json      hubs, CAs, enrollments and groups from a JSON file (see
+                                   the README); added to the options above
           --exit-after-messages N  exit 0 once N telemetry messages have arrived
           --max-seconds SECONDS    exit 1 if still running after SECONDS
 
-        Exit status: 0 success, 1 failure or time limit reached, 64 usage error, 66 missing file.
+        Exit status: 0 success, 1 failure or time limit reached, 64 usage error, 66 missing file,
+        78 invalid setup file or configuration.
         """
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
@@ -87,6 +115,25 @@ enum CommandLineOptions {
             while let file = try take("--enroll", from: &options) {
                 parsed.enrollmentFiles.append(file)
             }
+            while let file = try take("--ca", from: &options) {
+                parsed.certificateAuthorityFiles.append(file)
+            }
+            while let file = try take("--group-ca", from: &options) {
+                parsed.groupCertificateAuthorityFiles.append(file)
+            }
+            parsed.setupFile = try take("--config", from: &options)
+            while let hub = try take("--hub", from: &options) {
+                parsed.hubs.append(try hubOption(hub))
+            }
+            if let port = try take("--admin-port", from: &options) {
+                parsed.adminPort = try integer(port, "--admin-port", 0...65535)
+            }
+            if let polls = try take("--assigning-polls", from: &options) {
+                parsed.assigningPolls = try integer(polls, "--assigning-polls", 0...100)
+            }
+            if try take("--register-immediately", from: &options) != nil {
+                parsed.registerImmediately = true
+            }
             if let count = try take("--exit-after-messages", from: &options) {
                 parsed.exitAfterMessages = try integer(count, "--exit-after-messages", 1...Int.max)
             }
@@ -106,6 +153,19 @@ enum CommandLineOptions {
         }
     }
 
+    /// `name` or `name:port`.
+    private static func hubOption(_ text: String) throws(UsageError) -> HubOption {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let name = parts.first, !name.isEmpty else {
+            throw UsageError(message: "--hub needs NAME or NAME:PORT, not '\(text)'")
+        }
+        let port = parts.count == 2 ? try integer(parts[1], "--hub port", 0...65535) : 0
+        return HubOption(name: name, port: port)
+    }
+
+    /// Options that take no value.
+    private static let flags: Set<String> = ["--register-immediately"]
+
     private static func optionPairs(_ arguments: [String]) throws(UsageError) -> [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
         var index = 0
@@ -114,7 +174,10 @@ enum CommandLineOptions {
             guard argument.hasPrefix("--") else {
                 throw UsageError(message: "unexpected argument '\(argument)'")
             }
-            if let equals = argument.firstIndex(of: "=") {
+            if flags.contains(argument) {
+                pairs.append((argument, "true"))
+                index += 1
+            } else if let equals = argument.firstIndex(of: "=") {
                 pairs.append((String(argument[..<equals]), String(argument[argument.index(after: equals)...])))
                 index += 1
             } else {

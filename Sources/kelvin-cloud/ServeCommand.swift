@@ -33,7 +33,49 @@ enum ServeCommand {
                 return ExitCode.missingInput
             }
         }
-        if enrollments.isEmpty {
+        var registry = EnrollmentRegistry(individualEnrollments: enrollments)
+        for (file, bindsGroup) in options.certificateAuthorityFiles.map({ ($0, false) })
+            + options.groupCertificateAuthorityFiles.map({ ($0, true) })
+        {
+            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            do {
+                registry.certificateAuthorities.append(try CertificateAuthority(name: name, certificatePEMFile: file))
+            } catch let error as IdentityFileError {
+                return KelvinCloudCommand.reportFileProblem(error, fix: "check the --ca/--group-ca path")
+            } catch {
+                Console.complain("kelvin-cloud: \(file): \(error)")
+                return ExitCode.missingInput
+            }
+            Console.say("kelvin-cloud: uploaded verified CA \(name)" + (bindsGroup ? " with enrollment group \(name)" : ""))
+            if bindsGroup {
+                registry.groups.append(EnrollmentGroup(groupID: name, certificateAuthorityName: name))
+            }
+        }
+
+        var hubs = options.hubs.isEmpty
+            ? [HubConfiguration(name: "hub", port: options.hubPort)]
+            : options.hubs.map { HubConfiguration(name: $0.name, port: $0.port) }
+        if let setupPath = options.setupFile {
+            do {
+                let setup = try CloudSetupFile(contentsOf: setupPath)
+                if !setup.hubs.isEmpty { hubs = setup.hubs }
+                registry.certificateAuthorities += setup.enrollments.certificateAuthorities
+                // The file's entry for a certificate replaces the default enrollment of DIR/device-cert.pem.
+                let fromFile = Set(setup.enrollments.individualEnrollments.map(\.thumbprint))
+                registry.individualEnrollments.removeAll { fromFile.contains($0.thumbprint) }
+                registry.individualEnrollments += setup.enrollments.individualEnrollments
+                registry.groups += setup.enrollments.groups
+                Console.say(
+                    "kelvin-cloud: \(setupPath): \(setup.enrollments.individualEnrollments.count) enrollments, "
+                        + "\(setup.enrollments.groups.count) groups, "
+                        + "\(setup.enrollments.certificateAuthorities.count) CAs"
+                )
+            } catch {
+                Console.complain("kelvin-cloud: \(error) — fix the setup file")
+                return ExitCode.configuration
+            }
+        }
+        if registry.individualEnrollments.isEmpty && registry.groups.isEmpty {
             Console.say(
                 "kelvin-cloud: no device enrolled; every registration will get 401 (\(initHint) or pass --enroll)"
             )
@@ -41,13 +83,16 @@ enum ServeCommand {
 
         var configuration = CloudConfiguration(
             serverCertificateFile: serverCertificateFile,
-            serverKeyFile: serverKeyFile,
-            enrollments: enrollments
+            serverKeyFile: serverKeyFile
         )
+        configuration.enrollmentRegistry = registry
+        configuration.hubs = hubs
+        configuration.adminPort = options.adminPort
         configuration.dpsPort = options.dpsPort
-        configuration.hubPort = options.hubPort
         configuration.idScope = options.idScope
         configuration.retryAfterSeconds = options.retryAfterSeconds
+        configuration.assigningPollsBeforeAssigned = options.assigningPolls
+        configuration.answersRegisterImmediately = options.registerImmediately
 
         let server: CloudServer
         do {
@@ -55,6 +100,9 @@ enum ServeCommand {
             try server.start()
         } catch let error as IdentityFileError {
             return KelvinCloudCommand.reportFileProblem(error, fix: initHint)
+        } catch CloudServerError.invalidConfiguration(let problem) {
+            Console.complain("kelvin-cloud: \(problem)")
+            return ExitCode.configuration
         } catch {
             Console.complain("kelvin-cloud: \(error)")
             return ExitCode.failure
@@ -80,10 +128,16 @@ enum ServeCommand {
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { stop.request(.timeLimit) }
         }
 
+        let hubList = server.hubs.map { hub in
+            server.hubs.count == 1 && hub.name == "hub" ? "hub on \(hub.address)" : "hub \(hub.name) on \(hub.address)"
+        }
         Console.say(
-            "kelvin-cloud: DPS on localhost:\(server.dpsPort), hub on localhost:\(server.hubPort), "
+            "kelvin-cloud: DPS on localhost:\(server.dpsPort), \(hubList.joined(separator: ", ")), "
                 + "id scope \(configuration.idScope)"
         )
+        if let adminPort = server.adminPort {
+            Console.say("kelvin-cloud: admin API on http://127.0.0.1:\(adminPort)/admin/")
+        }
         let reason = stop.wait()
         for source in signalSources {
             source.cancel()
