@@ -39,7 +39,7 @@ printf 'wrong\n' >"$work/wrong-passphrase"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=stranger-device -days 2 \
     -keyout "$work/stranger-key.pem" -out "$work/stranger-cert.pem" 2>/dev/null
 
-"$cloud" serve --dir "$work" --dps-port 0 --hub-port 0 --retry-after 1 --max-seconds 300 >"$work/cloud.log" 2>&1 &
+"$cloud" serve --dir "$work" --dps-port 0 --hub-port 0 --admin-port 0 --retry-after 1 --max-seconds 300 >"$work/cloud.log" 2>&1 &
 cloud_pid=$!
 for _ in $(seq 1 300); do
     grep -q 'DPS on ' "$work/cloud.log" 2>/dev/null && break
@@ -48,6 +48,7 @@ for _ in $(seq 1 300); do
 done
 banner=$(grep 'DPS on ' "$work/cloud.log") || fail "kelvin-cloud did not start listening"
 dps=$(sed -E 's/.*DPS on ([^,]+),.*/\1/' <<<"$banner")
+admin=$(grep -o 'http://127.0.0.1:[0-9]*/admin/' "$work/cloud.log") || fail "kelvin-cloud printed no admin API address"
 echo "e2e[$label]: kelvin-cloud is up ($banner)"
 
 common=(--dps "$dps" --ca-file "$work/server-ca.pem" --connect-timeout 20 --io-timeout 30)
@@ -88,4 +89,8 @@ elapsed_ms=$(( $(date +%s%3N) - start ))
 received=$(grep -c "telemetry $registration_id" "$work/cloud.log" || true)
 [ "$received" -ge 3 ] || fail "kelvin-cloud received $received readings, expected 3"
 grep "telemetry $registration_id" "$work/cloud.log" | sed "s/^/e2e[$label]: cloud | /"
+# The admin API counts repeated iothub-messageid values: a retry must never reach the hub twice.
+duplicates=$(curl -sf "${admin}messages" | grep -o '"duplicates":[0-9]*' | cut -d: -f2) \
+    || fail "admin API ${admin}messages did not answer"
+[ "$duplicates" = 0 ] || fail "kelvin-cloud saw $duplicates duplicated message IDs"
 echo "e2e[$label]: PASS: provisioned and delivered $received readings in ${elapsed_ms} ms"
