@@ -1,3 +1,5 @@
+import X509
+
 /// Whether a call that produces files wrote new ones or found usable ones already there.
 public enum FileOutcome: String, Sendable, Equatable {
     case created
@@ -15,12 +17,19 @@ public struct ServerIdentityFiles: Sendable, Equatable {
     public var outcome: FileOutcome
 }
 
-/// A device's self-signed client certificate and key, as an individual enrollment uses them.
+/// A device's client certificate and key: self-signed for an individual enrollment, or issued by
+/// an intermediate CA for a group enrollment.
 public struct DeviceIdentityFiles: Sendable, Equatable {
+    /// The device certificate alone.
     public var certificateFile: String
-    /// Unencrypted PKCS#8 PEM, ECDSA P-256.
+    /// PKCS#8 PEM; `ENCRYPTED PRIVATE KEY` when ``isPrivateKeyEncrypted``.
     public var privateKeyFile: String
     public var registrationID: String
     public var thumbprint: CertificateThumbprint
     public var outcome: FileOutcome
+    public var keyAlgorithm: DeviceKeyAlgorithm
+    public var isPrivateKeyEncrypted: Bool
+    /// The certificate in `certificateFile`, for checks that need no file.
+    public var certificate: Certificate
+    public var certificateDER: [UInt8]
 }
