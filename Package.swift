@@ -67,7 +67,8 @@ let package = Package(
             name: "KelvinCoreTests",
             dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent"]
         ),
-        .testTarget(name: "KelvinCloudTests", dependencies: ["KelvinCloud"]),
+        // The executable too, so that its command-line parsing is tested in-process.
+        .testTarget(name: "KelvinCloudTests", dependencies: ["KelvinCloud", "kelvin-cloud"]),
         .testTarget(
             name: "KelvinIntegrationTests",
             dependencies: [

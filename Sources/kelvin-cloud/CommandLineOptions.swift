@@ -3,6 +3,7 @@ enum Invocation: Equatable {
     case help
     case initialize(InitOptions)
     case serve(ServeOptions)
+    case pki(PKIOptions)
 }
 
 struct InitOptions: Equatable {
@@ -34,6 +35,7 @@ enum CommandLineOptions {
                kelvin-cloud serve --dir DIR [--dps-port PORT] [--hub-port PORT] [--id-scope SCOPE]
                                   [--retry-after SECONDS] [--enroll CERT.pem]...
                                   [--exit-after-messages N] [--max-seconds SECONDS]
+        \(PKIOptions.usageSynopsis)
 
         A local Azure IoT Hub Device Provisioning Service and IoT Hub, over HTTPS with X.509
         client certificates, for tests and bench work.
@@ -53,15 +55,21 @@ enum CommandLineOptions {
           --exit-after-messages N  exit 0 once N telemetry messages have arrived
           --max-seconds SECONDS    exit 1 if still running after SECONDS
 
-        Exit status: 0 success, 1 failure or time limit reached, 64 usage error, 66 missing file.
+        \(PKIOptions.usageDetails)
+
+        Exit status: 0 success, 1 failure or time limit reached, 64 usage error, 66 missing file,
+        73 cannot create a file.
         """
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
         guard let subcommand = arguments.first else {
-            throw UsageError(message: "missing subcommand (init or serve)")
+            throw UsageError(message: "missing subcommand (init, serve or pki)")
         }
         if subcommand == "help" || arguments.contains(where: { $0 == "-h" || $0 == "--help" }) {
             return .help
+        }
+        if subcommand == "pki" {
+            return .pki(try parsePKI(arguments.dropFirst()))
         }
         var options = try optionPairs(Array(arguments.dropFirst()))
         switch subcommand {
@@ -102,11 +110,11 @@ enum CommandLineOptions {
             }
             return .serve(parsed)
         default:
-            throw UsageError(message: "unknown subcommand '\(subcommand)' (expected init or serve)")
+            throw UsageError(message: "unknown subcommand '\(subcommand)' (expected init, serve or pki)")
         }
     }
 
-    private static func optionPairs(_ arguments: [String]) throws(UsageError) -> [(name: String, value: String)] {
+    static func optionPairs(_ arguments: [String]) throws(UsageError) -> [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
         var index = 0
         while index < arguments.count {
@@ -129,7 +137,7 @@ enum CommandLineOptions {
     }
 
     /// Removes and returns the first value of `name`.
-    private static func take(
+    static func take(
         _ name: String,
         from options: inout [(name: String, value: String)],
         required: Bool = false
@@ -141,7 +149,7 @@ enum CommandLineOptions {
         return options.remove(at: index).value
     }
 
-    private static func integer(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(UsageError) -> Int {
+    static func integer(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(UsageError) -> Int {
         guard let value = Int(text), range.contains(value) else {
             throw UsageError(
                 message: "\(name) needs a whole number in \(range.lowerBound)...\(range.upperBound), not '\(text)'"
@@ -150,7 +158,7 @@ enum CommandLineOptions {
         return value
     }
 
-    private static func rejectLeftovers(_ options: [(name: String, value: String)]) throws(UsageError) {
+    static func rejectLeftovers(_ options: [(name: String, value: String)]) throws(UsageError) {
         if let unknown = options.first {
             throw UsageError(message: "unknown option \(unknown.name)")
         }
