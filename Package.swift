@@ -55,6 +55,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RSA keys, AES-CBC and PBKDF2 for the PKI helper; the underscored product is the
+                // one swift-certificates itself uses, and swift-crypto 4 keeps it as a re-export.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
@@ -64,7 +67,8 @@ let package = Package(
             name: "KelvinCoreTests",
             dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent"]
         ),
-        .testTarget(name: "KelvinCloudTests", dependencies: ["KelvinCloud"]),
+        // The executable too, so that its command-line parsing is tested in-process.
+        .testTarget(name: "KelvinCloudTests", dependencies: ["KelvinCloud", "kelvin-cloud"]),
         .testTarget(
             name: "KelvinIntegrationTests",
             dependencies: [

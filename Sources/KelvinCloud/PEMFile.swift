@@ -1,5 +1,6 @@
 import Foundation
 import SwiftASN1
+import X509
 
 /// Reading and writing the PEM files the emulator and its tests exchange with curl and the device.
 enum PEMFile {
@@ -43,6 +44,54 @@ enum PEMFile {
             return try PresentedCertificate(derBytes: leaf)
         } catch {
             throw .invalidCertificate(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// The first certificate in the file, parsed.
+    ///
+    /// - Throws: the ``certificates(at:)`` errors, or ``IdentityFileError/invalidCertificate(path:reason:)``.
+    static func certificate(at path: String) throws(IdentityFileError) -> Certificate {
+        let first = try certificates(at: path)[0]
+        do {
+            return try Certificate(derEncoded: first)
+        } catch {
+            throw .invalidCertificate(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// The private key in the file, opened with `passphrase` when it is an `ENCRYPTED PRIVATE KEY`.
+    ///
+    /// A plain key is refused when a passphrase is given, because the caller asked for an
+    /// encrypted one and must not take this one for it.
+    ///
+    /// - Throws: the ``text(at:)`` errors, ``IdentityFileError/noPrivateKey(path:)``, or
+    ///   ``IdentityFileError/invalidPrivateKey(path:reason:)`` (also for a wrong or missing passphrase).
+    static func privateKey(at path: String, passphrase: [UInt8]? = nil) throws(IdentityFileError) -> Certificate.PrivateKey {
+        let contents = try text(at: path)
+        let documents = (try? PEMDocument.parseMultiple(pemString: contents)) ?? []
+        guard let document = documents.first(where: { $0.discriminator.hasSuffix("PRIVATE KEY") }) else {
+            throw .noPrivateKey(path: path)
+        }
+        let isEncrypted = document.discriminator == EncryptedPrivateKeyPEM.pemDiscriminator
+        switch (isEncrypted, passphrase) {
+        case (true, nil):
+            throw .invalidPrivateKey(path: path, reason: "it is encrypted and no passphrase was given")
+        case (false, .some):
+            throw .invalidPrivateKey(path: path, reason: "it is not encrypted, but a passphrase was given")
+        case (true, .some(let passphrase)):
+            do {
+                return try Certificate.PrivateKey(
+                    derBytes: try EncryptedPrivateKeyPEM.decrypt(document, passphrase: passphrase)
+                )
+            } catch {
+                throw .invalidPrivateKey(path: path, reason: String(describing: error))
+            }
+        case (false, nil):
+            do {
+                return try Certificate.PrivateKey(pemDocument: document)
+            } catch {
+                throw .invalidPrivateKey(path: path, reason: String(describing: error))
+            }
         }
     }
 

@@ -3,10 +3,10 @@
 /// "A case-insensitive string of alphanumeric characters plus the special characters '-', '.',
 /// '_', ':'. The last character must be alphanumeric or dash. Up to 128 characters."
 /// (DPS "X.509 over HTTPS without an SDK" how-to; protocol facts §4.1.)
-enum RegistrationID {
-    static let maximumLength = 128
+public enum RegistrationID {
+    public static let maximumLength = 128
 
-    static func isValid(_ candidate: String) -> Bool {
+    public static func isValid(_ candidate: String) -> Bool {
         guard !candidate.isEmpty, candidate.utf8.count <= maximumLength else { return false }
         let isAlphanumeric: (UInt8) -> Bool = { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)

@@ -1,12 +1,12 @@
-import Crypto
 import Foundation
 import SwiftASN1
 import X509
 
 /// Generates the certificates a local run needs, so that nobody needs Azure or an openssl session.
 ///
-/// All keys are ECDSA P-256: small enough for the device's TLS buffers and accepted by every peer
-/// the project tests against (curl/OpenSSL, NIOSSL).
+/// CA and server keys are ECDSA P-256: small enough for the device's TLS buffers and accepted by
+/// every peer the project tests against (curl/OpenSSL, NIOSSL). Device keys are P-256 unless RSA is
+/// asked for (see ``DeviceKeyAlgorithm``).
 public struct TestIdentity {
     public static let serverCAFileName = "server-ca.pem"
     public static let serverCertificateFileName = "server-cert.pem"
@@ -35,135 +35,143 @@ public struct TestIdentity {
             return files
         }
 
-        let caKey = P256.Signing.PrivateKey()
-        let caPublicKey = Certificate.PublicKey(caKey.publicKey)
-        let caKeyIdentifier = SubjectKeyIdentifier(hash: caPublicKey)
-        let caName = try DistinguishedName {
-            OrganizationName("Kelvin")
-            CommonName("Kelvin Cloud Test CA")
-        }
-        let caValidity = CertificateValidity.days(3650, from: now)
-        let ca = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: caPublicKey,
-            notValidBefore: caValidity.notBefore,
-            notValidAfter: caValidity.notAfter,
-            issuer: caName,
-            subject: caName,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                caKeyIdentifier
+        let ca = try CertificateIssuer.selfSignedAuthority(
+            name: try DistinguishedName {
+                OrganizationName("Kelvin")
+                CommonName("Kelvin Cloud Test CA")
             },
-            issuerPrivateKey: Certificate.PrivateKey(caKey)
+            key: try GeneratedPrivateKey(.ecP256).certificateKey,
+            maxPathLength: 0,
+            validity: .days(3650, from: now)
         )
-
-        let serverKey = P256.Signing.PrivateKey()
-        let serverPublicKey = Certificate.PublicKey(serverKey.publicKey)
-        // 825 days is the longest lifetime Apple's TLS stack accepts for a server leaf.
-        let serverValidity = CertificateValidity.days(825, from: now)
-        let server = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: serverPublicKey,
-            notValidBefore: serverValidity.notBefore,
-            notValidAfter: serverValidity.notAfter,
-            issuer: caName,
+        let serverKey = try GeneratedPrivateKey(.ecP256)
+        let server = try ca.issueLeaf(
             subject: try DistinguishedName { CommonName("localhost") },
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([.serverAuth])
-                SubjectAlternativeNames([
-                    .dnsName("localhost"),
-                    .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
-                ])
-                SubjectKeyIdentifier(hash: serverPublicKey)
-                AuthorityKeyIdentifier(keyIdentifier: caKeyIdentifier.keyIdentifier)
-            },
-            issuerPrivateKey: Certificate.PrivateKey(caKey)
+            publicKey: serverKey.publicKey,
+            usage: .serverAuth,
+            alternativeNames: SubjectAlternativeNames([
+                .dnsName("localhost"),
+                .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+            ]),
+            // 825 days is the longest lifetime Apple's TLS stack accepts for a server leaf.
+            validity: .days(825, from: now)
         )
 
-        try PEMFile.write(serverKey.pemRepresentation, to: files.privateKeyFile, isSecret: true)
-        try PEMFile.write(try server.serializeAsPEM().pemString + "\n", to: files.certificateFile, isSecret: false)
-        try PEMFile.write(try ca.serializeAsPEM().pemString + "\n", to: files.caCertificateFile, isSecret: false)
+        try PEMFile.write(try serverKey.pemText(passphrase: nil), to: files.privateKeyFile, isSecret: true)
+        try PEMFile.write(try server.pemText, to: files.certificateFile, isSecret: false)
+        try PEMFile.write(try ca.certificate.pemText, to: files.caCertificateFile, isSecret: false)
         files.outcome = .created
         return files
     }
 
     /// Writes `<name>-cert.pem` (self-signed, subject `CN=<registrationID>`, clientAuth EKU) and
-    /// `<name>-key.pem` (unencrypted PKCS#8 PEM, ECDSA P-256) into `directory`, creating it if needed.
+    /// `<name>-key.pem` (PKCS#8 PEM, encrypted when `passphrase` is given) into `directory`,
+    /// creating it if needed. This is the identity of an individual enrollment.
     ///
     /// Idempotent: an existing pair is kept when the certificate names the same registration ID, is
-    /// valid now, and the key belongs to it; `validity` only applies to newly written certificates.
+    /// self-signed, valid now and of `keyAlgorithm`, and the key belongs to it and is encrypted
+    /// exactly when a passphrase is given (and opens with it). `validity` only applies to newly
+    /// written certificates; pass one that has ended or not yet begun to test how peers react.
     ///
-    /// - Throws: ``IdentityFileError/unwritable(path:reason:)``, or an error from swift-certificates
-    ///   if signing fails.
+    /// - Parameter passphrase: encrypts the key (see ``EncryptedPrivateKeyPEM``); never stored.
+    /// - Throws: ``IdentityFileError/unwritable(path:reason:)`` (also when `name` would overwrite
+    ///   the server or CA files), or an error from swift-crypto or swift-certificates if key
+    ///   generation or signing fails.
     public static func createSelfSignedDevice(
         registrationID: String,
         name: String = "device",
         in directory: String,
+        keyAlgorithm: DeviceKeyAlgorithm = .ecP256,
+        passphrase: [UInt8]? = nil,
         validity: CertificateValidity = .days(30)
     ) throws -> DeviceIdentityFiles {
-        try PEMFile.createDirectory(directory)
+        try deviceIdentity(
+            registrationID: registrationID,
+            name: name,
+            in: directory,
+            keyAlgorithm: keyAlgorithm,
+            passphrase: passphrase,
+            validity: validity,
+            issuer: nil
+        )
+    }
+
+    /// Device file names that would overwrite the server or CA files.
+    public static let reservedDeviceNames: Set<String> = ["server", "root-ca", "intermediate-ca"]
+
+    /// Keeps `<name>-cert.pem` and `<name>-key.pem` when they already answer the request; otherwise
+    /// makes a key and a certificate, self-signed or issued by `issuer`, and writes both.
+    static func deviceIdentity(
+        registrationID: String,
+        name: String,
+        in directory: String,
+        keyAlgorithm: DeviceKeyAlgorithm,
+        passphrase: [UInt8]?,
+        validity: CertificateValidity,
+        issuer: CertificateIssuer?
+    ) throws -> DeviceIdentityFiles {
         let certificateFile = path(directory, "\(name)-cert.pem")
         let privateKeyFile = path(directory, "\(name)-key.pem")
-        if let kept = usableDevice(
+        guard !reservedDeviceNames.contains(name) else {
+            throw IdentityFileError.unwritable(
+                path: certificateFile,
+                reason: "the name '\(name)' is taken by the server and CA files; choose another"
+            )
+        }
+        try PEMFile.createDirectory(directory)
+        let certificate: Certificate
+        let outcome: FileOutcome
+        if let kept = usableDeviceCertificate(
             certificateFile: certificateFile,
             privateKeyFile: privateKeyFile,
             registrationID: registrationID,
+            keyAlgorithm: keyAlgorithm,
+            passphrase: passphrase,
+            issuer: issuer,
             at: Date()
         ) {
-            return DeviceIdentityFiles(
-                certificateFile: certificateFile,
-                privateKeyFile: privateKeyFile,
-                registrationID: registrationID,
-                thumbprint: kept,
-                outcome: .kept
-            )
+            certificate = kept
+            outcome = .kept
+        } else {
+            let key = try GeneratedPrivateKey(keyAlgorithm)
+            let subject = try DistinguishedName { CommonName(registrationID) }
+            if let issuer {
+                certificate = try issuer.issueLeaf(
+                    subject: subject,
+                    publicKey: key.publicKey,
+                    usage: .clientAuth,
+                    validity: validity
+                )
+            } else {
+                certificate = try CertificateIssuer.selfSignedLeaf(
+                    subject: subject,
+                    key: key.certificateKey,
+                    usage: .clientAuth,
+                    validity: validity
+                )
+            }
+            try PEMFile.write(try key.pemText(passphrase: passphrase), to: privateKeyFile, isSecret: true)
+            try PEMFile.write(try certificate.pemText, to: certificateFile, isSecret: false)
+            outcome = .created
         }
-
-        let key = P256.Signing.PrivateKey()
-        let publicKey = Certificate.PublicKey(key.publicKey)
-        let subject = try DistinguishedName { CommonName(registrationID) }
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: publicKey,
-            notValidBefore: validity.notBefore,
-            notValidAfter: validity.notAfter,
-            issuer: subject,
-            subject: subject,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([.clientAuth])
-                SubjectKeyIdentifier(hash: publicKey)
-            },
-            issuerPrivateKey: Certificate.PrivateKey(key)
-        )
-
-        try PEMFile.write(key.pemRepresentation, to: privateKeyFile, isSecret: true)
-        try PEMFile.write(try certificate.serializeAsPEM().pemString + "\n", to: certificateFile, isSecret: false)
-        var serializer = DER.Serializer()
-        try serializer.serialize(certificate)
+        let certificateDER = try certificate.derBytes
         return DeviceIdentityFiles(
             certificateFile: certificateFile,
             privateKeyFile: privateKeyFile,
             registrationID: registrationID,
-            thumbprint: CertificateThumbprint(certificateDER: serializer.serializedBytes),
-            outcome: .created
+            thumbprint: CertificateThumbprint(certificateDER: certificateDER),
+            outcome: outcome,
+            keyAlgorithm: keyAlgorithm,
+            isPrivateKeyEncrypted: passphrase != nil,
+            certificate: certificate,
+            certificateDER: certificateDER
         )
     }
 
     private static func isUsableServerIdentity(_ files: ServerIdentityFiles, at now: Date) -> Bool {
-        guard let ca = try? loadCertificate(files.caCertificateFile),
-            let leaf = try? loadCertificate(files.certificateFile),
-            let key = try? loadPrivateKey(files.privateKeyFile)
+        guard let ca = try? PEMFile.certificate(at: files.caCertificateFile),
+            let leaf = try? PEMFile.certificate(at: files.certificateFile),
+            let key = try? PEMFile.privateKey(at: files.privateKeyFile)
         else {
             return false
         }
@@ -172,41 +180,36 @@ public struct TestIdentity {
             && key.publicKey == leaf.publicKey
     }
 
-    /// The thumbprint of an existing device certificate worth keeping, or `nil`.
-    private static func usableDevice(
+    /// The existing device certificate when it and its key answer the request; otherwise `nil`.
+    private static func usableDeviceCertificate(
         certificateFile: String,
         privateKeyFile: String,
         registrationID: String,
+        keyAlgorithm: DeviceKeyAlgorithm,
+        passphrase: [UInt8]?,
+        issuer: CertificateIssuer?,
         at now: Date
-    ) -> CertificateThumbprint? {
-        guard let der = try? PEMFile.certificates(at: certificateFile).first,
-            let certificate = try? Certificate(derEncoded: der),
-            let key = try? loadPrivateKey(privateKeyFile),
+    ) -> Certificate? {
+        guard let certificate = try? PEMFile.certificate(at: certificateFile),
+            let key = try? PEMFile.privateKey(at: privateKeyFile, passphrase: passphrase),
             certificate.subject.commonName == registrationID,
             certificate.isValid(at: now),
-            key.publicKey == certificate.publicKey
+            key.publicKey == certificate.publicKey,
+            DeviceKeyAlgorithm(of: certificate.publicKey) == keyAlgorithm
         else {
             return nil
         }
-        return CertificateThumbprint(certificateDER: der)
+        let hasWantedIssuer: Bool
+        if let issuer {
+            hasWantedIssuer = certificate.issuer == issuer.certificate.subject && issuer.signed(certificate)
+        } else {
+            hasWantedIssuer = certificate.issuer == certificate.subject
+        }
+        return hasWantedIssuer ? certificate : nil
     }
 
-    private static func loadCertificate(_ file: String) throws -> Certificate {
-        try Certificate(derEncoded: try PEMFile.certificates(at: file)[0])
-    }
-
-    private static func loadPrivateKey(_ file: String) throws -> Certificate.PrivateKey {
-        try Certificate.PrivateKey(pemEncoded: try PEMFile.text(at: file))
-    }
-
-    private static func path(_ directory: String, _ file: String) -> String {
+    static func path(_ directory: String, _ file: String) -> String {
         // Joined as given, so messages show the path the user typed.
         directory.hasSuffix("/") ? directory + file : directory + "/" + file
-    }
-}
-
-extension Certificate {
-    func isValid(at instant: Date) -> Bool {
-        notValidBefore <= instant && instant <= notValidAfter
     }
 }

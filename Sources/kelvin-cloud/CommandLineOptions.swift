@@ -3,6 +3,7 @@ enum Invocation: Equatable {
     case help
     case initialize(InitOptions)
     case serve(ServeOptions)
+    case pki(PKIOptions)
 }
 
 struct InitOptions: Equatable {
@@ -51,6 +52,7 @@ enum CommandLineOptions {
                                   [--assigning-polls N] [--register-immediately]
                                   [--enroll CERT.pem]... [--ca CA.pem]... [--group-ca CA.pem]...
                                   [--config SETUP.json] [--exit-after-messages N] [--max-seconds SECONDS]
+        \(PKIOptions.usageSynopsis)
 
         A local Azure IoT Hub Device Provisioning Service and IoT Hub, over HTTPS with X.509
         client certificates, for tests and bench work.
@@ -80,16 +82,21 @@ enum CommandLineOptions {
           --exit-after-messages N  exit 0 once N telemetry messages have arrived
           --max-seconds SECONDS    exit 1 if still running after SECONDS
 
+        \(PKIOptions.usageDetails)
+
         Exit status: 0 success, 1 failure or time limit reached, 64 usage error, 66 missing file,
-        78 invalid setup file or configuration.
+        73 cannot create a file, 78 invalid setup file or configuration.
         """
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
         guard let subcommand = arguments.first else {
-            throw UsageError(message: "missing subcommand (init or serve)")
+            throw UsageError(message: "missing subcommand (init, serve or pki)")
         }
         if subcommand == "help" || arguments.contains(where: { $0 == "-h" || $0 == "--help" }) {
             return .help
+        }
+        if subcommand == "pki" {
+            return .pki(try parsePKI(arguments.dropFirst()))
         }
         var options = try optionPairs(Array(arguments.dropFirst()))
         switch subcommand {
@@ -149,7 +156,7 @@ enum CommandLineOptions {
             }
             return .serve(parsed)
         default:
-            throw UsageError(message: "unknown subcommand '\(subcommand)' (expected init or serve)")
+            throw UsageError(message: "unknown subcommand '\(subcommand)' (expected init, serve or pki)")
         }
     }
 
@@ -166,7 +173,7 @@ enum CommandLineOptions {
     /// Options that take no value.
     private static let flags: Set<String> = ["--register-immediately"]
 
-    private static func optionPairs(_ arguments: [String]) throws(UsageError) -> [(name: String, value: String)] {
+    static func optionPairs(_ arguments: [String]) throws(UsageError) -> [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
         var index = 0
         while index < arguments.count {
@@ -192,7 +199,7 @@ enum CommandLineOptions {
     }
 
     /// Removes and returns the first value of `name`.
-    private static func take(
+    static func take(
         _ name: String,
         from options: inout [(name: String, value: String)],
         required: Bool = false
@@ -204,7 +211,7 @@ enum CommandLineOptions {
         return options.remove(at: index).value
     }
 
-    private static func integer(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(UsageError) -> Int {
+    static func integer(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(UsageError) -> Int {
         guard let value = Int(text), range.contains(value) else {
             throw UsageError(
                 message: "\(name) needs a whole number in \(range.lowerBound)...\(range.upperBound), not '\(text)'"
@@ -213,7 +220,7 @@ enum CommandLineOptions {
         return value
     }
 
-    private static func rejectLeftovers(_ options: [(name: String, value: String)]) throws(UsageError) {
+    static func rejectLeftovers(_ options: [(name: String, value: String)]) throws(UsageError) {
         if let unknown = options.first {
             throw UsageError(message: "unknown option \(unknown.name)")
         }

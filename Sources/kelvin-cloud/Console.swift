@@ -18,5 +18,6 @@ enum ExitCode {
     static let failure: Int32 = 1
     static let usage: Int32 = 64
     static let missingInput: Int32 = 66
+    static let cannotCreate: Int32 = 73
     static let configuration: Int32 = 78
 }

@@ -19,12 +19,18 @@ enum KelvinCloudCommand {
             return InitCommand.run(options)
         case .serve(let options):
             return ServeCommand.run(options)
+        case .pki(let options):
+            return PKICommand.run(options)
         }
     }
 
-    /// One line naming the file and what to do about it.
+    /// One line naming the file and what to do about it; the status tells a file that could not
+    /// be written from one that could not be read.
     static func reportFileProblem(_ error: IdentityFileError, fix: String) -> Int32 {
         Console.complain("kelvin-cloud: \(error) — \(fix)")
+        if case .unwritable = error {
+            return ExitCode.cannotCreate
+        }
         return ExitCode.missingInput
     }
 }

@@ -66,8 +66,7 @@ import Testing
         #expect(text.contains("ASN1 OID: prime256v1"))
         let keyText = try String(contentsOfFile: device.privateKeyFile, encoding: .utf8)
         #expect(keyText.hasPrefix("-----BEGIN PRIVATE KEY-----"))
-        let permissions =
-            try FileManager.default.attributesOfItem(atPath: device.privateKeyFile)[.posixPermissions] as? Int
+        let permissions = try filePermissions(device.privateKeyFile)
         #expect(permissions == 0o600)
     }
 
