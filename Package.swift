@@ -64,7 +64,19 @@ let package = Package(
             name: "KelvinCoreTests",
             dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent"]
         ),
-        .testTarget(name: "KelvinCloudTests", dependencies: ["KelvinCloud"]),
+        .testTarget(
+            name: "KelvinCloudTests",
+            dependencies: [
+                "KelvinCloud",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "KelvinIntegrationTests",
             dependencies: [
