@@ -67,8 +67,22 @@ let package = Package(
             name: "KelvinCoreTests",
             dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent"]
         ),
-        // The executable too, so that its command-line parsing is tested in-process.
-        .testTarget(name: "KelvinCloudTests", dependencies: ["KelvinCloud", "kelvin-cloud"]),
+        .testTarget(
+            name: "KelvinCloudTests",
+            dependencies: [
+                "KelvinCloud",
+                // The executable too, so that its command-line parsing is tested in-process.
+                "kelvin-cloud",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         .testTarget(
             name: "KelvinIntegrationTests",
             dependencies: [
