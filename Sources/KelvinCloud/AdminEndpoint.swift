@@ -3,18 +3,29 @@ import Foundation
 /// The loopback-only admin API: what scripts and the `kelvin-cloud` binary use to change
 /// enrollments, inject faults and read what the hubs received. JSON in, JSON out.
 ///
-/// Routes (all under `/admin`): `GET|DELETE messages`, `GET devices`, `POST devices/{id}/enable|disable`,
-/// `GET registrations`, `DELETE registrations/{id}`, `GET enrollments`,
-/// `PUT|DELETE enrollments/{registrationId}`, `POST enrollments/{registrationId}/enable|disable`,
-/// `PUT|DELETE groups/{groupId}`, `POST groups/{groupId}/enable|disable`,
-/// `PUT|DELETE certificate-authorities/{name}`, `POST certificate-authorities/{name}/verify`,
-/// `GET|POST|DELETE faults`, `POST throttle`, `POST outage`.
+/// Routes: see ``routes``.
 struct AdminEndpoint: Sendable {
     var linkedHubs: [LinkedHub]
+
+    /// Every route, all under `/admin`; a request that matches none is answered with this list.
+    static let routes =
+        "GET|DELETE messages, GET devices, POST devices/{id}/enable|disable, "
+        + "GET registrations, DELETE registrations/{id}, GET enrollments, "
+        + "PUT|DELETE enrollments/{registrationId}, POST enrollments/{registrationId}/enable|disable, "
+        + "PUT|DELETE groups/{groupId}, POST groups/{groupId}/enable|disable, "
+        + "PUT|DELETE certificate-authorities/{name}, POST certificate-authorities/{name}/verify, "
+        + "GET|POST|DELETE faults, POST throttle, POST outage"
 
     private struct Failure: Error {
         var status: Int
         var message: String
+
+        static func noRoute(_ method: String, _ path: [String]) -> Failure {
+            Failure(
+                status: 404,
+                message: "no admin route \(method) /\(path.joined(separator: "/")); routes under /admin: \(AdminEndpoint.routes)"
+            )
+        }
     }
 
     func respond(
@@ -27,7 +38,7 @@ struct AdminEndpoint: Sendable {
         let path = target.pathSegments
         do throws(Failure) {
             guard path.first == "admin", path.count >= 2 else {
-                throw Failure(status: 404, message: "no such admin route; see the README's admin API section")
+                throw Failure.noRoute(request.method, path)
             }
             let (document, change) = try route(request, Array(path.dropFirst()), target, &ledger, now)
             let log = change.map { ["admin: \($0)"] } ?? []
@@ -178,7 +189,7 @@ struct AdminEndpoint: Sendable {
             registry.groups[index].isEnabled = path[2] == "enable"
             description = "enrollment group \(path[1]) \(path[2])d"
         default:
-            throw Failure(status: 404, message: "no admin route \(method) /admin/\(path.joined(separator: "/"))")
+            throw Failure.noRoute(method, ["admin"] + path)
         }
         ledger.enrollments = registry
         return (enrollments(registry), description)

@@ -62,9 +62,10 @@ enum EnrollmentJSON {
         }
         let authority = try fields.requiredString("certificateAuthority")
         guard knownAuthorities.contains(where: { $0.name == authority }) else {
+            let known = knownAuthorities.isEmpty ? "none" : knownAuthorities.map(\.name).joined(separator: ", ")
             throw JSONFieldError(
-                "\(fields.context): certificate authority \"\(authority)\" has not been uploaded "
-                    + "(known: \(knownAuthorities.map(\.name).joined(separator: ", ")))"
+                "\(fields.context): \"certificateAuthority\" names \"\(authority)\", which has not been uploaded "
+                    + "(uploaded: \(known)); upload that CA first"
             )
         }
         return EnrollmentGroup(groupID: groupID, certificateAuthorityName: authority, allocation: try allocation(fields))

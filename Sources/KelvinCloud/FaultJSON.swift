@@ -9,7 +9,7 @@ enum FaultJSON {
     static func script(_ fields: JSONFields, knownHubs: [String]) throws(JSONFieldError) -> FaultScript {
         try fields.rejectUnknown(allowed: ["route", "hub", "subject", "steps"])
         let route = try self.route(fields)
-        let hub = try self.hub(fields, knownHubs: knownHubs)
+        let hub = try self.hub(fields, narrowing: route, knownHubs: knownHubs)
         var steps: [FaultStep] = []
         for (index, item) in try fields.objects("steps").enumerated() {
             steps.append(try step(JSONFields(item, context: "\(fields.context) step \(index)")))
@@ -21,11 +21,12 @@ enum FaultJSON {
     /// `{"route": "register", "count": 3, "retryAfterSeconds": 2}`: a burst of 429s.
     static func throttling(_ fields: JSONFields, knownHubs: [String]) throws(JSONFieldError) -> FaultScript {
         try fields.rejectUnknown(allowed: ["route", "hub", "subject", "count", "retryAfterSeconds"])
+        let route = try route(fields)
         return FaultScript.throttling(
-            try route(fields),
+            route,
             count: try fields.integer("count", in: 1...10_000) ?? 1,
             retryAfterSeconds: try fields.integer("retryAfterSeconds", in: 0...3600) ?? 1,
-            hubName: try hub(fields, knownHubs: knownHubs),
+            hubName: try hub(fields, narrowing: route, knownHubs: knownHubs),
             subject: try fields.string("subject")
         )
     }
@@ -44,6 +45,22 @@ enum FaultJSON {
         guard let hub = try fields.string("hub") else { return nil }
         guard knownHubs.contains(hub) else {
             throw JSONFieldError("\(fields.context): no hub named \"\(hub)\" (hubs: \(knownHubs.joined(separator: ", ")))")
+        }
+        return hub
+    }
+
+    /// A hub narrows telemetry only: DPS requests have no hub, so a DPS script naming one would
+    /// wait forever for a request it can never match.
+    private static func hub(
+        _ fields: JSONFields,
+        narrowing route: CloudRoute,
+        knownHubs: [String]
+    ) throws(JSONFieldError) -> String? {
+        let hub = try hub(fields, knownHubs: knownHubs)
+        if hub != nil, route.isProvisioning {
+            throw JSONFieldError(
+                "\(fields.context): \"hub\" narrows route telemetry only; leave it out for route \(route.rawValue)"
+            )
         }
         return hub
     }

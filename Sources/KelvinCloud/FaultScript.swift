@@ -42,7 +42,8 @@ public enum FaultStep: Sendable, Equatable {
     /// Process the request (a message is stored), then close instead of answering: the lost
     /// acknowledgement that makes a device retry and the backend see a duplicate.
     case closeAfterProcessing
-    /// Send the real answer's head and half its body, then close.
+    /// Send the real answer's head and half its body, then close; a bodiless answer (the hub's
+    /// 204) stops halfway through its status line.
     case closeMidBody
     /// Never answer and never close; the client's own deadline must end it.
     case stall

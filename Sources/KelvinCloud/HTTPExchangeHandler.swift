@@ -109,8 +109,10 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
         case .cutMidBody(let response):
             let serialized = ResponseSerializer.serialize(response, date: WireTime.httpDate(Date()), keepAlive: keepAlive)
             let bodyLength = serialized.bytes.count - serialized.headLength
-            // A bodiless response (the hub's 204) is cut inside its head instead.
-            let cut = bodyLength > 1 ? serialized.headLength + bodyLength / 2 : serialized.headLength / 2
+            // A bodiless response (the hub's 204) is cut inside its status line instead: clients
+            // such as curl take a head cut between header lines for a complete 204, hiding the fault.
+            let statusLineLength = serialized.bytes.firstIndex(of: UInt8(ascii: "\r")) ?? serialized.headLength
+            let cut = bodyLength > 1 ? serialized.headLength + bodyLength / 2 : statusLineLength / 2
             write(Array(serialized.bytes[..<cut]), context: context)
             flushThenClose(context: context)
         case .drip(let response, let bytesPerWrite, let intervalSeconds):

@@ -21,7 +21,9 @@ struct JSONFields {
         do {
             value = try JSONSerialization.jsonObject(with: Data(bytes.isEmpty ? Array("{}".utf8) : bytes))
         } catch {
-            throw JSONFieldError("\(context) is not valid JSON")
+            // Foundation says where parsing stopped only in the debug description.
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey].map { " (\($0))" } ?? ""
+            throw JSONFieldError("\(context) is not valid JSON\(detail); send one JSON object")
         }
         try self.init(value, context: context)
     }

@@ -8,7 +8,7 @@ enum ResponsePlan {
     case stall
     /// Non-HTTP bytes, then close.
     case garbage
-    /// The head and half the body, then close.
+    /// The head and half the body (half the status line when there is no body), then close.
     case cutMidBody(CloudResponse)
     /// The response `bytesPerWrite` bytes at a time, `intervalSeconds` apart.
     case drip(CloudResponse, bytesPerWrite: Int, intervalSeconds: Double)

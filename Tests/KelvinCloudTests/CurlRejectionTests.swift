@@ -38,9 +38,7 @@ import Testing
         #expect(result.exitCode == 0, "\(result.standardError)")
         #expect(result.status == 401)
         #expect(result.header("iothub-errorcode") == "IotHubUnauthorized")
-        let inner = try #require(try result.jsonObject()["Message"] as? String)
-        let innerObject = try #require(try JSONSerialization.jsonObject(with: Data(inner.utf8)) as? [String: Any])
-        #expect(innerObject["errorCode"] as? Int == 401003)
+        #expect(try result.hubErrorCode() == 401003)
         #expect(try result.jsonObject()["ExceptionMessage"] as? String == "")
         #expect(cloud.server.receivedTelemetry.isEmpty)
     }

@@ -16,7 +16,8 @@ final class LocalCloud {
     let server: CloudServer
     let log = LogRecorder()
 
-    init(assigningPollsBeforeAssigned: Int = 1) throws {
+    /// `configure` runs last, on top of the defaults above (e.g. to start the admin API).
+    init(assigningPollsBeforeAssigned: Int = 1, configure: (inout CloudConfiguration) -> Void = { _ in }) throws {
         scratch = try TemporaryDirectory()
         serverIdentity = try TestIdentity.createServerIdentity(in: scratch.path)
         device = try TestIdentity.createSelfSignedDevice(registrationID: Self.registrationID, in: scratch.path)
@@ -35,8 +36,21 @@ final class LocalCloud {
         configuration.retryAfterSeconds = 1
         configuration.assigningPollsBeforeAssigned = assigningPollsBeforeAssigned
         configuration.log = { [log] line in log.append(line) }
+        configure(&configuration)
         server = try CloudServer(configuration: configuration)
         try server.start()
+    }
+
+    /// A cloud whose device has registered and been assigned, so DPS and the hub both answer it.
+    static func provisioned(configure: (inout CloudConfiguration) -> Void = { _ in }) throws -> LocalCloud {
+        let cloud = try LocalCloud(assigningPollsBeforeAssigned: 0, configure: configure)
+        do {
+            try cloud.provision()
+        } catch {
+            cloud.stop()
+            throw error
+        }
+        return cloud
     }
 
     func stop() {
@@ -52,17 +66,49 @@ final class LocalCloud {
         "https://localhost:\(server.hubPort)/\(pathAndQuery)"
     }
 
+    /// The device's telemetry URL, for curl runs that send several requests on one connection.
+    func telemetryURL(deviceID: String = LocalCloud.registrationID) -> String {
+        hubURL("devices/\(deviceID)/messages/events?api-version=2021-04-12")
+    }
+
     func curl(_ arguments: [String], as identity: DeviceIdentityFiles?) throws -> CurlResult {
         try Curl.run(arguments, trusting: serverIdentity.caCertificateFile, as: identity, scratch: scratch)
+    }
+
+    /// A plain-HTTP request to the admin API, e.g. `admin("POST", "devices/my-device/disable")`.
+    func admin(_ method: String, _ path: String, body: String? = nil) throws -> CurlResult {
+        var arguments = ["-X", method, try adminURL("admin/\(path)")]
+        if let body {
+            arguments += ["-H", "Content-Type: application/json", "--data-binary", body]
+        }
+        return try Curl.run(arguments, trusting: nil, as: nil, scratch: scratch)
+    }
+
+    func adminURL(_ pathAndQuery: String) throws -> String {
+        guard let port = server.adminPort else { throw CurlFailure(message: "the admin API is not running") }
+        return "http://127.0.0.1:\(port)/\(pathAndQuery)"
+    }
+
+    /// One request on `route` as the enrolled device: the walkthrough's register or telemetry call.
+    func send(_ route: CloudRoute, arguments: [String] = []) throws -> CurlResult {
+        switch route {
+        case .register:
+            return try register(as: device, arguments: arguments)
+        case .telemetry:
+            return try sendTelemetry(#"{"temperature": 30}"#, as: device, arguments: arguments)
+        case .operationStatus, .registrationStatus:
+            throw CurlFailure(message: "no curl call for \(route) here")
+        }
     }
 
     /// The walkthrough's register call.
     func register(
         as identity: DeviceIdentityFiles,
-        registrationID: String = LocalCloud.registrationID
+        registrationID: String = LocalCloud.registrationID,
+        arguments: [String] = []
     ) throws -> CurlResult {
         try curl(
-            [
+            arguments + [
                 "-X", "PUT",
                 "-H", "Content-Type: application/json",
                 "-H", "Content-Encoding:  utf-8",
@@ -74,13 +120,17 @@ final class LocalCloud {
     }
 
     /// The walkthrough's operation-status call (a GET that still carries the JSON headers).
-    func pollOperation(_ operationID: String, as identity: DeviceIdentityFiles) throws -> CurlResult {
+    func pollOperation(
+        _ operationID: String,
+        as identity: DeviceIdentityFiles,
+        registrationID: String = LocalCloud.registrationID
+    ) throws -> CurlResult {
         try curl(
             [
                 "-X", "GET",
                 "-H", "Content-Type: application/json",
                 "-H", "Content-Encoding:  utf-8",
-                dpsURL("registrations/\(Self.registrationID)/operations/\(operationID)?api-version=2021-06-01"),
+                dpsURL("registrations/\(registrationID)/operations/\(operationID)?api-version=2021-06-01"),
             ],
             as: identity
         )
@@ -90,12 +140,13 @@ final class LocalCloud {
     func sendTelemetry(
         _ body: String,
         as identity: DeviceIdentityFiles,
-        deviceID: String = LocalCloud.registrationID
+        deviceID: String = LocalCloud.registrationID,
+        arguments: [String] = []
     )
         throws -> CurlResult
     {
         try curl(
-            [
+            arguments + [
                 "-X", "POST",
                 "-H", "Content-Type: application/json",
                 "-H", "Content-Encoding:  utf-8",
@@ -108,12 +159,16 @@ final class LocalCloud {
 
     /// Registers and polls until assigned, as a device would.
     func provision() throws {
-        let registration = try register(as: device)
+        try provision(as: device, registrationID: Self.registrationID)
+    }
+
+    func provision(as identity: DeviceIdentityFiles, registrationID: String) throws {
+        let registration = try register(as: identity, registrationID: registrationID)
         guard let operationID = try registration.jsonObject()["operationId"] as? String else {
             throw CurlFailure(message: "no operationId in \(registration.body)")
         }
         for _ in 0...server.configuration.assigningPollsBeforeAssigned {
-            if try pollOperation(operationID, as: device).status == 200 { return }
+            if try pollOperation(operationID, as: identity, registrationID: registrationID).status == 200 { return }
         }
         throw CurlFailure(message: "never assigned")
     }
