@@ -56,7 +56,8 @@ public enum FaultStep: Sendable, Equatable {
 /// Faults for the next requests on one route: each matching request takes the next step.
 public struct FaultScript: Sendable, Equatable {
     public var route: CloudRoute
-    /// For telemetry: only this hub (by ``HubConfiguration/name``); `nil` means any hub.
+    /// For telemetry: only this hub (by ``HubConfiguration/name``); `nil` means any hub. DPS
+    /// routes have no hub, so it is ignored for them.
     public var hubName: String?
     /// Only requests for this registration ID (DPS) or device ID (hub); `nil` means any.
     public var subject: String?
@@ -91,7 +92,7 @@ public struct FaultScript: Sendable, Equatable {
 
     func matches(route: CloudRoute, hubName: String?, subject: String) -> Bool {
         guard self.route == route, !steps.isEmpty else { return false }
-        if let wanted = self.hubName, wanted != hubName { return false }
+        if route == .telemetry, let wanted = self.hubName, wanted != hubName { return false }
         if let wanted = self.subject, !wanted.caseInsensitiveEquals(subject) { return false }
         return true
     }

@@ -53,7 +53,7 @@ import Testing
         (#"{"individualEnrollments": [{"certificateFile": "missing.pem"}]}"#, "missing.pem: no such file"),
         (#"{"individualEnrollments": [{"certificateFile": "leaf.pem", "enabled": 1}]}"#, #""enabled" must be true or false"#),
         (#"{"individualEnrollments": [{"certificateFile": "leaf.pem", "reprovisionPolicy": "x"}]}"#, "must be one of migrateData, resetData, never"),
-        (#"{"enrollmentGroups": [{"groupId": "g", "certificateAuthority": "nope"}]}"#, #"certificate authority "nope" has not been uploaded"#),
+        (#"{"enrollmentGroups": [{"groupId": "g", "certificateAuthority": "nope"}]}"#, #""certificateAuthority" names "nope", which has not been uploaded"#),
         (#"{"certificateAuthorities": [{"name": "leaf", "certificateFile": "leaf.pem"}]}"#, "is not a CA certificate"),
         ("[1, 2", "the file is not valid JSON"),
     ])
