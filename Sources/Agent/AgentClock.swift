@@ -2,5 +2,7 @@
 /// of retries in a millisecond.
 public protocol AgentClock {
     var nowMilliseconds: Int64 { get }
+    /// Seconds since 1970, for a `Retry-After` given as a date.
+    var wallClockSeconds: Int64 { get }
     func sleep(milliseconds: Int64)
 }

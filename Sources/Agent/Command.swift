@@ -4,6 +4,8 @@ public enum Command: Equatable, Sendable {
     case run(RunOptions)
     /// Print readings from the sensor; no network.
     case read(count: Int, intervalMilliseconds: Int64)
+    /// Send readings straight to a hub, without DPS: a bench tool and the benchmark's client.
+    case send(SendOptions)
     case help
     case version
 }
@@ -17,8 +19,10 @@ public struct RunOptions: Equatable, Sendable {
     public var keyPath: String = "device-key.pem"
     /// A file holding the key's passphrase; the passphrase itself never goes on the command line.
     public var keyPassphrasePath: String?
-    /// CA certificates to trust for the servers; nil trusts the system store.
+    /// CA certificates to trust for the servers; with no directory either, the system store.
     public var trustedCAPath: String?
+    /// A hashed directory of CA certificates (`openssl rehash`), as `/etc/ssl/certs` is.
+    public var trustedCADirectory: String?
     /// Readings to send before exiting; 0 runs until stopped.
     public var count: Int = 0
     public var intervalMilliseconds: Int64 = 10_000
@@ -26,6 +30,20 @@ public struct RunOptions: Equatable, Sendable {
     public var ioTimeoutMilliseconds: Int64 = 15_000
     /// The overall bound on provisioning, polls and retries included.
     public var provisioningTimeoutMilliseconds: Int64 = 120_000
+
+    public init() {}
+}
+
+/// Everything `kelvin send` needs: the identity and timeouts as for `run`, and the hub and
+/// device ID that DPS would otherwise have given.
+public struct SendOptions: Equatable, Sendable {
+    /// Certificate, key, passphrase, CA and timeouts; its DPS settings are unused.
+    public var connection = RunOptions()
+    public var hubEndpoint: String = ""
+    /// Nil sends as the certificate's CN, which is the device ID for group enrollments.
+    public var deviceID: String?
+    public var count: Int = 1
+    public var intervalMilliseconds: Int64 = 0
 
     public init() {}
 }

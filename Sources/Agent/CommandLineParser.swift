@@ -12,6 +12,7 @@ public enum CommandLineParser {
         case "-V", "--version", "version": return .version
         case "run": return .run(try parseRun(remaining))
         case "read": return try parseRead(remaining)
+        case "send": return .send(try parseSend(remaining))
         default: throw .unknownCommand(verb)
         }
     }
@@ -20,22 +21,54 @@ public enum CommandLineParser {
         var options = RunOptions()
         var cursor = OptionCursor(arguments)
         while let option = cursor.next() {
+            if try parseConnectionOption(option, &cursor, into: &options) { continue }
             switch option {
             case "--dps": options.dpsEndpoint = try cursor.value(for: option)
             case "--id-scope": options.idScope = try cursor.value(for: option)
-            case "--cert": options.certificatePath = try cursor.value(for: option)
-            case "--key": options.keyPath = try cursor.value(for: option)
-            case "--key-passphrase-file": options.keyPassphrasePath = try cursor.value(for: option)
-            case "--ca-file": options.trustedCAPath = try cursor.value(for: option)
             case "--count": options.count = try cursor.integer(for: option, in: 0...1_000_000_000)
             case "--interval": options.intervalMilliseconds = try cursor.seconds(for: option)
-            case "--connect-timeout": options.connectTimeoutMilliseconds = try cursor.seconds(for: option)
-            case "--io-timeout": options.ioTimeoutMilliseconds = try cursor.seconds(for: option)
             case "--provisioning-timeout": options.provisioningTimeoutMilliseconds = try cursor.seconds(for: option)
             default: throw .unknownOption(option, command: "run")
             }
         }
         return options
+    }
+
+    private static func parseSend(_ arguments: ArraySlice<String>) throws(UsageError) -> SendOptions {
+        var options = SendOptions()
+        var cursor = OptionCursor(arguments)
+        while let option = cursor.next() {
+            if try parseConnectionOption(option, &cursor, into: &options.connection) { continue }
+            switch option {
+            case "--hub": options.hubEndpoint = try cursor.value(for: option)
+            case "--device": options.deviceID = try cursor.value(for: option)
+            case "--count": options.count = try cursor.integer(for: option, in: 1...1_000_000_000)
+            case "--interval": options.intervalMilliseconds = try cursor.seconds(for: option, allowingZero: true)
+            default: throw .unknownOption(option, command: "send")
+            }
+        }
+        guard !options.hubEndpoint.isEmpty else { throw .missingOption("--hub", command: "send") }
+        return options
+    }
+
+    /// The identity, trust and timeout options `run` and `send` share; false when `option` is
+    /// not one of them.
+    private static func parseConnectionOption(
+        _ option: String,
+        _ cursor: inout OptionCursor,
+        into options: inout RunOptions
+    ) throws(UsageError) -> Bool {
+        switch option {
+        case "--cert": options.certificatePath = try cursor.value(for: option)
+        case "--key": options.keyPath = try cursor.value(for: option)
+        case "--key-passphrase-file": options.keyPassphrasePath = try cursor.value(for: option)
+        case "--ca-file": options.trustedCAPath = try cursor.value(for: option)
+        case "--ca-dir": options.trustedCADirectory = try cursor.value(for: option)
+        case "--connect-timeout": options.connectTimeoutMilliseconds = try cursor.seconds(for: option)
+        case "--io-timeout": options.ioTimeoutMilliseconds = try cursor.seconds(for: option)
+        default: return false
+        }
+        return true
     }
 
     private static func parseRead(_ arguments: ArraySlice<String>) throws(UsageError) -> Command {
@@ -60,6 +93,7 @@ public enum CommandLineParser {
 
         SUBCOMMANDS:
           run                     Provision through DPS, then send readings to the hub.
+          send                    Send readings straight to a hub, without DPS.
           read                    Print sensor readings; no network.
           help                    Show this help.
           version                 Show the version.
@@ -77,6 +111,8 @@ public enum CommandLineParser {
                                   KELVIN_KEY_PASSPHRASE).
           --ca-file <file>        CA certificates to trust for DPS and the hub.
                                   (default: the system's trust store)
+          --ca-dir <directory>    A directory of CA certificates prepared with
+                                  `openssl rehash`, instead of or besides --ca-file.
           --count <n>             Readings to send, then exit; 0 runs until stopped. (default: 0)
           --interval <seconds>    Time between readings. (default: 10)
           --connect-timeout <seconds>
@@ -84,6 +120,14 @@ public enum CommandLineParser {
           --io-timeout <seconds>  Bound on each read and write. (default: 15)
           --provisioning-timeout <seconds>
                                   Bound on the whole DPS registration. (default: 120)
+
+        OPTIONS (send): --cert, --key, --key-passphrase-file, --ca-file, --ca-dir and the timeouts as for
+          run, and:
+          --hub <host[:port]>     The hub to send to (required), e.g. my-hub.azure-devices.net.
+          --device <id>           Device ID at the hub. (default: the certificate's CN)
+          --count <n>             Readings to send. (default: 1)
+          --interval <seconds>    Time between readings; 0 sends back to back. (default: 0)
+          Exits 0 only when every reading was accepted (HTTP 2xx).
 
         OPTIONS (read):
           --count <n>             Readings to print. (default: 1)
@@ -119,10 +163,11 @@ private struct OptionCursor {
     }
 
     /// Seconds with up to three decimals ("1", "0.5"), as milliseconds.
-    mutating func seconds(for option: String) throws(UsageError) -> Int64 {
+    mutating func seconds(for option: String, allowingZero: Bool = false) throws(UsageError) -> Int64 {
         let text = try value(for: option)
-        guard let milliseconds = Self.parseMilliseconds(text), milliseconds > 0, milliseconds <= 86_400_000 else {
-            throw .invalidValue(option, text, expected: "seconds between 0.001 and 86400")
+        let lowest: Int64 = allowingZero ? 0 : 1
+        guard let milliseconds = Self.parseMilliseconds(text), milliseconds >= lowest, milliseconds <= 86_400_000 else {
+            throw .invalidValue(option, text, expected: allowingZero ? "seconds between 0 and 86400" : "seconds between 0.001 and 86400")
         }
         return milliseconds
     }
@@ -146,6 +191,7 @@ public enum UsageError: Error, Equatable, CustomStringConvertible {
     case unknownCommand(String)
     case unknownOption(String, command: String)
     case missingValue(String)
+    case missingOption(String, command: String)
     case invalidValue(String, String, expected: String)
 
     public var description: String {
@@ -153,6 +199,7 @@ public enum UsageError: Error, Equatable, CustomStringConvertible {
         case .unknownCommand(let verb): return "unknown subcommand '\(verb)'; see 'kelvin help'"
         case .unknownOption(let option, let command): return "unknown option '\(option)' for 'kelvin \(command)'; see 'kelvin help'"
         case .missingValue(let option): return "option '\(option)' needs a value"
+        case .missingOption(let option, let command): return "'kelvin \(command)' needs \(option); see 'kelvin help'"
         case .invalidValue(let option, let value, let expected): return "option '\(option)' got '\(value)'; expected \(expected)"
         }
     }

@@ -17,8 +17,9 @@ public enum TelemetryDelivery {
         }
     }
 
-    public static func deliver<Transport: HTTPTransport, Clock: AgentClock>(
-        _ request: ServiceRequest,
+    public static func deliver<Request: HTTPRequestSource, Transport: HTTPTransport, Clock: AgentClock>(
+        _ request: Request,
+        to hub: Endpoint,
         transport: inout Transport,
         clock: Clock,
         policy: Policy = Policy(),
@@ -31,7 +32,7 @@ public enum TelemetryDelivery {
             var wait = delay
             let sent: Result<HTTPResponse, Transport.Failure>
             do {
-                sent = .success(try transport.send(request))
+                sent = .success(try transport.send(host: hub.host, port: hub.port, request))
             } catch {
                 sent = .failure(error)
             }
@@ -40,7 +41,7 @@ public enum TelemetryDelivery {
                 guard Transport.isTransient(failure) else { throw .transport(failure) }
                 problem = failure.description
             case .success(let response):
-                switch TelemetryOutcome.classify(response) {
+                switch TelemetryOutcome.classify(response, wallClockSeconds: clock.wallClockSeconds) {
                 case .delivered:
                     return
                 case .retryLater(let retryAfter):

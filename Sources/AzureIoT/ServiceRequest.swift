@@ -1,32 +1,26 @@
 import HTTP1
 import Wire
 
-/// A request to DPS or a hub, ready for an HTTP client: which endpoint, method, target, headers
-/// and body.
+/// A request to DPS or a hub held as text, with its endpoint: what provisioning sends.
 public struct ServiceRequest: Equatable, Sendable {
     public var endpoint: Endpoint
-    public var method: HTTPMethod
-    public var target: String
-    public var headers: [HTTPHeader]
-    public var body: [UInt8]
+    public var request: HTTPRequest
 
     public init(endpoint: Endpoint, method: HTTPMethod, target: String, headers: [HTTPHeader], body: [UInt8]) {
         self.endpoint = endpoint
-        self.method = method
-        self.target = target
-        self.headers = headers
-        self.body = body
+        request = HTTPRequest(method: method, target: target, headers: headers, body: body)
     }
 
-    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    public var method: HTTPMethod { request.method }
+    public var target: String { request.target }
+    public var headers: [HTTPHeader] { request.headers }
+    public var body: [UInt8] { request.body }
+    public var bodyText: String { String(decoding: request.body, as: UTF8.self) }
 }
 
 extension HTTPTransport {
     /// Sends a DPS or hub request to its endpoint.
     public mutating func send(_ request: ServiceRequest) throws(Failure) -> HTTPResponse {
-        try send(
-            host: request.endpoint.host, port: request.endpoint.port, method: request.method,
-            target: request.target, headers: request.headers, body: request.body
-        )
+        try send(host: request.endpoint.host, port: request.endpoint.port, request.request)
     }
 }

@@ -1,5 +1,6 @@
 #include "copenssl.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,20 @@ struct copenssl_context {
 struct copenssl_stream {
     SSL *ssl;
     int os_error;
+    // The newest session the server offered for resumption (TLS 1.3 sends tickets after the
+    // handshake), kept until the next connection to the same host asks for it.
+    SSL_SESSION *session;
 };
+
+// OpenSSL hands each new session here; keeping it on the stream lets the caller carry it to the
+// next connection to the same host, where a resumed handshake costs no client signature.
+static int remember_session(SSL *ssl, SSL_SESSION *session) {
+    copenssl_stream *stream = SSL_get_app_data(ssl);
+    if (stream == NULL) return 0;
+    if (stream->session != NULL) SSL_SESSION_free(stream->session);
+    stream->session = session;
+    return 1; // the reference is now ours
+}
 
 const long COPENSSL_VERIFY_NOT_YET_VALID = X509_V_ERR_CERT_NOT_YET_VALID;
 const long COPENSSL_VERIFY_EXPIRED = X509_V_ERR_CERT_HAS_EXPIRED;
@@ -35,6 +49,10 @@ copenssl_context *copenssl_context_new(void) {
     // A partial write must be retried with the same buffer; allow the buffer to move since the
     // Swift side may hand over a different pointer to the same bytes.
     SSL_CTX_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Sessions are kept per connection by the caller, not in OpenSSL's cache, so that each host
+    // only ever resumes its own.
+    SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ssl, remember_session);
     copenssl_context *context = OPENSSL_zalloc(sizeof *context);
     if (context == NULL) {
         SSL_CTX_free(ssl);
@@ -174,10 +192,11 @@ static int is_ip_literal(const char *host) {
     return inet_pton(AF_INET, host, address) == 1 || inet_pton(AF_INET6, host, address) == 1;
 }
 
-copenssl_stream *copenssl_stream_new(copenssl_context *context, int fd, const char *host) {
+copenssl_stream *copenssl_stream_new(copenssl_context *context, int fd, const char *host, copenssl_session *resume) {
     SSL *ssl = SSL_new(context->ssl);
     if (ssl == NULL) return NULL;
     int ok = SSL_set_fd(ssl, fd) == 1;
+    if (ok && resume != NULL) ok = SSL_set_session(ssl, (SSL_SESSION *)resume) == 1;
     if (ok && is_ip_literal(host)) {
         ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1;
     } else if (ok) {
@@ -193,13 +212,44 @@ copenssl_stream *copenssl_stream_new(copenssl_context *context, int fd, const ch
         return NULL;
     }
     stream->ssl = ssl;
+    SSL_set_app_data(ssl, stream);
     return stream;
 }
 
 void copenssl_stream_free(copenssl_stream *stream) {
     if (stream == NULL) return;
+    if (stream->session != NULL) SSL_SESSION_free(stream->session);
     SSL_free(stream->ssl);
     OPENSSL_free(stream);
+}
+
+copenssl_session *copenssl_stream_take_session(copenssl_stream *stream) {
+    SSL_SESSION *session = stream->session;
+    stream->session = NULL;
+    if (session != NULL && !SSL_SESSION_is_resumable(session)) {
+        SSL_SESSION_free(session);
+        return NULL;
+    }
+    return (copenssl_session *)session;
+}
+
+void copenssl_session_free(copenssl_session *session) {
+    SSL_SESSION_free((SSL_SESSION *)session);
+}
+
+int copenssl_stream_session_reused(copenssl_stream *stream) {
+    return SSL_session_reused(stream->ssl);
+}
+
+int copenssl_context_trust_directory(copenssl_context *context, const char *path, int *os_error) {
+    DIR *directory = opendir(path);
+    if (directory == NULL) {
+        *os_error = errno;
+        return COPENSSL_FILE_UNREADABLE;
+    }
+    closedir(directory);
+    *os_error = 0;
+    return SSL_CTX_load_verify_locations(context->ssl, NULL, path) == 1 ? COPENSSL_LOADED : COPENSSL_NOT_PEM;
 }
 
 static int classify(copenssl_stream *stream, int rc) {

@@ -25,44 +25,56 @@ public enum HTTPMethod: Sendable {
 
 /// Encodes an HTTP/1.1 request (RFC 9112 §3) into a reused buffer.
 public enum HTTPRequestEncoder {
-    /// Writes the request line, `Host`, the caller's headers, `Content-Length` when there is a
-    /// body, and the body.
+    /// Writes the request line, `Host`, the request's headers, `Content-Length` when there is a
+    /// body (or the method carries one), and the body.
     ///
+    /// - Parameter bodyScratch: a reused buffer the body is written to first, since its length
+    ///   goes in the head.
     /// - Throws: `HTTPEncodeError.invalidHeader` for a name or value that would break the
-    ///   framing (CR, LF or a non-token name), `.capacityExceeded` when the buffer is too small.
-    public static func encode(
-        method: HTTPMethod,
-        target: String,
+    ///   framing (CR, LF or a non-token name), `.capacityExceeded` when a buffer is too small.
+    public static func encode<Request: HTTPRequestSource>(
+        _ request: Request,
         host: String,
-        headers: [HTTPHeader],
-        body: [UInt8],
+        bodyScratch: inout ByteWriter,
         into writer: inout ByteWriter
     ) throws(HTTPEncodeError) {
+        bodyScratch.reset()
+        request.writeBody(to: &bodyScratch)
         writer.reset()
-        writer.append(method.token)
+        writer.append(request.method.token)
         writer.append(UInt8(ascii: " "))
-        writer.append(target)
+        request.writeTarget(to: &writer)
         writer.append(" HTTP/1.1\r\nHost: ")
         writer.append(host)
         writer.append("\r\n")
+        try request.writeHeaderLines(to: &writer)
+        if bodyScratch.count > 0 || request.method != .get {
+            writer.append("Content-Length: ")
+            writer.appendDecimal(bodyScratch.count)
+            writer.append("\r\n")
+        }
+        writer.append("\r\n")
+        writer.append(contentsOf: bodyScratch)
+        do {
+            try bodyScratch.finish()
+        } catch {
+            throw .capacityExceeded(capacity: bodyScratch.capacity)
+        }
+        do {
+            try writer.finish()
+        } catch {
+            throw .capacityExceeded(capacity: writer.capacity)
+        }
+    }
+
+    /// `Name: value\r\n` for each header, refusing anything that would break the framing.
+    public static func writeHeaderLines(_ headers: [HTTPHeader], to writer: inout ByteWriter) throws(HTTPEncodeError) {
         for header in headers {
             guard isToken(header.name), isFieldValue(header.value) else { throw .invalidHeader(name: header.name) }
             writer.append(header.name)
             writer.append(": ")
             writer.append(header.value)
             writer.append("\r\n")
-        }
-        if !body.isEmpty || method != .get {
-            writer.append("Content-Length: ")
-            writer.appendDecimal(body.count)
-            writer.append("\r\n")
-        }
-        writer.append("\r\n")
-        writer.append(contentsOf: body)
-        do {
-            try writer.finish()
-        } catch {
-            throw .capacityExceeded(capacity: writer.capacity)
         }
     }
 

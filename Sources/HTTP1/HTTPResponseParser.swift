@@ -120,7 +120,7 @@ public struct HTTPResponseParser {
                 try parseHead(head)
                 if response.status >= 100 && response.status < 200 {
                     // Interim responses (100 Continue) carry no body and precede the real one.
-                    response = HTTPResponse(status: 0)
+                    response.reset()
                     continue
                 }
                 state = try bodyState()
@@ -192,18 +192,18 @@ public struct HTTPResponseParser {
         }
     }
 
+    /// Hands out the response. The parser keeps sharing its storage and empties it when the next
+    /// head arrives; by then the caller has normally let go, so the storage is reused, not copied.
     private mutating func finish() -> Outcome {
-        let complete = response
-        response = HTTPResponse(status: 0)
         state = .head
         bodyExpected = true
-        return .complete(complete)
+        return .complete(response)
     }
 
     private mutating func parseHead(_ head: ArraySlice<UInt8>) throws(HTTPParseError) {
         var lineStart = head.startIndex
         var lineNumber = 0
-        response = HTTPResponse(status: 0)
+        response.reset()
         while lineStart <= head.endIndex {
             var lineEnd = lineStart
             while lineEnd < head.endIndex, !(head[lineEnd] == 0x0D && lineEnd + 1 < head.endIndex && head[lineEnd + 1] == 0x0A) {
@@ -245,10 +245,7 @@ public struct HTTPResponseParser {
         while valueStart < valueEnd, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
         while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
         for byte in line[valueStart..<valueEnd] where byte == 0 || byte == 0x0D || byte == 0x0A { throw .invalidHeader }
-        response.headers.append(HTTPHeader(
-            String(decoding: name, as: UTF8.self),
-            String(decoding: line[valueStart..<valueEnd], as: UTF8.self)
-        ))
+        response.appendField(name: name, value: line[valueStart..<valueEnd])
         if ASCII.equalsIgnoringCase(name, "Connection") {
             if containsToken(line[valueStart..<valueEnd], "close") { response.keepAlive = false }
             if containsToken(line[valueStart..<valueEnd], "keep-alive") { response.keepAlive = true }
@@ -276,15 +273,16 @@ public struct HTTPResponseParser {
         if !bodyExpected || response.status == 204 || response.status == 304 { return .head }
         var contentLength: Int?
         var chunked = false
-        for header in response.headers {
-            if ASCII.equalsIgnoringCase(header.name.utf8, "Content-Length") {
-                guard let length = ASCII.parseDecimal(ArraySlice(header.value.utf8)), length >= 0 else {
+        for field in response.fields {
+            let name = response.name(of: field)
+            if ASCII.equalsIgnoringCase(name, "Content-Length") {
+                guard let length = ASCII.parseDecimal(response.value(of: field)), length >= 0 else {
                     throw .invalidContentLength
                 }
                 if let earlier = contentLength, earlier != length { throw .invalidContentLength }
                 contentLength = length
-            } else if ASCII.equalsIgnoringCase(header.name.utf8, "Transfer-Encoding") {
-                guard containsToken(ArraySlice(header.value.utf8), "chunked") else { throw .unsupportedTransferEncoding }
+            } else if ASCII.equalsIgnoringCase(name, "Transfer-Encoding") {
+                guard containsToken(response.value(of: field), "chunked") else { throw .unsupportedTransferEncoding }
                 chunked = true
             }
         }

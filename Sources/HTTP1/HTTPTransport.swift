@@ -3,7 +3,7 @@
 public protocol HTTPTransport {
     associatedtype Failure: Error & CustomStringConvertible
 
-    mutating func send(host: String, port: UInt16, method: HTTPMethod, target: String, headers: [HTTPHeader], body: [UInt8]) throws(Failure) -> HTTPResponse
+    mutating func send<Request: HTTPRequestSource>(host: String, port: UInt16, _ request: Request) throws(Failure) -> HTTPResponse
 
     /// True when trying again later may succeed with nothing changed (a refused or dropped
     /// connection), false when a person has to fix something (an untrusted certificate).

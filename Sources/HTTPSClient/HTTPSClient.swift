@@ -11,14 +11,21 @@ public final class HTTPSClient {
         self.timeouts = timeouts
     }
 
-    public func send(host: String, port: UInt16, method: HTTPMethod, target: String, headers: [HTTPHeader], body: [UInt8]) throws(HTTPSError) -> HTTPResponse {
-        try connection(host: host, port: port).send(method: method, target: target, headers: headers, body: body)
+    public func send<Request: HTTPRequestSource>(host: String, port: UInt16, _ request: Request) throws(HTTPSError) -> HTTPResponse {
+        try connection(host: host, port: port).send(request)
     }
 
     /// Connections opened so far, over all hosts.
     public var connectionsOpened: Int {
         var total = 0
         for connection in connections { total += connection.connectionsOpened }
+        return total
+    }
+
+    /// Connections that resumed an earlier TLS session, over all hosts.
+    public var connectionsResumed: Int {
+        var total = 0
+        for connection in connections { total += connection.connectionsResumed }
         return total
     }
 

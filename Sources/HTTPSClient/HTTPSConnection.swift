@@ -23,12 +23,17 @@ public final class HTTPSConnection {
     private let timeouts: Timeouts
     private let hostHeader: String
     private var stream: TLSStream?
+    /// Carried from one connection to the next so that a reconnect costs no client signature.
+    private var session: TLSSession?
     private var requestBuffer: ByteWriter
+    private var bodyBuffer: ByteWriter
     private var receiveBuffer: [UInt8]
     private var parser: HTTPResponseParser
 
     /// How many TCP+TLS connections were opened: a measure of keep-alive working.
     public private(set) var connectionsOpened = 0
+    /// How many of those resumed an earlier TLS session: a measure of resumption working.
+    public private(set) var connectionsResumed = 0
 
     public init(host: String, port: UInt16, context: TLSContext, timeouts: Timeouts = Timeouts(), limits: HTTPResponseParser.Limits = .init()) {
         self.host = host
@@ -37,6 +42,7 @@ public final class HTTPSConnection {
         self.timeouts = timeouts
         hostHeader = HostHeader.value(host: host, port: port)
         requestBuffer = ByteWriter(capacity: 16 * 1024)
+        bodyBuffer = ByteWriter(capacity: 8 * 1024)
         receiveBuffer = [UInt8](repeating: 0, count: 16 * 1024)
         parser = HTTPResponseParser(limits: limits)
     }
@@ -46,9 +52,9 @@ public final class HTTPSConnection {
     /// A reused connection the server closed while idle is reopened and the request sent again
     /// once — only when no byte of a response had arrived, so nothing is ever sent twice to a
     /// server that started answering.
-    public func send(method: HTTPMethod, target: String, headers: [HTTPHeader], body: [UInt8]) throws(HTTPSError) -> HTTPResponse {
+    public func send<Request: HTTPRequestSource>(_ request: Request) throws(HTTPSError) -> HTTPResponse {
         do {
-            try HTTPRequestEncoder.encode(method: method, target: target, host: hostHeader, headers: headers, body: body, into: &requestBuffer)
+            try HTTPRequestEncoder.encode(request, host: hostHeader, bodyScratch: &bodyBuffer, into: &requestBuffer)
         } catch {
             throw .encoding(error)
         }
@@ -62,7 +68,9 @@ public final class HTTPSConnection {
         }
     }
 
+    /// Drops the connection, keeping its TLS session for the next one.
     public func close() {
+        if let offered = stream?.takeSession() { session = offered }
         stream = nil
         parser = HTTPResponseParser(limits: parser.limits)
     }
@@ -122,8 +130,11 @@ public final class HTTPSConnection {
 
     private func openStream() throws(HTTPSError) -> TLSStream {
         if let stream { return stream }
-        let opened = try TLSStream(context: context, host: host, port: port, connectTimeoutMilliseconds: timeouts.connectMilliseconds)
+        let opened = try TLSStream(
+            context: context, host: host, port: port, connectTimeoutMilliseconds: timeouts.connectMilliseconds, resuming: session
+        )
         connectionsOpened += 1
+        if opened.resumedSession { connectionsResumed += 1 }
         stream = opened
         return opened
     }

@@ -6,16 +6,25 @@ import Wire
 /// to present. Loaded once, shared by every connection.
 public final class TLSContext {
     public struct Configuration: Sendable {
-        /// PEM CA certificates to trust; nil trusts the system store.
+        /// PEM CA certificates to trust; with ``trustedCADirectory`` nil as well, the system store.
         public var trustedCAPath: String?
+        /// A directory of CA certificates named by subject hash (`openssl rehash DIR`).
+        public var trustedCADirectory: String?
         /// The device certificate, leaf first, followed by any intermediates (group enrollments need them).
         public var certificateChainPath: String
         public var privateKeyPath: String
         /// The key's passphrase bytes; empty for an unencrypted key.
         public var passphrase: [UInt8]
 
-        public init(trustedCAPath: String?, certificateChainPath: String, privateKeyPath: String, passphrase: [UInt8] = []) {
+        public init(
+            trustedCAPath: String?,
+            trustedCADirectory: String? = nil,
+            certificateChainPath: String,
+            privateKeyPath: String,
+            passphrase: [UInt8] = []
+        ) {
             self.trustedCAPath = trustedCAPath
+            self.trustedCADirectory = trustedCADirectory
             self.certificateChainPath = certificateChainPath
             self.privateKeyPath = privateKeyPath
             self.passphrase = passphrase
@@ -36,7 +45,17 @@ public final class TLSContext {
             case COPENSSL_FILE_UNREADABLE.rawValue: throw .trustFileUnreadable(path: path, Errno(rawValue: osError))
             default: throw .trustFileInvalid(path: path)
             }
-        } else if copenssl_context_trust_system(handle) != COPENSSL_LOADED.rawValue {
+        }
+        if let path = configuration.trustedCADirectory {
+            switch copenssl_context_trust_directory(handle, path, &osError) {
+            case COPENSSL_LOADED.rawValue: break
+            case COPENSSL_FILE_UNREADABLE.rawValue: throw .trustDirectoryUnreadable(path: path, Errno(rawValue: osError))
+            default: throw .trustDirectoryUnreadable(path: path, Errno(rawValue: 0))
+            }
+        }
+        if configuration.trustedCAPath == nil && configuration.trustedCADirectory == nil
+            && copenssl_context_trust_system(handle) != COPENSSL_LOADED.rawValue
+        {
             throw .systemTrustUnavailable
         }
         let certificatePath = configuration.certificateChainPath

@@ -5,6 +5,7 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
     case contextUnavailable
     case trustFileUnreadable(path: String, Errno)
     case trustFileInvalid(path: String)
+    case trustDirectoryUnreadable(path: String, Errno)
     case systemTrustUnavailable
     case certificateUnreadable(path: String, Errno)
     case certificateInvalid(path: String)
@@ -34,6 +35,8 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
             return "cannot read the CA file \(path): \(error); pass --ca-file with the CA that signed the server certificate"
         case .trustFileInvalid(let path):
             return "the CA file \(path) holds no PEM certificate; it must contain -----BEGIN CERTIFICATE----- blocks"
+        case .trustDirectoryUnreadable(let path, let error):
+            return "cannot read the CA directory \(path): \(error); pass --ca-dir a directory of CA certificates prepared with `openssl rehash`"
         case .systemTrustUnavailable:
             return "the system CA store could not be loaded; install ca-certificates or pass --ca-file"
         case .certificateUnreadable(let path, let error):

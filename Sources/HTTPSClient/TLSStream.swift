@@ -8,8 +8,9 @@ final class TLSStream {
     private let handle: OpaquePointer
     private let context: TLSContext
 
-    /// Connects, sends SNI and verifies the server certificate names `host`.
-    init(context: TLSContext, host: String, port: UInt16, connectTimeoutMilliseconds: Int64) throws(HTTPSError) {
+    /// Connects, sends SNI and verifies the server certificate names `host`, offering `session`
+    /// for resumption when there is one.
+    init(context: TLSContext, host: String, port: UInt16, connectTimeoutMilliseconds: Int64, resuming session: TLSSession?) throws(HTTPSError) {
         let deadline = Deadline(afterMilliseconds: connectTimeoutMilliseconds)
         let socket: FileDescriptor
         do {
@@ -17,7 +18,7 @@ final class TLSStream {
         } catch {
             throw .connect(error)
         }
-        guard let handle = copenssl_stream_new(context.handle, socket.rawValue, host) else {
+        guard let handle = copenssl_stream_new(context.handle, socket.rawValue, host, session?.handle) else {
             socket.close()
             throw .tls(.contextUnavailable)
         }
@@ -32,6 +33,14 @@ final class TLSStream {
         copenssl_stream_shutdown(handle)
         copenssl_stream_free(handle)
         socket.close()
+    }
+
+    /// True when the handshake resumed an earlier session instead of a full exchange.
+    var resumedSession: Bool { copenssl_stream_session_reused(handle) == 1 }
+
+    /// The newest session the server offered on this connection, for the next one to resume.
+    func takeSession() -> TLSSession? {
+        copenssl_stream_take_session(handle).map(TLSSession.init)
     }
 
     private func handshake(deadline: Deadline) throws(HTTPSError) {

@@ -14,6 +14,7 @@ public final class CloudServer: Sendable {
     private let tlsContext: NIOSSLContext
     private let ledger: Guarded<CloudLedger>
     private let runtime = Guarded(Runtime.stopped)
+    private let presentedChains = PresentedChains()
 
     private enum Runtime: Sendable {
         case stopped
@@ -304,6 +305,7 @@ public final class CloudServer: Sendable {
         let ledger = self.ledger
         let log = configuration.log
         let tlsContext = self.tlsContext
+        let chains = presentedChains
         let plan: @Sendable (CloudRequest) -> ResponsePlan = { request in
             var generator = SystemRandomNumberGenerator()
             let (plan, lines) = ledger.withLock { ledger in
@@ -322,7 +324,9 @@ public final class CloudServer: Sendable {
                     var peer: ConnectionPeer?
                     if tls {
                         let connectionPeer = ConnectionPeer()
-                        try pipeline.addHandler(MutualTLS.makeServerHandler(context: tlsContext, recordingInto: connectionPeer))
+                        try pipeline.addHandler(
+                            MutualTLS.makeServerHandler(context: tlsContext, recordingInto: connectionPeer, chains: chains)
+                        )
                         peer = connectionPeer
                     }
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
@@ -330,6 +334,7 @@ public final class CloudServer: Sendable {
                         HTTPExchangeHandler(
                             serviceName: service,
                             peer: peer,
+                            chains: chains,
                             maximumBodyBytes: HubEndpoint.maximumMessageBytes,
                             log: log,
                             plan: plan

@@ -19,6 +19,7 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
     private let serviceName: String
     /// `nil` on the plain-HTTP admin listener.
     private let peer: ConnectionPeer?
+    private let chains: PresentedChains
     private let maximumBodyBytes: Int
     private let plan: @Sendable (CloudRequest) -> ResponsePlan
     private let log: @Sendable (String) -> Void
@@ -30,12 +31,14 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
     init(
         serviceName: String,
         peer: ConnectionPeer?,
+        chains: PresentedChains,
         maximumBodyBytes: Int,
         log: @escaping @Sendable (String) -> Void,
         plan: @escaping @Sendable (CloudRequest) -> ResponsePlan
     ) {
         self.serviceName = serviceName
         self.peer = peer
+        self.chains = chains
         self.maximumBodyBytes = maximumBodyBytes
         self.log = log
         self.plan = plan
@@ -180,6 +183,7 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
 
     private func cloudRequest(from request: PendingRequest, context: ChannelHandlerContext) -> CloudRequest {
         let localPort = context.channel.localAddress?.port ?? 443
+        peer?.recoverFromResumedSession(context.channel, chains: chains)
         return CloudRequest(
             method: request.head.method.rawValue,
             target: request.head.uri,

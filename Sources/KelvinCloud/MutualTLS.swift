@@ -50,7 +50,11 @@ enum MutualTLS {
 
     /// A server handler that accepts whatever chain the client presents and stores it in `peer`;
     /// the services decide afterwards, as DPS and the hub do, whether it is enrolled or trusted.
-    static func makeServerHandler(context: NIOSSLContext, recordingInto peer: ConnectionPeer) -> NIOSSLServerHandler {
+    static func makeServerHandler(
+        context: NIOSSLContext,
+        recordingInto peer: ConnectionPeer,
+        chains: PresentedChains
+    ) -> NIOSSLServerHandler {
         NIOSSLServerHandler(context: context) { certificates, verdict in
             guard let leaf = certificates.first, let der = try? leaf.toDERBytes(),
                 let presented = try? PresentedCertificate(derBytes: der)
@@ -62,6 +66,7 @@ enum MutualTLS {
             peer.chain = certificates.compactMap { certificate in
                 (try? certificate.toDERBytes()).flatMap { try? Certificate(derEncoded: $0) }
             }
+            chains.remember(peer.chain, for: presented.thumbprint)
             verdict.succeed(.certificateVerified)
         }
     }
@@ -73,4 +78,31 @@ final class ConnectionPeer {
     var certificate: PresentedCertificate?
     /// Leaf first, then whatever intermediates the client sent.
     var chain: [Certificate] = []
+
+    /// A resumed session skips the verify callback; the leaf is then in the session (as at the
+    /// real services, the device is still known), and its chain is the one it presented when the
+    /// session was made.
+    func recoverFromResumedSession(_ channel: Channel, chains: PresentedChains) {
+        guard certificate == nil,
+            let handler = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+            let der = try? handler.peerCertificate?.toDERBytes(),
+            let presented = try? PresentedCertificate(derBytes: der)
+        else { return }
+        certificate = presented
+        chain = chains.chain(for: presented.thumbprint) ?? [presented.certificate].compactMap { $0 }
+    }
+}
+
+/// Every client chain seen in a full handshake, by leaf thumbprint, for connections that resume
+/// a session and so present no certificates.
+final class PresentedChains: Sendable {
+    private let chains = Guarded([CertificateThumbprint: [Certificate]]())
+
+    func remember(_ chain: [Certificate], for thumbprint: CertificateThumbprint) {
+        chains.withLock { $0[thumbprint] = chain }
+    }
+
+    func chain(for thumbprint: CertificateThumbprint) -> [Certificate]? {
+        chains.withLock { $0[thumbprint] }
+    }
 }

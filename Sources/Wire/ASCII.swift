@@ -2,6 +2,7 @@
 public enum ASCII {
     public static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
+    @inlinable
     public static func lowercased(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
     }
@@ -96,6 +97,9 @@ public enum ASCII {
 
     /// Byte-wise equality ignoring ASCII case; cheaper than String comparison, which pulls in
     /// Unicode tables on the device.
+    /// Inlinable so that callers in other modules get it specialized for their collection: the
+    /// unspecialized generic boxes its iterator on the heap, once per call.
+    @inlinable
     public static func equalsIgnoringCase(_ lhs: some Collection<UInt8>, _ rhs: StaticString) -> Bool {
         rhs.withUTF8Buffer { right in
             guard lhs.count == right.count else { return false }
@@ -108,6 +112,7 @@ public enum ASCII {
         }
     }
 
+    @inlinable
     public static func equals(_ lhs: some Collection<UInt8>, _ rhs: StaticString) -> Bool {
         rhs.withUTF8Buffer { right in
             guard lhs.count == right.count else { return false }

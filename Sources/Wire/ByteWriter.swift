@@ -30,9 +30,7 @@ public struct ByteWriter {
     }
 
     public mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { buffer in
-            for byte in buffer { append(byte) }
-        }
+        text.withUTF8Buffer { buffer in append(contentsOf: buffer) }
     }
 
     public mutating func append(_ text: String) {
@@ -40,7 +38,21 @@ public struct ByteWriter {
     }
 
     public mutating func append(contentsOf other: [UInt8]) {
-        for byte in other { append(byte) }
+        other.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    public mutating func append(contentsOf other: ByteWriter) {
+        append(contentsOf: other.bytes)
+    }
+
+    /// Copies the bytes in one go when they fit, and drops the lot otherwise: a message is
+    /// either whole or marked overflowed.
+    public mutating func append(contentsOf buffer: UnsafeBufferPointer<UInt8>) {
+        guard buffer.count <= capacity - bytes.count else {
+            overflowed = true
+            return
+        }
+        bytes.append(contentsOf: buffer)
     }
 
     public mutating func appendDecimal(_ value: Int) {

@@ -16,6 +16,7 @@ struct DeviceIdentity {
         do {
             context = try TLSContext(TLSContext.Configuration(
                 trustedCAPath: options.trustedCAPath,
+                trustedCADirectory: options.trustedCADirectory,
                 certificateChainPath: options.certificatePath,
                 privateKeyPath: options.keyPath,
                 passphrase: passphrase
@@ -74,7 +75,8 @@ struct DeviceIdentity {
 
     private static func exitCode(for error: TLSError) -> ExitCode {
         switch error {
-        case .trustFileUnreadable(_, let errno), .certificateUnreadable(_, let errno), .keyUnreadable(_, let errno):
+        case .trustFileUnreadable(_, let errno), .trustDirectoryUnreadable(_, let errno), .certificateUnreadable(_, let errno),
+             .keyUnreadable(_, let errno):
             return errno == .permissionDenied ? .permissionDenied : .noInput
         case .trustFileInvalid, .certificateInvalid, .keyInvalid:
             return .dataError

@@ -24,13 +24,25 @@ enum Main {
             readSensor(count: count, intervalMilliseconds: interval)
             return .success
         case .run(let options):
-            do {
-                try TelemetryRun(options: options).run()
-                return .success
-            } catch {
-                Console.printError("kelvin: error: " + error.message)
-                return error.exitCode
-            }
+            return report { () throws(Fatal) in try TelemetryRun(options: options).run() }
+        case .send(let options):
+            return report { () throws(Fatal) in try SendRun(options: options).run() }
+        }
+    }
+
+    /// A problem the command works around (a retry), on stderr.
+    static func warn(_ line: String) {
+        Console.printError("kelvin: warning: " + line)
+    }
+
+    /// Runs a command, turning its failure into one error line and its exit status.
+    private static func report(_ command: () throws(Fatal) -> Void) -> ExitCode {
+        do {
+            try command()
+            return .success
+        } catch {
+            Console.printError("kelvin: error: " + error.message)
+            return error.exitCode
         }
     }
 

@@ -29,7 +29,7 @@ struct TelemetryRun {
         let assignment: Assignment
         do {
             let (assigned, requests) = try ProvisioningDriver.provision(
-                settings, transport: &client, clock: clock, timeoutMilliseconds: options.provisioningTimeoutMilliseconds, log: warn
+                settings, transport: &client, clock: clock, timeoutMilliseconds: options.provisioningTimeoutMilliseconds, log: { Main.warn($0) }
             )
             assignment = assigned
             Console.print("kelvin: assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
@@ -41,32 +41,18 @@ struct TelemetryRun {
     }
 
     private func sendReadings(to assignment: Assignment, client: inout HTTPSClient, identity: DeviceIdentity) throws(Fatal) {
-        var sensor = SimulatedSensor()
-        let bootStamp = ASCII.decimalString(Int(clock.wallClockSeconds))
-        var sent = 0
+        var sender = ReadingSender(assignment: assignment, identity: identity, clock: clock)
         var nextReading = clock.nowMilliseconds
-        while options.count == 0 || sent < options.count {
-            let temperature = sensor.read()
-            let messageID = identity.registrationID.value + "-" + bootStamp + "-" + ASCII.decimalString(sent + 1)
-            let request = TelemetryRequests.temperature(temperature, fractionDigits: sensor.fractionDigits, messageID: messageID, assignment: assignment)
-            do {
-                try TelemetryDelivery.deliver(request, transport: &client, clock: clock, log: warn)
-            } catch {
-                throw Fatal(message: error.description, exitCode: ExitCode.of(error))
-            }
-            sent += 1
-            let progress = options.count > 0 ? "\(sent)/\(options.count)" : "\(sent)"
+        while options.count == 0 || sender.sent < options.count {
+            let temperature = try sender.sendNext(client: &client, clock: clock, log: { Main.warn($0) })
+            let progress = options.count > 0 ? "\(sender.sent)/\(options.count)" : "\(sender.sent)"
             Console.print("kelvin: sent \(temperature) to \(assignment.hub) (\(progress))")
-            if options.count > 0 && sent == options.count { break }
+            if options.count > 0 && sender.sent == options.count { break }
             // Readings keep to the schedule whatever the network cost, never bunching up.
             nextReading += options.intervalMilliseconds
             clock.sleep(milliseconds: nextReading - clock.nowMilliseconds)
         }
-        Console.print("kelvin: done: \(sent) readings sent over \(client.connectionsOpened) TLS connections")
-    }
-
-    private func warn(_ line: String) {
-        Console.printError("kelvin: warning: " + line)
+        Console.print("kelvin: done: \(sender.sent) readings sent over \(client.connectionsOpened) TLS connections")
     }
 }
 

@@ -179,19 +179,41 @@ import Wire
 @Suite struct TelemetryTests {
     let assignment = Assignment(hub: Endpoint(host: "MyExampleHub.azure-devices.net"), deviceID: "my-x509-device", substatus: "initialAssignment")
 
-    @Test func temperatureMessage_hasTheWalkthroughBodyAndSystemPropertyHeaders() {
-        let request = TelemetryRequests.temperature(Millidegrees(23_125), fractionDigits: 2, messageID: "m-1", assignment: assignment)
-        #expect(request.method == .post)
-        #expect(request.endpoint == assignment.hub)
-        #expect(request.target == "/devices/my-x509-device/messages/events?api-version=2020-03-13")
-        #expect(request.bodyText == #"{"temperature": 23.13}"#)
-        for header in [
-            HTTPHeader("Content-Type", "application/json"), HTTPHeader("Content-Encoding", "utf-8"),
-            HTTPHeader("iothub-contenttype", "application/json"), HTTPHeader("iothub-contentencoding", "utf-8"),
-            HTTPHeader("iothub-messageid", "m-1"),
-        ] {
-            #expect(request.headers.contains(header))
-        }
+    @Test func temperatureReading_isTheWalkthroughRequestWithSystemPropertyHeaders() throws {
+        let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "my-x509-device-1800000000")
+        let reading = channel.reading(Millidegrees(23_125), fractionDigits: 2, sequence: 7)
+        #expect(channel.hub == assignment.hub)
+        #expect(reading.messageID == "my-x509-device-1800000000-7")
+        var writer = ByteWriter(capacity: 1024)
+        var scratch = ByteWriter(capacity: 64)
+        try HTTPRequestEncoder.encode(reading, host: "MyExampleHub.azure-devices.net", bodyScratch: &scratch, into: &writer)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == """
+            POST /devices/my-x509-device/messages/events?api-version=2020-03-13 HTTP/1.1\r
+            Host: MyExampleHub.azure-devices.net\r
+            Content-Type: application/json\r
+            Content-Encoding: utf-8\r
+            iothub-contenttype: application/json\r
+            iothub-contentencoding: utf-8\r
+            User-Agent: kelvin/\(KelvinVersion.text)\r
+            iothub-messageid: my-x509-device-1800000000-7\r
+            Content-Length: 22\r
+            \r
+            {"temperature": 23.13}
+            """)
+    }
+
+    @Test func deviceIDWithReservedCharacters_isPercentEncodedInTheTarget() {
+        let odd = Assignment(hub: assignment.hub, deviceID: "line 1/sensor", substatus: "")
+        let reading = TelemetryChannel(assignment: odd, messageIDPrefix: "p").reading(Millidegrees(0), fractionDigits: 2, sequence: 1)
+        var writer = ByteWriter(capacity: 256)
+        reading.writeTarget(to: &writer)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "/devices/line%201%2Fsensor/messages/events?api-version=2020-03-13")
+    }
+
+    @Test func retryAfterAsHTTPDate_isSecondsFromNow() {
+        let response = HTTPResponse(status: 429, headers: [HTTPHeader("Retry-After", "Fri, 15 Jan 2027 08:00:30 GMT")])
+        #expect(TelemetryOutcome.classify(response, wallClockSeconds: 1_800_000_000) == .retryLater(retryAfterSeconds: 30))
+        #expect(TelemetryOutcome.classify(response) == .retryLater(retryAfterSeconds: nil))
     }
 
     @Test func hubAnswers_areClassified() {

@@ -1,6 +1,7 @@
 import Agent
 import AzureIoT
 import HTTP1
+import Wire
 import Testing
 
 /// A transport that answers from a script and records what was sent.
@@ -13,8 +14,10 @@ struct ScriptedTransport: HTTPTransport {
     var script: [Result<HTTPResponse, Failure>]
     var sent: [String] = []
 
-    mutating func send(host: String, port: UInt16, method: HTTPMethod, target: String, headers: [HTTPHeader], body: [UInt8]) throws(Failure) -> HTTPResponse {
-        sent.append("\(method) \(host):\(port)\(target)")
+    mutating func send<Request: HTTPRequestSource>(host: String, port: UInt16, _ request: Request) throws(Failure) -> HTTPResponse {
+        var target = ByteWriter(capacity: 1024)
+        request.writeTarget(to: &target)
+        sent.append("\(request.method) \(host):\(port)\(String(decoding: target.bytes, as: UTF8.self))")
         guard !script.isEmpty else { throw Failure(description: "script exhausted", transient: false) }
         return try script.removeFirst().get()
     }
@@ -69,7 +72,9 @@ struct ScriptedTransport: HTTPTransport {
 }
 
 @Suite struct TelemetryDeliveryTests {
-    let request = TelemetryRequests.temperature(.init(21_000), fractionDigits: 2, messageID: "m", assignment: ProvisioningStateMachineTests.hub)
+    let request = TelemetryChannel(assignment: ProvisioningStateMachineTests.hub, messageIDPrefix: "m")
+        .reading(.init(21_000), fractionDigits: 2, sequence: 1)
+    let hub = ProvisioningStateMachineTests.hub.hub
 
     @Test func throttledThenServerErrorThenDelivered_honoursRetryAfterThenBacksOff() throws {
         var transport = ScriptedTransport(script: [
@@ -79,7 +84,7 @@ struct ScriptedTransport: HTTPTransport {
             .success(HTTPResponse(status: 204)),
         ])
         let clock = ManualClock()
-        try TelemetryDelivery.deliver(request, transport: &transport, clock: clock) { _ in }
+        try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: clock) { _ in }
         #expect(clock.sleeps == [7_000, 2_000, 4_000])
         #expect(transport.sent.count == 4)
     }
@@ -87,7 +92,7 @@ struct ScriptedTransport: HTTPTransport {
     @Test func unknownIdentity_isNotRetried() {
         var transport = ScriptedTransport(script: [.success(HTTPResponse(status: 401))])
         #expect {
-            try TelemetryDelivery.deliver(request, transport: &transport, clock: ManualClock()) { _ in }
+            try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: ManualClock()) { _ in }
         } throws: { error in
             if case .identityRejected? = error as? DeliveryError<ScriptedTransport.Failure> { return true }
             return false
@@ -99,7 +104,7 @@ struct ScriptedTransport: HTTPTransport {
         var transport = ScriptedTransport(script: Array(repeating: .success(HTTPResponse(status: 500)), count: 10))
         let clock = ManualClock()
         #expect {
-            try TelemetryDelivery.deliver(request, transport: &transport, clock: clock, policy: .init(maximumAttempts: 3)) { _ in }
+            try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: clock, policy: .init(maximumAttempts: 3)) { _ in }
         } throws: { error in
             (error as? DeliveryError<ScriptedTransport.Failure>)?.description == "gave up sending after 3 attempts: the hub answered HTTP 500"
         }

@@ -118,9 +118,17 @@ import Wire
 }
 
 @Suite struct HTTPRequestEncoderTests {
+    static func encode(
+        method: HTTPMethod, target: String, host: String, headers: [HTTPHeader], body: [UInt8], into writer: inout ByteWriter
+    ) throws(HTTPEncodeError) {
+        var scratch = ByteWriter(capacity: 1024)
+        let request = HTTPRequest(method: method, target: target, headers: headers, body: body)
+        try HTTPRequestEncoder.encode(request, host: host, bodyScratch: &scratch, into: &writer)
+    }
+
     @Test func put_hasHostLengthAndBody() throws {
         var writer = ByteWriter(capacity: 512)
-        try HTTPRequestEncoder.encode(
+        try Self.encode(
             method: .put, target: "/s/registrations/d/register?api-version=2021-06-01", host: "localhost:44300",
             headers: [HTTPHeader("Content-Type", "application/json")], body: Array("{}".utf8), into: &writer
         )
@@ -130,24 +138,24 @@ import Wire
 
     @Test func get_hasNoContentLength() throws {
         var writer = ByteWriter(capacity: 128)
-        try HTTPRequestEncoder.encode(method: .get, target: "/", host: "h", headers: [], body: [], into: &writer)
+        try Self.encode(method: .get, target: "/", host: "h", headers: [], body: [], into: &writer)
         #expect(String(decoding: writer.bytes, as: UTF8.self) == "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
     }
 
     @Test func headerInjection_isRefused() {
         var writer = ByteWriter(capacity: 512)
         #expect(throws: HTTPEncodeError.invalidHeader(name: "X")) {
-            try HTTPRequestEncoder.encode(method: .get, target: "/", host: "h", headers: [HTTPHeader("X", "a\r\nEvil: 1")], body: [], into: &writer)
+            try Self.encode(method: .get, target: "/", host: "h", headers: [HTTPHeader("X", "a\r\nEvil: 1")], body: [], into: &writer)
         }
         #expect(throws: HTTPEncodeError.invalidHeader(name: "Bad Name")) {
-            try HTTPRequestEncoder.encode(method: .get, target: "/", host: "h", headers: [HTTPHeader("Bad Name", "v")], body: [], into: &writer)
+            try Self.encode(method: .get, target: "/", host: "h", headers: [HTTPHeader("Bad Name", "v")], body: [], into: &writer)
         }
     }
 
     @Test func tooSmallBuffer_isAnError() {
         var writer = ByteWriter(capacity: 10)
         #expect(throws: HTTPEncodeError.capacityExceeded(capacity: 10)) {
-            try HTTPRequestEncoder.encode(method: .get, target: "/long/target", host: "h", headers: [], body: [], into: &writer)
+            try Self.encode(method: .get, target: "/long/target", host: "h", headers: [], body: [], into: &writer)
         }
     }
 }

@@ -9,6 +9,9 @@ final class ManualClock: AgentClock {
         nowMilliseconds = startMilliseconds
     }
 
+    /// Starts at 2027-01-15T08:00:00Z and moves with the monotonic time.
+    var wallClockSeconds: Int64 { 1_800_000_000 + nowMilliseconds / 1000 }
+
     func sleep(milliseconds: Int64) {
         sleeps.append(milliseconds)
         nowMilliseconds += max(milliseconds, 0)

@@ -33,9 +33,10 @@ import Wire
         #expect(assignment == Assignment(hub: Endpoint(host: "localhost", port: UInt16(fixture.server.hubPort)), deviceID: CloudFixture.registrationID, substatus: "initialAssignment"))
         #expect(requests == 3) // register, one `assigning` poll, the `assigned` poll
 
+        let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "it")
         for (index, milli) in [21_500, 22_125, -3_000].enumerated() {
-            let request = TelemetryRequests.temperature(Millidegrees(Int32(milli)), fractionDigits: 2, messageID: "it-\(index)", assignment: assignment)
-            try TelemetryDelivery.deliver(request, transport: &client, clock: MonotonicClock()) { Issue.record("unexpected retry: \($0)") }
+            let reading = channel.reading(Millidegrees(Int32(milli)), fractionDigits: 2, sequence: index)
+            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock()) { Issue.record("unexpected retry: \($0)") }
         }
         #expect(fixture.server.waitForTelemetry(count: 3, timeoutSeconds: 10))
         let received = fixture.server.receivedTelemetry
@@ -70,9 +71,9 @@ import Wire
         let context = try fixture.context(certificate: fixture.stranger.certificateFile, key: fixture.stranger.privateKeyFile)
         var client = HTTPSClient(context: context)
         let assignment = Assignment(hub: Endpoint(host: "localhost", port: UInt16(fixture.server.hubPort)), deviceID: "stranger-device", substatus: "initialAssignment")
-        let request = TelemetryRequests.temperature(Millidegrees(20_000), fractionDigits: 2, messageID: "x", assignment: assignment)
+        let reading = TelemetryChannel(assignment: assignment, messageIDPrefix: "x").reading(Millidegrees(20_000), fractionDigits: 2, sequence: 1)
         do {
-            try TelemetryDelivery.deliver(request, transport: &client, clock: MonotonicClock()) { _ in }
+            try TelemetryDelivery.deliver(reading, to: assignment.hub, transport: &client, clock: MonotonicClock()) { _ in }
             Issue.record("the hub accepted a device it never provisioned")
         } catch .identityRejected(let failure) {
             #expect(failure.httpStatus == 401)
@@ -113,7 +114,7 @@ import Wire
         let context = try fixture.context(trust: fixture.stranger.certificateFile)
         let connection = HTTPSConnection(host: "localhost", port: UInt16(fixture.server.dpsPort), context: context)
         do {
-            _ = try connection.send(method: .get, target: "/", headers: [], body: [])
+            _ = try connection.send(HTTPRequest(method: .get, target: "/"))
             Issue.record("an untrusted server was accepted")
         } catch .tls(.untrustedServer(let host, _)) {
             #expect(host == "localhost")
@@ -134,7 +135,7 @@ import Wire
         let port = UInt16(try #require(channel.localAddress?.port))
         let connection = HTTPSConnection(host: "127.0.0.1", port: port, context: try fixture.context())
         do {
-            _ = try connection.send(method: .get, target: "/", headers: [], body: [])
+            _ = try connection.send(HTTPRequest(method: .get, target: "/"))
             Issue.record("a plain HTTP server completed a TLS exchange")
         } catch {
             guard case .tls(.handshakeFailed(let host, _)) = error else {
@@ -152,7 +153,7 @@ import Wire
         try fixture.server.shutdown()
         let connection = HTTPSConnection(host: "127.0.0.1", port: port, context: try fixture.context())
         #expect(throws: HTTPSError.connect(.refused(host: "127.0.0.1", port: port))) {
-            try connection.send(method: .get, target: "/", headers: [], body: [])
+            try connection.send(HTTPRequest(method: .get, target: "/"))
         }
     }
 }

@@ -10,6 +10,8 @@
 
 typedef struct copenssl_context copenssl_context;
 typedef struct copenssl_stream copenssl_stream;
+/// A TLS session a server offered for resumption; owned by whoever took it.
+typedef struct copenssl_session copenssl_session;
 
 /// Results of loading identity material, so Swift can name the file and the fix.
 enum copenssl_load_result {
@@ -36,6 +38,9 @@ void copenssl_context_free(copenssl_context *context);
 
 /// Trusts the CA certificates in a PEM file. The corresponding C function is `SSL_CTX_load_verify_locations`.
 int copenssl_context_trust_file(copenssl_context *context, const char *path, int *os_error);
+/// Trusts a directory of CA certificates named by subject hash (`openssl rehash`), looked up as
+/// needed. The corresponding C function is `SSL_CTX_load_verify_locations`.
+int copenssl_context_trust_directory(copenssl_context *context, const char *path, int *os_error);
 /// Trusts the system's default CA store. The corresponding C function is `SSL_CTX_set_default_verify_paths`.
 int copenssl_context_trust_system(copenssl_context *context);
 /// Loads the client certificate, optionally followed by its intermediates (leaf first).
@@ -53,8 +58,14 @@ int copenssl_context_certificate_sha256(copenssl_context *context, uint8_t diges
 int copenssl_context_certificate_validity(copenssl_context *context, int64_t *not_before, int64_t *not_after);
 
 /// A stream over a connected non-blocking socket, sending SNI for `host` (unless it is an IP
-/// literal) and verifying that the server certificate names `host`.
-copenssl_stream *copenssl_stream_new(copenssl_context *context, int fd, const char *host);
+/// literal) and verifying that the server certificate names `host`. `resume`, when not NULL,
+/// is offered to the server (it stays owned by the caller).
+copenssl_stream *copenssl_stream_new(copenssl_context *context, int fd, const char *host, copenssl_session *resume);
+/// The newest resumable session the server gave this stream, or NULL; the caller owns it.
+copenssl_session *copenssl_stream_take_session(copenssl_stream *stream);
+void copenssl_session_free(copenssl_session *session);
+/// 1 when the handshake resumed an earlier session.
+int copenssl_stream_session_reused(copenssl_stream *stream);
 void copenssl_stream_free(copenssl_stream *stream);
 /// 0 when done, or a copenssl_io_result.
 int copenssl_stream_handshake(copenssl_stream *stream);
