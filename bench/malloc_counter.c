@@ -12,8 +12,10 @@
 // same file. Without the preload the weak symbol is null and the program runs as usual.
 //
 // Output lines: "<label> allocs=<n> frees=<n> bytes=<n> malloc=<n> calloc=<n> realloc=<n>
-// aligned=<n>"; the exit line's label is "exit". `allocs` is every call that returns new or
-// moved memory (malloc + calloc + realloc + the aligned family).
+// aligned=<n> hwm_kib=<n>"; the exit line's label is "exit". `allocs` is every call that returns
+// new or moved memory (malloc + calloc + realloc + the aligned family); `hwm_kib` is the process's
+// peak resident set so far (VmHWM), which, unlike a parent's rusage, does not inherit the
+// parent's size across fork and exec.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdarg.h>
@@ -93,6 +95,19 @@ void *pvalloc(size_t size) {
     return __libc_memalign(page, (size + page - 1) / page * page);
 }
 
+// VmHWM from /proc/self/status, in KiB; 0 if unavailable.
+static unsigned long long peak_rss_kib(void) {
+    char status[4096];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t length = read(fd, status, sizeof status - 1);
+    close(fd);
+    if (length <= 0) return 0;
+    status[length] = 0;
+    const char *line = strstr(status, "VmHWM:");
+    return line != NULL ? strtoull(line + 6, NULL, 10) : 0;
+}
+
 // Formatting and writing go through a stack buffer and write(2): no heap use of its own.
 static void append_line(const char *label) {
     const char *path = getenv("MALLOC_COUNTER_OUT");
@@ -103,9 +118,9 @@ static void append_line(const char *label) {
     unsigned long long r = __atomic_load_n(&realloc_calls, __ATOMIC_RELAXED);
     unsigned long long a = __atomic_load_n(&aligned_calls, __ATOMIC_RELAXED);
     int length = snprintf(line, sizeof line,
-                          "%s allocs=%llu frees=%llu bytes=%llu malloc=%llu calloc=%llu realloc=%llu aligned=%llu\n",
+                          "%s allocs=%llu frees=%llu bytes=%llu malloc=%llu calloc=%llu realloc=%llu aligned=%llu hwm_kib=%llu\n",
                           label, m + c + r + a, __atomic_load_n(&free_calls, __ATOMIC_RELAXED),
-                          __atomic_load_n(&bytes_requested, __ATOMIC_RELAXED), m, c, r, a);
+                          __atomic_load_n(&bytes_requested, __ATOMIC_RELAXED), m, c, r, a, peak_rss_kib());
     if (length <= 0) return;
     if ((size_t)length > sizeof line) length = sizeof line;
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
