@@ -1,13 +1,17 @@
 # One entry point for people and CI. `make demo` runs the job end to end against the local
-# emulator; `make test` runs every test stage and prints each stage's time.
+# emulator; `make test` runs every test stage and prints each stage's time; `make bench` measures
+# kelvin's HTTPS client against curl, libcurl and a minimal OpenSSL loop (bench/run.sh).
 SHELL := /bin/bash
 SWIFT ?= swift
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: demo test deps deps-cross build unit-tests embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
+.PHONY: demo test bench deps deps-cross build unit-tests embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
 
 demo:
 	scripts/demo.sh
+
+bench:
+	bench/run.sh
 
 deps:
 	scripts/install-deps.sh

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kelvin builds and tests with, only when missing (the installer
 # itself, with its retries against a flaky mirror, is cross/lib.sh's `ensure_packages`).
-#   scripts/install-deps.sh          host build, tests and demo
+#   scripts/install-deps.sh          host build, tests, demo and benchmark
 #   scripts/install-deps.sh arm64    also the aarch64 cross toolchain, arm64 libraries and qemu-user
 set -euo pipefail
 source "$(dirname "$0")/../cross/lib.sh"
 
-ensure_packages gcc libc6-dev libssl-dev libgpiod-dev libi2c-dev openssl curl file ca-certificates
+ensure_packages gcc libc6-dev libssl-dev libgpiod-dev libi2c-dev openssl curl file ca-certificates \
+    libcurl4-openssl-dev nginx-light python3
 for extra in "$@"; do
     case "$extra" in
         arm64)
