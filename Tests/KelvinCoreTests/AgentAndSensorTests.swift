@@ -28,7 +28,7 @@ import Wire
     @Test func send_sharesTheConnectionOptionsAndNeedsAHub() throws {
         let command = try CommandLineParser.parse([
             "kelvin", "send", "--hub", "hub.example:8443", "--device", "d-1", "--count", "500", "--interval", "0",
-            "--cert", "c.pem", "--key", "k.pem", "--ca-dir", "/etc/ssl/certs", "--io-timeout", "3",
+            "--cert", "c.pem", "--key", "k.pem", "--ca-dir", "/etc/ssl/certs", "--io-timeout", "3", "--reconnect-each",
         ])
         var expected = SendOptions()
         expected.hubEndpoint = "hub.example:8443"
@@ -39,6 +39,7 @@ import Wire
         expected.connection.keyPath = "k.pem"
         expected.connection.trustedCADirectory = "/etc/ssl/certs"
         expected.connection.ioTimeoutMilliseconds = 3_000
+        expected.reconnectEach = true
         #expect(command == .send(expected))
         #expect(throws: UsageError.missingOption("--hub", command: "send")) { try CommandLineParser.parse(["kelvin", "send"]) }
         #expect(throws: UsageError.unknownOption("--dps", command: "send")) {
