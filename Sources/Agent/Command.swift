@@ -44,6 +44,9 @@ public struct SendOptions: Equatable, Sendable {
     public var deviceID: String?
     public var count: Int = 1
     public var intervalMilliseconds: Int64 = 0
+    /// Close the connection after every reading, so each costs a (resumed) handshake: for
+    /// measuring reconnects.
+    public var reconnectEach = false
 
     public init() {}
 }

@@ -27,13 +27,14 @@ struct SendRun {
         var nextReading = start
         while sender.sent < options.count {
             _ = try sender.sendNext(client: &client, clock: clock, log: { Main.warn($0) })
+            if options.reconnectEach { client.closeAll() }
             nextReading += options.intervalMilliseconds
             if sender.sent < options.count && options.intervalMilliseconds > 0 {
                 clock.sleep(milliseconds: nextReading - clock.nowMilliseconds)
             }
         }
         let elapsed = clock.nowMilliseconds - start
-        Console.print("kelvin: sent \(sender.sent) readings to \(hub) as device \(deviceID) over \(client.connectionsOpened) TLS connections in \(elapsed) ms")
+        Console.print("kelvin: sent \(sender.sent) readings to \(hub) as device \(deviceID) over \(client.connectionsOpened) TLS connections (\(client.connectionsResumed) resumed) in \(elapsed) ms")
         client.closeAll()
     }
 }

@@ -25,6 +25,31 @@ import Wire
         #expect(command == .run(expected))
     }
 
+    @Test func send_sharesTheConnectionOptionsAndNeedsAHub() throws {
+        let command = try CommandLineParser.parse([
+            "kelvin", "send", "--hub", "hub.example:8443", "--device", "d-1", "--count", "500", "--interval", "0",
+            "--cert", "c.pem", "--key", "k.pem", "--ca-dir", "/etc/ssl/certs", "--io-timeout", "3", "--reconnect-each",
+        ])
+        var expected = SendOptions()
+        expected.hubEndpoint = "hub.example:8443"
+        expected.deviceID = "d-1"
+        expected.count = 500
+        expected.intervalMilliseconds = 0
+        expected.connection.certificatePath = "c.pem"
+        expected.connection.keyPath = "k.pem"
+        expected.connection.trustedCADirectory = "/etc/ssl/certs"
+        expected.connection.ioTimeoutMilliseconds = 3_000
+        expected.reconnectEach = true
+        #expect(command == .send(expected))
+        #expect(throws: UsageError.missingOption("--hub", command: "send")) { try CommandLineParser.parse(["kelvin", "send"]) }
+        #expect(throws: UsageError.unknownOption("--dps", command: "send")) {
+            try CommandLineParser.parse(["kelvin", "send", "--hub", "h", "--dps", "x"])
+        }
+        #expect(throws: UsageError.invalidValue("--count", "0", expected: "a whole number from 1 to 1000000000")) {
+            try CommandLineParser.parse(["kelvin", "send", "--hub", "h", "--count", "0"])
+        }
+    }
+
     @Test func helpVersionAndRead() throws {
         #expect(try CommandLineParser.parse(["kelvin"]) == .help)
         #expect(try CommandLineParser.parse(["kelvin", "--help"]) == .help)

@@ -110,10 +110,31 @@ import Wire
         #expect(throws: HTTPParseError.bodyTooLarge(limit: 8)) { try parser.receive(Array(text.utf8)) }
     }
 
-    @Test func retryAfterDate_isTreatedAsAbsent() {
+    @Test func retryAfterDate_needsTheCurrentTime() {
         let response = HTTPResponse(status: 429, headers: [HTTPHeader("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")])
         #expect(response.retryAfterSeconds == nil)
+        // 2015-10-21T07:28:00Z is 1445412480 s after the epoch.
+        #expect(response.retryAfterSeconds(now: 1_445_412_480 - 90) == 90)
+        #expect(response.retryAfterSeconds(now: 1_445_412_480 + 5) == 0)
         #expect(HTTPResponse(status: 429, headers: [HTTPHeader("retry-after", " 7")]).retryAfterSeconds == 7)
+        #expect(HTTPResponse(status: 429, headers: [HTTPHeader("retry-after", "7")]).retryAfterSeconds(now: 0) == 7)
+    }
+
+    @Test(arguments: [
+        ("Sun, 06 Nov 1994 08:49:37 GMT", Int64(784_111_777)),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", Int64(0)),
+        ("Tue, 29 Feb 2028 23:59:59 GMT", Int64(1_835_481_599)),
+    ])
+    func imfFixdate_isSecondsSinceTheEpoch(text: String, seconds: Int64) {
+        #expect(RetryAfter.imfFixdate(Array(text.utf8)[...]) == seconds)
+    }
+
+    @Test(arguments: [
+        "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "Sun, 06 Nov 1994 08:49:37 UTC",
+        "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "soon",
+    ])
+    func otherDateForms_areUnreadable(text: String) {
+        #expect(RetryAfter.seconds(Array(text.utf8)[...], now: 0) == nil)
     }
 }
 
