@@ -11,7 +11,13 @@ A client that keeps its connection sends 1 message in one run and 1 + M in anoth
   first message = the 1-message run (start-up, identity loading, handshake, one exchange);
   steady state  = (run(1 + M) - run(1)) / M.
 `curl` per message is one process per message: each process is its own first and only message.
-Each measurement is repeated and the median taken.
+Each measurement is repeated and the median taken; the clients take turns within a repeat.
+
+By default the clients and the nginx worker share one CPU (--pin same): on a small virtual
+machine, a client that sleeps on one core while the server works on the other pays for idle
+wake-ups that vary from run to run by 2-3x, which drowns the differences between clients.
+--pin split puts the worker on a second CPU (closer to a device waiting on a network); --pin none
+leaves placement to the scheduler.
 """
 import argparse
 import os
@@ -81,47 +87,41 @@ class Row:
         self.first_cpu, self.first_allocs, self.rss, self.server = first_cpu, first_allocs, rss, server
 
 
-def kept_alive_row(name, command, messages, args):
-    """command(n) is the argv that sends n messages over one kept-alive connection."""
-    per_cpu, per_allocs, first_cpu, first_allocs, rss, server = [], [], [], [], [], []
-    for _ in range(args.repeats):
-        one = measure(command(1), args)
-        many = measure(command(1 + messages), args)
-        per_cpu.append((many.cpu_ms - one.cpu_ms) / messages)
-        per_allocs.append((many.allocs - one.allocs) / messages)
-        first_cpu.append(one.cpu_ms)
-        first_allocs.append(one.allocs)
-        rss.append(many.rss_kib)
-        server.append((many.server_ms - one.server_ms) / messages)
-    med = statistics.median
-    return Row(name, med(per_cpu), med(per_allocs), med(first_cpu), med(first_allocs), med(rss), med(server))
+def kept_alive_repeat(command, messages, args):
+    """One repeat of a client whose command(n) sends n messages over one kept-alive connection."""
+    one = measure(command(1), args)
+    many = measure(command(1 + messages), args)
+    return Row(None, (many.cpu_ms - one.cpu_ms) / messages, (many.allocs - one.allocs) / messages,
+               one.cpu_ms, one.allocs, many.rss_kib, (many.server_ms - one.server_ms) / messages)
 
 
-def process_per_message_row(name, command, messages, args):
-    """command() is the argv of one process that sends one message."""
-    samples = [measure(command(), args) for _ in range(messages * args.repeats)]
+def process_per_message_repeat(command, messages, args):
+    """One repeat of a client whose command() is one process that sends one message."""
+    samples = [measure(command(), args) for _ in range(messages)]
     med = statistics.median
     cpu = med(s.cpu_ms for s in samples)
     allocs = med(s.allocs for s in samples)
-    return Row(name, cpu, allocs, cpu, allocs, max(s.rss_kib for s in samples), med(s.server_ms for s in samples))
+    return Row(None, cpu, allocs, cpu, allocs, max(s.rss_kib for s in samples), med(s.server_ms for s in samples))
 
 
-def reconnect_cost(command, port, connects, args):
-    """CPU ms per extra connection (one message each) and how many of them resumed."""
-    per = []
+def median_row(name, repeats):
+    med = statistics.median
+    return Row(name, *(med(getattr(r, field) for r in repeats)
+                       for field in ("cpu", "allocs", "first_cpu", "first_allocs", "rss", "server")))
+
+
+def reconnect_repeat(command, port, connects, args):
+    """CPU ms per extra connection (one message each), and how many of those resumed."""
     log = os.path.join(args.run, "reconnect.log")
-    resumed = total = 0
-    for _ in range(args.repeats):
-        one = run_once(command(1, port), args, count_allocs=False)
-        start = os.path.getsize(log)
-        many = run_once(command(1 + connects, port), args, count_allocs=False)
-        with open(log) as f:
-            f.seek(start)
-            lines = f.read().split("\n")[:-1]
-        resumed += sum(1 for line in lines if line.startswith("r "))
-        total += len(lines)
-        per.append((many.cpu_ms - one.cpu_ms) / connects)
-    return statistics.median(per), resumed, total
+    one = run_once(command(1, port), args, count_allocs=False)
+    start = os.path.getsize(log)
+    many = run_once(command(1 + connects, port), args, count_allocs=False)
+    with open(log) as f:
+        f.seek(start)
+        lines = f.read().split("\n")[:-1]
+    # The first connection of a run has no session to resume; the rest can.
+    resumed = sum(1 for line in lines[1:] if line.startswith("r "))
+    return (many.cpu_ms - one.cpu_ms) / connects, resumed, len(lines) - 1
 
 
 def ratio(value, floor):
@@ -146,10 +146,10 @@ def print_reconnect_table(title, rows):
     floor_full, floor_resumed = rows[0][1], rows[0][2]
     print(f"\n{title}")
     print(f"{'client':<26}{'full CPU ms/conn':>17}{'resumed CPU ms/conn':>21}{'resumed/full':>14}"
-          f"{'vs floor (full, resumed)':>26}{'sessions resumed':>18}")
+          f"{'vs floor (full, resumed)':>26}{'resumed (all runs)':>20}")
     for name, full, resumed, reused, total in rows:
         versus = f"{ratio(full, floor_full)}  {ratio(resumed, floor_resumed)}"
-        print(f"{name:<26}{full:>17.3f}{resumed:>21.3f}{ratio(resumed, full):>14}{versus:>26}{f'{reused}/{total}':>18}")
+        print(f"{name:<26}{full:>17.3f}{resumed:>21.3f}{ratio(resumed, full):>14}{versus:>26}{f'{reused}/{total}':>20}")
 
 
 def main():
@@ -167,7 +167,22 @@ def main():
     parser.add_argument("--curl-messages", type=int, default=20, help="curl processes per repeat")
     parser.add_argument("--connects", type=int, default=200, help="extra connections for the reconnect table")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--pin", choices=("same", "split", "none"), default="same")
     args = parser.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    placement = "left to the scheduler"
+    if args.pin == "same":
+        os.sched_setaffinity(0, {cpus[0]})
+        os.sched_setaffinity(args.worker, {cpus[0]})
+        placement = f"clients and the nginx worker on CPU {cpus[0]}"
+    elif args.pin == "split":
+        if len(cpus) < 2:
+            sys.exit("bench: --pin split needs two CPUs")
+        os.sched_setaffinity(0, {cpus[0]})
+        os.sched_setaffinity(args.worker, {cpus[1]})
+        placement = f"clients on CPU {cpus[0]}, the nginx worker on CPU {cpus[1]}"
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    print(f"machine: {os.cpu_count()} CPUs ({model}); {placement}")
     args.counter = os.path.join(args.bin, "malloc_counter.so")
     args.work = tempfile.mkdtemp(prefix="kelvin-bench-")
     kelvins = [tuple(spec.split("=", 1)) for spec in args.kelvin]
@@ -207,26 +222,38 @@ def main():
                     "-d", '{"temperature": 30}', "--fail", "-sS",
                     f"https://localhost:{args.port}/devices/{DEVICE}/messages/events?{API}"]
 
-        print(f"bench: {label}: kept-alive clients, 1 and 1 + {args.messages} messages, {args.repeats} repeats ...",
-              file=sys.stderr, flush=True)
-        rows = [kept_alive_row("openssl floor", floor, args.messages, args)]
-        for name, path in kelvins:
-            rows.append(kept_alive_row(name, kelvin_command(path), args.messages, args))
-        rows.append(kept_alive_row("libcurl (reused handle)", libcurl, args.messages, args))
-        print(f"bench: {label}: curl, {args.curl_messages} × {args.repeats} processes ...", file=sys.stderr, flush=True)
-        rows.append(process_per_message_row("curl per message", curl, args.curl_messages, args))
+        # Clients take turns within each repeat, so that drift in the machine's speed is shared.
+        kept_alive = [("openssl floor", floor)] + [(name, kelvin_command(path)) for name, path in kelvins] \
+            + [("libcurl (reused handle)", libcurl)]
+        repeats = {name: [] for name, _ in kept_alive}
+        repeats["curl per message"] = []
+        for repeat in range(args.repeats):
+            print(f"bench: {label}: repeat {repeat + 1}/{args.repeats}: kept-alive clients with 1 and 1 + {args.messages} "
+                  f"messages, {args.curl_messages} curl processes", file=sys.stderr, flush=True)
+            for name, command in kept_alive:
+                repeats[name].append(kept_alive_repeat(command, args.messages, args))
+            repeats["curl per message"].append(process_per_message_repeat(curl, args.curl_messages, args))
+        rows = [median_row(name, samples) for name, samples in repeats.items()]
 
-        print(f"bench: {label}: reconnects, 1 and 1 + {args.connects} connections ...", file=sys.stderr, flush=True)
-        reconnect_rows = []
-        full_cpu, full_reused, full_total = reconnect_cost(lambda n, port: floor(n, port, "full"), args.close_port, args.connects, args)
-        resumed_cpu, reused, total = reconnect_cost(lambda n, port: floor(n, port, "resumed"), args.close_port, args.connects, args)
-        reconnect_rows.append(("openssl floor", full_cpu, resumed_cpu, reused, total))
-        # Kelvin and libcurl resume on their own: the full-handshake figure is from the server
-        # that refuses resumption.
-        for name, command in [(name, kelvin_command(path)) for name, path in kelvins] + [("libcurl (reused handle)", libcurl)]:
-            full_cpu, _, _ = reconnect_cost(command, args.full_port, args.connects, args)
-            resumed_cpu, reused, total = reconnect_cost(command, args.close_port, args.connects, args)
-            reconnect_rows.append((name, full_cpu, resumed_cpu, reused, total))
+        # Full handshakes against the server that refuses resumption; resumed ones against the one
+        # that allows it (kelvin and libcurl resume on their own, the floor when told to).
+        reconnecting = [("openssl floor", lambda n, port: floor(n, port, "full"), lambda n, port: floor(n, port, "resumed"))]
+        reconnecting += [(name, kelvin_command(path), kelvin_command(path)) for name, path in kelvins]
+        reconnecting += [("libcurl (reused handle)", libcurl, libcurl)]
+        costs = {name: ([], [], [0, 0]) for name, _, _ in reconnecting}
+        for repeat in range(args.repeats):
+            print(f"bench: {label}: repeat {repeat + 1}/{args.repeats}: reconnects, 1 and 1 + {args.connects} connections",
+                  file=sys.stderr, flush=True)
+            for name, full, resumed in reconnecting:
+                full_costs, resumed_costs, counts = costs[name]
+                full_costs.append(reconnect_repeat(full, args.full_port, args.connects, args)[0])
+                cost, reused, total = reconnect_repeat(resumed, args.close_port, args.connects, args)
+                resumed_costs.append(cost)
+                counts[0] += reused
+                counts[1] += total
+        med = statistics.median
+        reconnect_rows = [(name, med(full_costs), med(resumed_costs), reused, total)
+                          for name, (full_costs, resumed_costs, (reused, total)) in costs.items()]
 
         print_main_table(f"== {label}: {args.messages} messages kept alive (median of {args.repeats}); curl: one process per message", rows)
         print_reconnect_table(f"== {label}: reconnect, one message per connection ({args.connects} connections, median of {args.repeats})", reconnect_rows)

@@ -6,9 +6,10 @@
 #   BENCH_MESSAGES=10000    extra messages per kept-alive run
 #   BENCH_CURL_MESSAGES=20  curl processes per repeat
 #   BENCH_CONNECTS=200      extra connections per reconnect run
-#   BENCH_REPEATS=3         runs per figure (the median is printed)
+#   BENCH_REPEATS=5         runs per figure (the median is printed)
 #   BENCH_DEVICES=ec,rsa    device keys to measure: EC P-256, RSA-4096
 #   BENCH_EMBEDDED=1        also measure the Embedded Swift build of kelvin (0 to skip it)
+#   BENCH_PIN=same          CPU placement: same (clients and nginx share a CPU), split, none
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -55,4 +56,4 @@ log "nginx on 127.0.0.1:$port (kept alive), :$close_port (one request per connec
 python3 "$here/measure.py" --bin "$bin" "${kelvins[@]}" --identities "$out/identities" --run "$run" --worker "$worker" \
     --port "$port" --close-port "$close_port" --full-port "$full_port" --devices "${BENCH_DEVICES:-ec,rsa}" \
     --messages "${BENCH_MESSAGES:-10000}" --curl-messages "${BENCH_CURL_MESSAGES:-20}" \
-    --connects "${BENCH_CONNECTS:-200}" --repeats "${BENCH_REPEATS:-3}"
+    --connects "${BENCH_CONNECTS:-200}" --repeats "${BENCH_REPEATS:-5}" --pin "${BENCH_PIN:-same}"
