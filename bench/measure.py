@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 DEVICE = "bench-device"
 API = "api-version=2020-03-13"
@@ -110,15 +111,28 @@ def median_row(name, repeats):
                        for field in ("cpu", "allocs", "first_cpu", "first_allocs", "rss", "server")))
 
 
-def reconnect_repeat(command, port, connects, args):
+def log_lines(path):
+    with open(path) as f:
+        return f.read().split("\n")[:-1]
+
+
+def wait_for_lines(path, count):
+    """nginx logs a request after the client may have exited: wait until it has (at most 2 s)."""
+    for _ in range(200):
+        if len(log_lines(path)) >= count:
+            return
+        time.sleep(0.01)
+
+
+def reconnect_repeat(command, port, log, connects, args):
     """CPU ms per extra connection (one message each), and how many of those resumed."""
-    log = os.path.join(args.run, "reconnect.log")
+    before = len(log_lines(log))
     one = run_once(command(1, port), args, count_allocs=False)
-    start = os.path.getsize(log)
+    wait_for_lines(log, before + 1)
+    start = len(log_lines(log))
     many = run_once(command(1 + connects, port), args, count_allocs=False)
-    with open(log) as f:
-        f.seek(start)
-        lines = f.read().split("\n")[:-1]
+    wait_for_lines(log, start + 1 + connects)
+    lines = log_lines(log)[start:]
     # The first connection of a run has no session to resume; the rest can.
     resumed = sum(1 for line in lines[1:] if line.startswith("r "))
     return (many.cpu_ms - one.cpu_ms) / connects, resumed, len(lines) - 1
@@ -157,7 +171,7 @@ def main():
     parser.add_argument("--bin", required=True, help="directory with openssl_floor, libcurl_client, malloc_counter.so")
     parser.add_argument("--kelvin", action="append", default=[], metavar="LABEL=PATH", help="a kelvin binary to measure")
     parser.add_argument("--identities", required=True)
-    parser.add_argument("--run", required=True, help="the server's runtime directory (its reconnect.log)")
+    parser.add_argument("--run", required=True, help="the server's runtime directory (its reconnect.log and full.log)")
     parser.add_argument("--worker", required=True, type=int, help="pid of the nginx worker")
     parser.add_argument("--port", required=True, type=int)
     parser.add_argument("--close-port", required=True, type=int)
@@ -241,13 +255,14 @@ def main():
         reconnecting += [(name, kelvin_command(path), kelvin_command(path)) for name, path in kelvins]
         reconnecting += [("libcurl (reused handle)", libcurl, libcurl)]
         costs = {name: ([], [], [0, 0]) for name, _, _ in reconnecting}
+        full_log, resumed_log = os.path.join(args.run, "full.log"), os.path.join(args.run, "reconnect.log")
         for repeat in range(args.repeats):
             print(f"bench: {label}: repeat {repeat + 1}/{args.repeats}: reconnects, 1 and 1 + {args.connects} connections",
                   file=sys.stderr, flush=True)
             for name, full, resumed in reconnecting:
                 full_costs, resumed_costs, counts = costs[name]
-                full_costs.append(reconnect_repeat(full, args.full_port, args.connects, args)[0])
-                cost, reused, total = reconnect_repeat(resumed, args.close_port, args.connects, args)
+                full_costs.append(reconnect_repeat(full, args.full_port, full_log, args.connects, args)[0])
+                cost, reused, total = reconnect_repeat(resumed, args.close_port, resumed_log, args.connects, args)
                 resumed_costs.append(cost)
                 counts[0] += reused
                 counts[1] += total
