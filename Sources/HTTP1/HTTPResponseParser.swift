@@ -232,6 +232,8 @@ public struct HTTPResponseParser {
         guard line.count >= 12,
               ASCII.equals(line.prefix(7), "HTTP/1."),
               line[line.startIndex + 8] == 0x20,
+              // status-code = 3DIGIT (RFC 9112 §4); parseDecimal alone would take a sign.
+              line[(line.startIndex + 9)..<(line.startIndex + 12)].allSatisfy(ASCII.isDigit),
               let status = ASCII.parseDecimal(line[(line.startIndex + 9)..<(line.startIndex + 12)]),
               line.count == 12 || line[line.startIndex + 12] == 0x20
         else { throw .invalidStatusLine }

@@ -90,6 +90,7 @@ import Wire
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY", .invalidChunk),
         ("HTTP/2 200\r\n\r\n", .invalidStatusLine),
         ("HTTP/1.1 2x0 OK\r\n\r\n", .invalidStatusLine),
+        ("HTTP/1.1 -04 OK\r\n\r\n", .invalidStatusLine),
         ("HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n", .invalidHeader),
         ("HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n", .bodyTooLarge(limit: 65_536)),
     ])
