@@ -2,9 +2,11 @@
 # emulator; `make test` runs every test stage and prints each stage's time.
 SHELL := /bin/bash
 SWIFT ?= swift
+# How long `make fuzz` (and its stage in `make test`) fuzzes the response parser.
+FUZZ_SECONDS ?= 60
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: demo test deps deps-cross build unit-tests embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
+.PHONY: demo test deps deps-cross build unit-tests fuzz embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
 
 demo:
 	scripts/demo.sh
@@ -34,6 +36,9 @@ unit-tests:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 e2e-host:
 	$(SWIFT) build --product kelvin
 	$(SWIFT) build --product kelvin-cloud
@@ -50,4 +55,4 @@ e2e-aarch64:
 	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh aarch64 cross/run-aarch64.sh
 
 clean:
-	rm -rf .build .build-embedded .build-aarch64 out
+	rm -rf .build .build-embedded .build-aarch64 .build-fuzz out
