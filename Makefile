@@ -26,6 +26,7 @@ test:
 	@scripts/stage.sh "install packages" scripts/install-deps.sh arm64
 	@scripts/stage.sh "layering rules" scripts/check-layering.sh
 	@scripts/stage.sh "unit and integration tests" $(MAKE) --no-print-directory unit-tests
+	@scripts/stage.sh "parser fuzzing" $(MAKE) --no-print-directory fuzz
 	@scripts/stage.sh "host end to end" $(MAKE) --no-print-directory e2e-host
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "aarch64 cross build" $(MAKE) --no-print-directory cross-aarch64
