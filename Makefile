@@ -3,9 +3,11 @@
 # kelvin's HTTPS client against curl, libcurl and a minimal OpenSSL loop (bench/run.sh).
 SHELL := /bin/bash
 SWIFT ?= swift
+# How long `make fuzz` (and its stage in `make test`) fuzzes the response parser.
+FUZZ_SECONDS ?= 60
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: demo test bench deps deps-cross build unit-tests embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
 
 demo:
 	scripts/demo.sh
@@ -28,6 +30,7 @@ test:
 	@scripts/stage.sh "install packages" scripts/install-deps.sh arm64
 	@scripts/stage.sh "layering rules" scripts/check-layering.sh
 	@scripts/stage.sh "unit and integration tests" $(MAKE) --no-print-directory unit-tests
+	@scripts/stage.sh "parser fuzzing" $(MAKE) --no-print-directory fuzz
 	@scripts/stage.sh "host end to end" $(MAKE) --no-print-directory e2e-host
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "aarch64 cross build" $(MAKE) --no-print-directory cross-aarch64
@@ -37,6 +40,9 @@ test:
 unit-tests:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 e2e-host:
 	$(SWIFT) build --product kelvin
@@ -54,4 +60,4 @@ e2e-aarch64:
 	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh aarch64 cross/run-aarch64.sh
 
 clean:
-	rm -rf .build .build-embedded .build-aarch64 out
+	rm -rf .build .build-embedded .build-aarch64 .build-fuzz out

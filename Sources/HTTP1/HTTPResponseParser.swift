@@ -38,6 +38,8 @@ public struct HTTPResponseParser {
     }
 
     public let limits: Limits
+    /// A chunk-size line with its extensions (RFC 9112 §7.1.1).
+    private static let maximumChunkLineLength = 1024
     private var state: State = .head
     private var buffer: [UInt8] = []
     private var consumed = 0
@@ -111,7 +113,8 @@ public struct HTTPResponseParser {
             switch state {
             case .head:
                 guard let end = find(doubleLineBreakFrom: consumed) else {
-                    if buffer.count - consumed > limits.maximumHeadLength { throw .headTooLarge(limit: limits.maximumHeadLength) }
+                    // The buffer can end in the first three bytes of the blank line.
+                    if buffer.count - consumed > limits.maximumHeadLength + 3 { throw .headTooLarge(limit: limits.maximumHeadLength) }
                     return .needMoreData
                 }
                 guard end - consumed <= limits.maximumHeadLength else { throw .headTooLarge(limit: limits.maximumHeadLength) }
@@ -136,10 +139,13 @@ public struct HTTPResponseParser {
                 state = .head
                 return finish()
             case .chunkSize:
+                // The limits apply to whole lines, so that the verdict does not depend on the
+                // split; an incomplete line may still have its CR in the buffer.
                 guard let lineEnd = find(lineBreakFrom: consumed) else {
-                    if buffer.count - consumed > 1024 { throw .invalidChunk }
+                    if buffer.count - consumed > Self.maximumChunkLineLength + 1 { throw .invalidChunk }
                     return .needMoreData
                 }
+                guard lineEnd - consumed <= Self.maximumChunkLineLength else { throw .invalidChunk }
                 var sizeEnd = consumed
                 while sizeEnd < lineEnd, buffer[sizeEnd] != UInt8(ascii: ";"), buffer[sizeEnd] != 0x20, buffer[sizeEnd] != 0x09 {
                     sizeEnd += 1
@@ -171,9 +177,10 @@ public struct HTTPResponseParser {
                 state = .chunkSize
             case .trailers:
                 guard let lineEnd = find(lineBreakFrom: consumed) else {
-                    if buffer.count - consumed > limits.maximumHeadLength { throw .headTooLarge(limit: limits.maximumHeadLength) }
+                    if buffer.count - consumed > limits.maximumHeadLength + 1 { throw .headTooLarge(limit: limits.maximumHeadLength) }
                     return .needMoreData
                 }
+                guard lineEnd - consumed <= limits.maximumHeadLength else { throw .headTooLarge(limit: limits.maximumHeadLength) }
                 let empty = lineEnd == consumed
                 consumed = lineEnd + 2
                 if empty {
@@ -225,6 +232,8 @@ public struct HTTPResponseParser {
         guard line.count >= 12,
               ASCII.equals(line.prefix(7), "HTTP/1."),
               line[line.startIndex + 8] == 0x20,
+              // status-code = 3DIGIT (RFC 9112 §4); parseDecimal alone would take a sign.
+              line[(line.startIndex + 9)..<(line.startIndex + 12)].allSatisfy(ASCII.isDigit),
               let status = ASCII.parseDecimal(line[(line.startIndex + 9)..<(line.startIndex + 12)]),
               line.count == 12 || line[line.startIndex + 12] == 0x20
         else { throw .invalidStatusLine }

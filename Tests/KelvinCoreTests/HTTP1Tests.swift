@@ -18,8 +18,8 @@ import Wire
 
     static let acceptedBody = #"{"operationId":"5.506603669bd3e2bf.b3602f8f-76fe-4341-9214-bb6cfb891b8a","status":"assigning"}"#
 
-    func parse(_ text: String, splitEvery step: Int) throws -> [HTTPResponse] {
-        var parser = HTTPResponseParser()
+    func parse(_ text: String, splitEvery step: Int, limits: HTTPResponseParser.Limits = .init()) throws -> [HTTPResponse] {
+        var parser = HTTPResponseParser(limits: limits)
         let bytes = Array(text.utf8)
         var responses: [HTTPResponse] = []
         var index = 0
@@ -90,6 +90,7 @@ import Wire
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY", .invalidChunk),
         ("HTTP/2 200\r\n\r\n", .invalidStatusLine),
         ("HTTP/1.1 2x0 OK\r\n\r\n", .invalidStatusLine),
+        ("HTTP/1.1 -04 OK\r\n\r\n", .invalidStatusLine),
         ("HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n", .invalidHeader),
         ("HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n", .bodyTooLarge(limit: 65_536)),
     ])
@@ -102,6 +103,20 @@ import Wire
         var parser = HTTPResponseParser(limits: .init(maximumHeadLength: 64))
         let text = "HTTP/1.1 200 OK\r\nX-Long: " + String(repeating: "a", count: 100)
         #expect(throws: HTTPParseError.headTooLarge(limit: 64)) { try parser.receive(Array(text.utf8)) }
+    }
+
+    // Found by the fuzzer: a line was measured only while it was incomplete, so the verdict
+    // depended on where the reads split it.
+    @Test(arguments: [1, 10_000])
+    func linesAtAndOverTheirLimits_areJudgedTheSameInAnySplit(step: Int) throws {
+        let limits = HTTPResponseParser.Limits(maximumHeadLength: 64)
+        let head = "HTTP/1.1 204 No Content\r\nServer: " + String(repeating: "a", count: 31)
+        #expect(try parse(head + "\r\n\r\n", splitEvery: step, limits: limits).map(\.status) == [204])
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let longTrailer = chunked + "0\r\nX-Trailer: " + String(repeating: "a", count: 64) + "\r\n\r\n"
+        #expect(throws: HTTPParseError.headTooLarge(limit: 64)) { try parse(longTrailer, splitEvery: step, limits: limits) }
+        let longExtension = chunked + "1;ext=" + String(repeating: "a", count: 1024) + "\r\nx\r\n0\r\n\r\n"
+        #expect(throws: HTTPParseError.invalidChunk) { try parse(longExtension, splitEvery: step, limits: limits) }
     }
 
     @Test func oversizedChunkedBody_isRejected() {
