@@ -44,6 +44,12 @@ public struct HTTPResponseParser {
     private var response = HTTPResponse(status: 0)
     /// The method of the request this response answers; HEAD responses have no body.
     private var bodyExpected = true
+    /// Head bytes after `consumed` already searched for the blank line, so that a head arriving a
+    /// few bytes at a time is not searched again from its start on every read.
+    private var headSearched = 0
+
+    /// The longest chunk-size line (size and extensions, without its CRLF) accepted.
+    static let maximumChunkSizeLineLength = 1024
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -110,10 +116,13 @@ public struct HTTPResponseParser {
         while true {
             switch state {
             case .head:
-                guard let end = find(doubleLineBreakFrom: consumed) else {
-                    if buffer.count - consumed > limits.maximumHeadLength { throw .headTooLarge(limit: limits.maximumHeadLength) }
+                guard let end = find(doubleLineBreakFrom: consumed + headSearched) else {
+                    // The last three bytes may be the start of the blank line; the rest is head.
+                    headSearched = max(0, buffer.count - consumed - 3)
+                    if headSearched > limits.maximumHeadLength { throw .headTooLarge(limit: limits.maximumHeadLength) }
                     return .needMoreData
                 }
+                headSearched = 0
                 guard end - consumed <= limits.maximumHeadLength else { throw .headTooLarge(limit: limits.maximumHeadLength) }
                 let head = buffer[consumed..<end]
                 consumed = end + 4
@@ -137,9 +146,11 @@ public struct HTTPResponseParser {
                 return finish()
             case .chunkSize:
                 guard let lineEnd = find(lineBreakFrom: consumed) else {
-                    if buffer.count - consumed > 1024 { throw .invalidChunk }
+                    // A CR at the end may be the first half of the line break.
+                    if buffer.count - consumed > Self.maximumChunkSizeLineLength + 1 { throw .invalidChunk }
                     return .needMoreData
                 }
+                guard lineEnd - consumed <= Self.maximumChunkSizeLineLength else { throw .invalidChunk }
                 var sizeEnd = consumed
                 while sizeEnd < lineEnd, buffer[sizeEnd] != UInt8(ascii: ";"), buffer[sizeEnd] != 0x20, buffer[sizeEnd] != 0x09 {
                     sizeEnd += 1
