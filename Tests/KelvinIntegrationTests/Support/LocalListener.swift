@@ -48,7 +48,7 @@ final class LocalListener {
     ) throws -> LocalListener {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) },
-            privateKey: .file(privateKeyFile)
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: privateKeyFile, format: .pem))
         )
         configuration.certificateVerification = .noHostnameVerification
         configuration.trustRoots = .file(trustedCAFile)
@@ -76,59 +76,28 @@ private final class AnswerOK: ChannelInboundHandler, Sendable {
 /// waits as one to a host behind a dropping firewall does.
 final class FullBacklogListener {
     let port: UInt16
-    private let descriptors: [Int32]
-
-    struct SetupFailed: Error {
-        var step: String
-        var errno: Int32
-    }
-
-    init() throws {
-        var opened: [Int32] = []
-        do {
-            (port, descriptors) = try Self.fill(&opened)
-        } catch {
-            for descriptor in opened { close(descriptor) }
-            throw error
-        }
-    }
+    private var descriptors: [Int32] = []
 
     /// Listens with a backlog of 0, then connects until one connection is not answered within a
     /// fifth of a second: from then on the queue is full. A backlog of 0 holds one connection,
     /// so this normally takes two.
-    private static func fill(_ opened: inout [Int32]) throws -> (UInt16, [Int32]) {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { throw SetupFailed(step: "socket", errno: errno) }
-        opened.append(listener)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        guard withSocketAddress(&address, { bind(listener, $0, $1) }) == 0 else { throw SetupFailed(step: "bind", errno: errno) }
-        guard listen(listener, 0) == 0 else { throw SetupFailed(step: "listen", errno: errno) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        guard named == 0 else { throw SetupFailed(step: "getsockname", errno: errno) }
+    init() throws {
+        let listener = try LoopbackSocket.listen(backlog: 0)
+        port = listener.port
+        descriptors.append(listener.descriptor)
         for _ in 0..<8 {
-            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            guard filler >= 0 else { throw SetupFailed(step: "socket", errno: errno) }
-            opened.append(filler)
-            let started = withSocketAddress(&address) { connect(filler, $0, $1) }
-            guard started == 0 || errno == EINPROGRESS else { throw SetupFailed(step: "connect", errno: errno) }
-            var waiting = pollfd(fd: filler, events: Int16(POLLOUT), revents: 0)
-            if poll(&waiting, 1, 200) == 0 { return (UInt16(bigEndian: address.sin_port), opened) }
+            let filler = LoopbackSocket.connect(to: port, nonBlocking: true)
+            guard filler.descriptor >= 0, filler.result == 0 || errno == EINPROGRESS else {
+                throw LoopbackSocket.Failure(step: "connect", errno: errno)
+            }
+            descriptors.append(filler.descriptor)
+            var waiting = pollfd(fd: filler.descriptor, events: Int16(POLLOUT), revents: 0)
+            if poll(&waiting, 1, 200) == 0 { return }
         }
-        throw SetupFailed(step: "filling the listen queue", errno: 0)
+        throw LoopbackSocket.Failure(step: "filling the listen queue", errno: 0)
     }
 
     deinit {
         for descriptor in descriptors { close(descriptor) }
-    }
-
-    private static func withSocketAddress(_ address: inout sockaddr_in, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
-        withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
     }
 }
