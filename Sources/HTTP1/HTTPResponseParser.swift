@@ -38,14 +38,18 @@ public struct HTTPResponseParser {
     }
 
     public let limits: Limits
-    /// A chunk-size line with its extensions (RFC 9112 §7.1.1).
-    private static let maximumChunkLineLength = 1024
     private var state: State = .head
     private var buffer: [UInt8] = []
     private var consumed = 0
     private var response = HTTPResponse(status: 0)
     /// The method of the request this response answers; HEAD responses have no body.
     private var bodyExpected = true
+    /// Head bytes after `consumed` already searched for the blank line, so that a head arriving a
+    /// few bytes at a time is not searched again from its start on every read.
+    private var headSearched = 0
+
+    /// The longest chunk-size line (size and extensions, without its CRLF) accepted.
+    static let maximumChunkSizeLineLength = 1024
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -112,11 +116,13 @@ public struct HTTPResponseParser {
         while true {
             switch state {
             case .head:
-                guard let end = find(doubleLineBreakFrom: consumed) else {
-                    // The buffer can end in the first three bytes of the blank line.
-                    if buffer.count - consumed > limits.maximumHeadLength + 3 { throw .headTooLarge(limit: limits.maximumHeadLength) }
+                guard let end = find(doubleLineBreakFrom: consumed + headSearched) else {
+                    // The last three bytes may be the start of the blank line; the rest is head.
+                    headSearched = max(0, buffer.count - consumed - 3)
+                    if headSearched > limits.maximumHeadLength { throw .headTooLarge(limit: limits.maximumHeadLength) }
                     return .needMoreData
                 }
+                headSearched = 0
                 guard end - consumed <= limits.maximumHeadLength else { throw .headTooLarge(limit: limits.maximumHeadLength) }
                 let head = buffer[consumed..<end]
                 consumed = end + 4
@@ -142,10 +148,10 @@ public struct HTTPResponseParser {
                 // The limits apply to whole lines, so that the verdict does not depend on the
                 // split; an incomplete line may still have its CR in the buffer.
                 guard let lineEnd = find(lineBreakFrom: consumed) else {
-                    if buffer.count - consumed > Self.maximumChunkLineLength + 1 { throw .invalidChunk }
+                    if buffer.count - consumed > Self.maximumChunkSizeLineLength + 1 { throw .invalidChunk }
                     return .needMoreData
                 }
-                guard lineEnd - consumed <= Self.maximumChunkLineLength else { throw .invalidChunk }
+                guard lineEnd - consumed <= Self.maximumChunkSizeLineLength else { throw .invalidChunk }
                 var sizeEnd = consumed
                 while sizeEnd < lineEnd, buffer[sizeEnd] != UInt8(ascii: ";"), buffer[sizeEnd] != 0x20, buffer[sizeEnd] != 0x09 {
                     sizeEnd += 1

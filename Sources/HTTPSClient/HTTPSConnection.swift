@@ -62,8 +62,10 @@ public final class HTTPSConnection {
         do {
             return try exchange()
         } catch {
+            // Asked before close(), which starts a fresh parser.
+            let noAnswerBegan = parser.isIdle
             close()
-            guard reused, error.mayRetryOnFreshConnection else { throw error }
+            guard reused, noAnswerBegan, error.mayRetryOnFreshConnection else { throw error }
             return try exchange()
         }
     }

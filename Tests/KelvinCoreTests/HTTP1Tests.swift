@@ -19,17 +19,7 @@ import Wire
     static let acceptedBody = #"{"operationId":"5.506603669bd3e2bf.b3602f8f-76fe-4341-9214-bb6cfb891b8a","status":"assigning"}"#
 
     func parse(_ text: String, splitEvery step: Int, limits: HTTPResponseParser.Limits = .init()) throws -> [HTTPResponse] {
-        var parser = HTTPResponseParser(limits: limits)
-        let bytes = Array(text.utf8)
-        var responses: [HTTPResponse] = []
-        var index = 0
-        while index < bytes.count {
-            let end = min(index + step, bytes.count)
-            if case .complete(let response) = try parser.receive(Array(bytes[index..<end])) { responses.append(response) }
-            while case .complete(let response) = try parser.pending() { responses.append(response) }
-            index = end
-        }
-        return responses
+        try ResponseFeeding.responses(Array(text.utf8), every: step, limits: limits)
     }
 
     @Test(arguments: [1, 2, 3, 7, 64, 10_000])
@@ -82,9 +72,17 @@ import Wire
 
     @Test(arguments: [
         ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", HTTPParseError.conflictingLengths),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n", .conflictingLengths),
+        ("HTTP/1.1 200 OK\r\ncontent-length: 0\r\ntransfer-encoding: CHUNKED\r\n\r\n0\r\n\r\n", .conflictingLengths),
         ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", .invalidContentLength),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 4\r\ncontent-length: 3\r\n\r\nabcd", .invalidContentLength),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 3, 4\r\n\r\nabcd", .invalidContentLength),
+        ("HTTP/1.1 200 OK\r\nContent-Length: +3\r\n\r\nabc", .invalidContentLength),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", .invalidContentLength),
         ("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", .invalidContentLength),
         ("HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n\r\n", .obsoleteLineFolding),
+        ("HTTP/1.1 200 OK\r\nX-A: 1\r\n\tfolded\r\nContent-Length: 0\r\n\r\n", .obsoleteLineFolding),
+        ("HTTP/1.1 200 OK\r\n leading-space: on the first header line\r\n\r\n", .obsoleteLineFolding),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", .unsupportedTransferEncoding),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", .invalidChunk),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY", .invalidChunk),

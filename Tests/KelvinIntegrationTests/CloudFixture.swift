@@ -1,4 +1,5 @@
 import Agent
+import AzureIoT
 import Foundation
 import HTTPSClient
 import KelvinCloud
@@ -7,20 +8,25 @@ import Platform
 extension MonotonicClock: AgentClock {}
 
 /// A running `CloudServer` with a fresh identity in a temporary directory, enrolling the device
-/// "kelvin-it-device" and knowing nothing of "stranger-device".
+/// "kelvin-it-device" and knowing nothing of "stranger-device". With a `serverCertificateFlaw`,
+/// the server presents a certificate the device must refuse.
 final class CloudFixture {
     static let registrationID = "kelvin-it-device"
 
     let directory: String
-    let server: CloudServer
+    private(set) var server: CloudServer
     let serverIdentity: ServerIdentityFiles
     let device: DeviceIdentityFiles
     let stranger: DeviceIdentityFiles
     private let logLines = LogLines()
 
-    init(assigningPolls: Int = 1) throws {
+    init(assigningPolls: Int = 1, serverCertificateFlaw: ServerCertificateFlaw? = nil) throws {
         directory = NSTemporaryDirectory() + "kelvin-it-" + UUID().uuidString
-        serverIdentity = try TestIdentity.createServerIdentity(in: directory)
+        if let flaw = serverCertificateFlaw {
+            serverIdentity = try FlawedServerIdentity.create(in: directory, flaw: flaw)
+        } else {
+            serverIdentity = try TestIdentity.createServerIdentity(in: directory)
+        }
         device = try TestIdentity.createSelfSignedDevice(registrationID: Self.registrationID, in: directory)
         stranger = try TestIdentity.createSelfSignedDevice(registrationID: "stranger-device", name: "stranger", in: directory)
         var configuration = CloudConfiguration(
@@ -41,6 +47,34 @@ final class CloudFixture {
     }
 
     var log: [String] { logLines.snapshot }
+
+    /// Shuts the server down, closing every connection it holds, and starts an emulator with the
+    /// same configuration on the same ports: to a client, a server that dropped its idle
+    /// connections. Enrollments come back from the configuration; registrations and received
+    /// telemetry start empty.
+    func restartServerOnTheSamePorts() throws {
+        var configuration = server.configuration
+        configuration.dpsPort = server.dpsPort
+        configuration.hubs = server.hubs.enumerated().map { index, linked in
+            var hub = configuration.hubs[index]
+            hub.port = linked.port
+            return hub
+        }
+        try server.shutdown()
+        server = try CloudServer(configuration: configuration)
+        try server.start()
+    }
+
+    /// DPS settings for the enrolled device, at this emulator.
+    var provisioningSettings: ProvisioningSettings {
+        get throws {
+            ProvisioningSettings(
+                endpoint: Endpoint(host: "localhost", port: UInt16(server.dpsPort)),
+                idScope: server.configuration.idScope,
+                registrationID: try RegistrationID(commonName: Self.registrationID)
+            )
+        }
+    }
 
     func context(certificate: String? = nil, key: String? = nil, trust: String? = nil, passphrase: String = "") throws(TLSError) -> TLSContext {
         try TLSContext(TLSContext.Configuration(

@@ -5,7 +5,6 @@ import HTTP1
 import HTTPSClient
 import KelvinCloud
 import NIOCore
-import NIOPosix
 import Platform
 import Testing
 import Wire
@@ -125,15 +124,9 @@ import Wire
 
     @Test func plainHTTPPort_failsTheHandshakeAtOnce_withoutRetrying() throws {
         let fixture = try CloudFixture()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
         // A server that speaks HTTP without TLS, as a wrong port would.
-        let channel = try ServerBootstrap(group: group)
-            .childChannelInitializer { child in child.pipeline.addHandler(PlainHTTPRefusal()) }
-            .bind(host: "127.0.0.1", port: 0).wait()
-        defer { try? channel.close().wait() }
-        let port = UInt16(try #require(channel.localAddress?.port))
-        let connection = HTTPSConnection(host: "127.0.0.1", port: port, context: try fixture.context())
+        let plain = try LocalListener { child in try child.pipeline.syncOperations.addHandler(PlainHTTPRefusal()) }
+        let connection = HTTPSConnection(host: "127.0.0.1", port: plain.port, context: try fixture.context())
         do {
             _ = try connection.send(HTTPRequest(method: .get, target: "/"))
             Issue.record("a plain HTTP server completed a TLS exchange")
@@ -144,16 +137,6 @@ import Wire
             }
             #expect(host == "127.0.0.1")
             #expect(!error.isTransient)
-        }
-    }
-
-    @Test func nothingListening_isARefusedConnection() throws {
-        let fixture = try CloudFixture()
-        let port = UInt16(fixture.server.dpsPort)
-        try fixture.server.shutdown()
-        let connection = HTTPSConnection(host: "127.0.0.1", port: port, context: try fixture.context())
-        #expect(throws: HTTPSError.connect(.refused(host: "127.0.0.1", port: port))) {
-            try connection.send(HTTPRequest(method: .get, target: "/"))
         }
     }
 }
