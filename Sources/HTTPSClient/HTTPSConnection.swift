@@ -19,6 +19,8 @@ public final class HTTPSConnection {
 
     public let host: String
     public let port: UInt16
+    /// The proxy every connection tunnels through; nil connects directly.
+    public let proxy: HTTPProxy?
     private let context: TLSContext
     private let timeouts: Timeouts
     private let hostHeader: String
@@ -30,9 +32,10 @@ public final class HTTPSConnection {
     /// How many TCP+TLS connections were opened: a measure of keep-alive working.
     public private(set) var connectionsOpened = 0
 
-    public init(host: String, port: UInt16, context: TLSContext, timeouts: Timeouts = Timeouts(), limits: HTTPResponseParser.Limits = .init()) {
+    public init(host: String, port: UInt16, proxy: HTTPProxy? = nil, context: TLSContext, timeouts: Timeouts = Timeouts(), limits: HTTPResponseParser.Limits = .init()) {
         self.host = host
         self.port = port
+        self.proxy = proxy
         self.context = context
         self.timeouts = timeouts
         hostHeader = HostHeader.value(host: host, port: port)
@@ -122,7 +125,7 @@ public final class HTTPSConnection {
 
     private func openStream() throws(HTTPSError) -> TLSStream {
         if let stream { return stream }
-        let opened = try TLSStream(context: context, host: host, port: port, connectTimeoutMilliseconds: timeouts.connectMilliseconds)
+        let opened = try TLSStream(context: context, host: host, port: port, proxy: proxy, connectTimeoutMilliseconds: timeouts.connectMilliseconds)
         connectionsOpened += 1
         stream = opened
         return opened

@@ -78,6 +78,10 @@ extension ExitCode {
         case .tls, .encoding: return .configuration
         case .connect, .timedOut, .connectionClosed, .io: return .unavailable
         case .protocolViolation: return .dataError
+        case .proxy(let failure):
+            if failure.isTransient { return .unavailable }
+            if case .malformedAnswer = failure { return .dataError }
+            return .permissionDenied
         }
     }
 

@@ -1,4 +1,5 @@
 import Agent
+import AzureIoT
 import Foundation
 import HTTPSClient
 import KelvinCloud
@@ -49,6 +50,16 @@ final class CloudFixture {
             privateKeyPath: key ?? device.privateKeyFile,
             passphrase: Array(passphrase.utf8)
         ))
+    }
+
+    /// DPS settings for the device whose certificate `context` holds, at this server.
+    func provisioningSettings(_ context: TLSContext) throws -> ProvisioningSettings {
+        guard let commonName = context.certificateCommonName else { throw CocoaError(.coderValueNotFound) }
+        return ProvisioningSettings(
+            endpoint: Endpoint(host: "localhost", port: UInt16(server.dpsPort)),
+            idScope: server.configuration.idScope,
+            registrationID: try RegistrationID(commonName: commonName)
+        )
     }
 
     /// Encrypts the device key with the openssl command line, as the seed walkthrough's keys are.
