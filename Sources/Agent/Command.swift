@@ -19,6 +19,8 @@ public struct RunOptions: Equatable, Sendable {
     public var keyPassphrasePath: String?
     /// CA certificates to trust for the servers; nil trusts the system store.
     public var trustedCAPath: String?
+    /// `--proxy`: an HTTP proxy URL, or "none"; nil leaves it to `https_proxy`/`HTTPS_PROXY`.
+    public var proxy: String?
     /// Readings to send before exiting; 0 runs until stopped.
     public var count: Int = 0
     public var intervalMilliseconds: Int64 = 10_000

@@ -27,6 +27,7 @@ public enum CommandLineParser {
             case "--key": options.keyPath = try cursor.value(for: option)
             case "--key-passphrase-file": options.keyPassphrasePath = try cursor.value(for: option)
             case "--ca-file": options.trustedCAPath = try cursor.value(for: option)
+            case "--proxy": options.proxy = try cursor.value(for: option)
             case "--count": options.count = try cursor.integer(for: option, in: 0...1_000_000_000)
             case "--interval": options.intervalMilliseconds = try cursor.seconds(for: option)
             case "--connect-timeout": options.connectTimeoutMilliseconds = try cursor.seconds(for: option)
@@ -77,6 +78,10 @@ public enum CommandLineParser {
                                   KELVIN_KEY_PASSPHRASE).
           --ca-file <file>        CA certificates to trust for DPS and the hub.
                                   (default: the system's trust store)
+          --proxy <url|none>      HTTP proxy to tunnel through with CONNECT,
+                                  http://[user:password@]host[:port] (port 1080 if not given);
+                                  none connects directly. Hosts in no_proxy connect directly.
+                                  (default: https_proxy, else HTTPS_PROXY)
           --count <n>             Readings to send, then exit; 0 runs until stopped. (default: 0)
           --interval <seconds>    Time between readings. (default: 10)
           --connect-timeout <seconds>

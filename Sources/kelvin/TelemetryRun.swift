@@ -1,5 +1,6 @@
 import Agent
 import AzureIoT
+import HTTP1
 import HTTPSClient
 import Platform
 import Sensors
@@ -18,11 +19,22 @@ struct TelemetryRun {
         guard let dps = Endpoint(parsing: options.dpsEndpoint) else {
             throw Fatal(message: "--dps \"\(options.dpsEndpoint)\" is not host or host:port", exitCode: .usage)
         }
+        let proxySettings: ProxySettings
+        do {
+            proxySettings = try ProxySettings.resolve(option: options.proxy) { Environment.value($0) }
+        } catch {
+            throw Fatal(message: error.description, exitCode: .configuration)
+        }
         let identity = try DeviceIdentity.load(options, clock: clock)
         Console.print("kelvin: device \(identity.registrationID) (certificate SHA-256 \(identity.thumbprint))")
+        if let proxy = proxySettings.proxy {
+            let exclusions = proxySettings.exclusions.isEmpty ? "" : ", except for hosts in no_proxy"
+            Console.print("kelvin: connecting through the proxy \(proxy.address) from \(proxy.source)\(exclusions)")
+        }
         var client = HTTPSClient(
             context: identity.context,
-            timeouts: HTTPSConnection.Timeouts(connectMilliseconds: options.connectTimeoutMilliseconds, ioMilliseconds: options.ioTimeoutMilliseconds)
+            timeouts: HTTPSConnection.Timeouts(connectMilliseconds: options.connectTimeoutMilliseconds, ioMilliseconds: options.ioTimeoutMilliseconds),
+            proxySettings: proxySettings
         )
         let settings = ProvisioningSettings(endpoint: dps, idScope: options.idScope, registrationID: identity.registrationID)
         Console.print("kelvin: registering with DPS at \(settings.endpoint) (ID scope \(settings.idScope))")
