@@ -29,6 +29,8 @@ for _ in $(seq 1 100); do
 done
 grep 'DPS on ' "$demo/cloud.log"
 
+# The emulator is on loopback: a proxy from the environment must not stand in between.
+unset https_proxy HTTPS_PROXY
 set -x
 "$bin/kelvin" run --dps "localhost:$dps_port" --id-scope 0ne00000001 \
     --cert "$demo/device-cert.pem" --key "$demo/device-key.pem" --ca-file "$demo/server-ca.pem" \

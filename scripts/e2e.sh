@@ -5,6 +5,9 @@
 # KELVIN_CLOUD names the emulator binary (default .build/debug/kelvin-cloud).
 set -euo pipefail
 
+# The emulator is on loopback: a proxy from the environment must not stand in between.
+unset https_proxy HTTPS_PROXY
+
 label=$1
 shift
 kelvin=("$@")
@@ -78,6 +81,10 @@ expect_failure "untrusted server" 78 "not trusted" -- run --dps "$dps" --ca-file
 expect_failure "unenrolled device" 77 "enrolled" -- run "${common[@]}" \
     --cert "$work/stranger-cert.pem" --key "$work/stranger-key.pem" --count 1
 expect_failure "unreachable DPS" 69 "127.0.0.1:9" -- run --dps 127.0.0.1:9 --ca-file "$work/server-ca.pem" \
+    --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1 --provisioning-timeout 3
+https_proxy=https://proxy.invalid:3128 expect_failure "unusable proxy URL" 78 "https_proxy is not a usable proxy URL" -- \
+    run "${common[@]}" --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1
+expect_failure "unreachable proxy" 69 "cannot reach the proxy 127.0.0.1:9" -- run "${common[@]}" --proxy http://127.0.0.1:9 \
     --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1 --provisioning-timeout 3
 
 start=$(date +%s%3N)

@@ -23,6 +23,8 @@ public struct RunOptions: Equatable, Sendable {
     public var trustedCAPath: String?
     /// A hashed directory of CA certificates (`openssl rehash`), as `/etc/ssl/certs` is.
     public var trustedCADirectory: String?
+    /// `--proxy`: an HTTP proxy URL, or "none"; nil leaves it to `https_proxy`/`HTTPS_PROXY`.
+    public var proxy: String?
     /// Readings to send before exiting; 0 runs until stopped.
     public var count: Int = 0
     public var intervalMilliseconds: Int64 = 10_000

@@ -65,6 +65,7 @@ public enum CommandLineParser {
         case "--key-passphrase-file": options.keyPassphrasePath = try cursor.value(for: option)
         case "--ca-file": options.trustedCAPath = try cursor.value(for: option)
         case "--ca-dir": options.trustedCADirectory = try cursor.value(for: option)
+        case "--proxy": options.proxy = try cursor.value(for: option)
         case "--connect-timeout": options.connectTimeoutMilliseconds = try cursor.seconds(for: option)
         case "--io-timeout": options.ioTimeoutMilliseconds = try cursor.seconds(for: option)
         default: return false
@@ -114,6 +115,10 @@ public enum CommandLineParser {
                                   (default: the system's trust store)
           --ca-dir <directory>    A directory of CA certificates prepared with
                                   `openssl rehash`, instead of or besides --ca-file.
+          --proxy <url|none>      HTTP proxy to tunnel through with CONNECT,
+                                  http://[user:password@]host[:port] (port 1080 if not given);
+                                  none connects directly. Hosts in no_proxy connect directly.
+                                  (default: https_proxy, else HTTPS_PROXY)
           --count <n>             Readings to send, then exit; 0 runs until stopped. (default: 0)
           --interval <seconds>    Time between readings. (default: 10)
           --connect-timeout <seconds>
@@ -122,7 +127,7 @@ public enum CommandLineParser {
           --provisioning-timeout <seconds>
                                   Bound on the whole DPS registration. (default: 120)
 
-        OPTIONS (send): --cert, --key, --key-passphrase-file, --ca-file, --ca-dir and the timeouts as for
+        OPTIONS (send): --cert, --key, --key-passphrase-file, --ca-file, --ca-dir, --proxy and the timeouts as for
           run, and:
           --hub <host[:port]>     The hub to send to (required), e.g. my-hub.azure-devices.net.
           --device <id>           Device ID at the hub. (default: the certificate's CN)

@@ -34,6 +34,12 @@ int64_t cposix_read(int fd, void *buffer, size_t length) {
     return n < 0 ? -errno : (int64_t)n;
 }
 
+int64_t cposix_write(int fd, const void *buffer, size_t length) {
+    ssize_t n;
+    do { n = write(fd, buffer, length); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : (int64_t)n;
+}
+
 int64_t cposix_write_all(int fd, const void *buffer, size_t length) {
     const char *cursor = buffer;
     size_t left = length;

@@ -4,7 +4,11 @@ import Wire
 /// only when it is not HTTPS's 443.
 public enum HostHeader {
     public static func value(host: String, port: UInt16) -> String {
-        let name = host.utf8.contains(UInt8(ascii: ":")) ? "[" + host + "]" : host
-        return port == 443 ? name : name + ":" + ASCII.decimalString(Int(port))
+        port == 443 ? literal(host) : ProxyConnect.authority(host: host, port: port)
+    }
+
+    /// The host as it appears in a URI authority: an IPv6 literal in brackets (RFC 3986 §3.2.2).
+    static func literal(_ host: String) -> String {
+        host.utf8.contains(UInt8(ascii: ":")) ? "[" + host + "]" : host
     }
 }

@@ -19,6 +19,8 @@ public final class HTTPSConnection {
 
     public let host: String
     public let port: UInt16
+    /// The proxy every connection tunnels through; nil connects directly.
+    public let proxy: HTTPProxy?
     private let context: TLSContext
     private let timeouts: Timeouts
     private let hostHeader: String
@@ -35,9 +37,10 @@ public final class HTTPSConnection {
     /// How many of those resumed an earlier TLS session: a measure of resumption working.
     public private(set) var connectionsResumed = 0
 
-    public init(host: String, port: UInt16, context: TLSContext, timeouts: Timeouts = Timeouts(), limits: HTTPResponseParser.Limits = .init()) {
+    public init(host: String, port: UInt16, proxy: HTTPProxy? = nil, context: TLSContext, timeouts: Timeouts = Timeouts(), limits: HTTPResponseParser.Limits = .init()) {
         self.host = host
         self.port = port
+        self.proxy = proxy
         self.context = context
         self.timeouts = timeouts
         hostHeader = HostHeader.value(host: host, port: port)
@@ -133,7 +136,8 @@ public final class HTTPSConnection {
     private func openStream() throws(HTTPSError) -> TLSStream {
         if let stream { return stream }
         let opened = try TLSStream(
-            context: context, host: host, port: port, connectTimeoutMilliseconds: timeouts.connectMilliseconds, resuming: session
+            context: context, host: host, port: port, proxy: proxy,
+            connectTimeoutMilliseconds: timeouts.connectMilliseconds, resuming: session
         )
         connectionsOpened += 1
         if opened.resumedSession { connectionsResumed += 1 }

@@ -8,6 +8,7 @@ public enum HTTPSError: Error, Equatable, CustomStringConvertible {
     }
 
     case connect(ConnectError)
+    case proxy(ProxyError)
     case tls(TLSError)
     case timedOut(host: String, Phase)
     case connectionClosed(host: String)
@@ -18,6 +19,7 @@ public enum HTTPSError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .connect(let error): return error.description
+        case .proxy(let error): return error.description
         case .tls(let error): return error.description
         case .timedOut(let host, .writing): return "\(host) stopped accepting the request in time; check the network, or raise --io-timeout"
         case .timedOut(let host, .reading): return "\(host) did not answer in time; check the network, or raise --io-timeout"
@@ -32,6 +34,7 @@ public enum HTTPSError: Error, Equatable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         case .connect, .timedOut, .connectionClosed, .io: return true
+        case .proxy(let error): return error.isTransient
         case .tls(.handshakeTimedOut), .tls(.handshakeInterrupted): return true
         case .tls, .protocolViolation, .encoding: return false
         }

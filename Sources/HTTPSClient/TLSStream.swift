@@ -1,4 +1,5 @@
 import COpenSSL
+import HTTP1
 import Platform
 
 /// One TLS connection over a non-blocking socket; every operation takes a deadline.
@@ -8,16 +9,18 @@ final class TLSStream {
     private let handle: OpaquePointer
     private let context: TLSContext
 
-    /// Connects, sends SNI and verifies the server certificate names `host`, offering `session`
-    /// for resumption when there is one.
-    init(context: TLSContext, host: String, port: UInt16, connectTimeoutMilliseconds: Int64, resuming session: TLSSession?) throws(HTTPSError) {
+    /// Connects (through `proxy` when there is one), sends SNI and verifies the server
+    /// certificate names `host`, offering `session` for resumption when there is one.
+    init(
+        context: TLSContext,
+        host: String,
+        port: UInt16,
+        proxy: HTTPProxy? = nil,
+        connectTimeoutMilliseconds: Int64,
+        resuming session: TLSSession?
+    ) throws(HTTPSError) {
         let deadline = Deadline(afterMilliseconds: connectTimeoutMilliseconds)
-        let socket: FileDescriptor
-        do {
-            socket = try TCPConnector.connect(host: host, port: port, timeoutMilliseconds: connectTimeoutMilliseconds)
-        } catch {
-            throw .connect(error)
-        }
+        let socket = try ProxyTunnel.connect(host: host, port: port, via: proxy, deadline: deadline)
         guard let handle = copenssl_stream_new(context.handle, socket.rawValue, host, session?.handle) else {
             socket.close()
             throw .tls(.contextUnavailable)

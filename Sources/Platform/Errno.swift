@@ -7,6 +7,7 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
     public static let noSuchFile = Errno(rawValue: 2)       // ENOENT
+    public static let wouldBlock = Errno(rawValue: 11)     // EAGAIN
     public static let permissionDenied = Errno(rawValue: 13) // EACCES
     public static let timedOut = Errno(rawValue: 110)      // ETIMEDOUT
     public static let connectionRefused = Errno(rawValue: 111) // ECONNREFUSED

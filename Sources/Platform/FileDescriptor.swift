@@ -19,6 +19,12 @@ public struct FileDescriptor: Equatable, Sendable {
         Int(try Errno.check(cposix_read(rawValue, buffer.baseAddress, buffer.count)))
     }
 
+    /// Writes what the descriptor takes now, returning the count; a non-blocking socket that
+    /// takes nothing throws `Errno.wouldBlock`. The corresponding C function is `write`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        Int(try Errno.check(cposix_write(rawValue, bytes.baseAddress, bytes.count)))
+    }
+
     /// Writes every byte. The corresponding C function is `write`.
     public func writeAll(_ bytes: UnsafeRawBufferPointer) throws(Errno) {
         _ = try Errno.check(cposix_write_all(rawValue, bytes.baseAddress, bytes.count))

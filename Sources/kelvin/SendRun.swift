@@ -15,13 +15,10 @@ struct SendRun {
         guard let hub = Endpoint(parsing: options.hubEndpoint) else {
             throw Fatal(message: "--hub \"\(options.hubEndpoint)\" is not host or host:port", exitCode: .usage)
         }
+        let proxySettings = try ClientSetup.proxySettings(options.connection)
         let identity = try DeviceIdentity.load(options.connection, clock: clock)
         let deviceID = options.deviceID ?? identity.registrationID.value
-        let connection = options.connection
-        var client = HTTPSClient(
-            context: identity.context,
-            timeouts: HTTPSConnection.Timeouts(connectMilliseconds: connection.connectTimeoutMilliseconds, ioMilliseconds: connection.ioTimeoutMilliseconds)
-        )
+        var client = ClientSetup.client(options.connection, identity: identity, proxySettings: proxySettings)
         var sender = ReadingSender(assignment: Assignment(hub: hub, deviceID: deviceID, substatus: ""), identity: identity, clock: clock)
         let start = clock.nowMilliseconds
         var nextReading = start

@@ -1,5 +1,6 @@
 import Agent
 import AzureIoT
+import HTTP1
 import HTTPSClient
 import Platform
 import Sensors
@@ -18,12 +19,10 @@ struct TelemetryRun {
         guard let dps = Endpoint(parsing: options.dpsEndpoint) else {
             throw Fatal(message: "--dps \"\(options.dpsEndpoint)\" is not host or host:port", exitCode: .usage)
         }
+        let proxySettings = try ClientSetup.proxySettings(options)
         let identity = try DeviceIdentity.load(options, clock: clock)
         Console.print("kelvin: device \(identity.registrationID) (certificate SHA-256 \(identity.thumbprint))")
-        var client = HTTPSClient(
-            context: identity.context,
-            timeouts: HTTPSConnection.Timeouts(connectMilliseconds: options.connectTimeoutMilliseconds, ioMilliseconds: options.ioTimeoutMilliseconds)
-        )
+        var client = ClientSetup.client(options, identity: identity, proxySettings: proxySettings)
         let settings = ProvisioningSettings(endpoint: dps, idScope: options.idScope, registrationID: identity.registrationID)
         Console.print("kelvin: registering with DPS at \(settings.endpoint) (ID scope \(settings.idScope))")
         let assignment: Assignment
@@ -64,6 +63,10 @@ extension ExitCode {
         case .tls, .encoding: return .configuration
         case .connect, .timedOut, .connectionClosed, .io: return .unavailable
         case .protocolViolation: return .dataError
+        case .proxy(let failure):
+            if failure.isTransient { return .unavailable }
+            if case .malformedAnswer = failure { return .dataError }
+            return .permissionDenied
         }
     }
 

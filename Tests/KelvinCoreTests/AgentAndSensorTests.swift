@@ -8,7 +8,7 @@ import Wire
         let command = try CommandLineParser.parse([
             "kelvin", "run", "--dps", "localhost:1", "--id-scope", "0ne1", "--cert", "c.pem", "--key", "k.pem",
             "--key-passphrase-file", "p", "--ca-file", "ca.pem", "--count", "3", "--interval", "0.5",
-            "--connect-timeout", "2", "--io-timeout", "3", "--provisioning-timeout", "30",
+            "--connect-timeout", "2", "--io-timeout", "3", "--provisioning-timeout", "30", "--proxy", "http://proxy:3128",
         ])
         var expected = RunOptions()
         expected.dpsEndpoint = "localhost:1"
@@ -17,6 +17,7 @@ import Wire
         expected.keyPath = "k.pem"
         expected.keyPassphrasePath = "p"
         expected.trustedCAPath = "ca.pem"
+        expected.proxy = "http://proxy:3128"
         expected.count = 3
         expected.intervalMilliseconds = 500
         expected.connectTimeoutMilliseconds = 2_000

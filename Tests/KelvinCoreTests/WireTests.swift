@@ -102,3 +102,25 @@ import Wire
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #""a\"b\\c\n\u0001""#)
     }
 }
+
+@Suite struct Base64AndPercentDecodingTests {
+    // RFC 4648 §10 test vectors, and RFC 7617 §2's example credentials.
+    @Test(arguments: [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="),
+                      ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy"), ("Aladdin:open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ==")])
+    func base64_matchesTheRFCVectors(plain: String, encoded: String) {
+        #expect(Base64.encode(Array(plain.utf8)) == encoded)
+    }
+
+    @Test func base64_usesTheWholeAlphabet() {
+        #expect(Base64.encode([0xFB, 0xFF, 0xBF]) == "+/+/")
+        #expect(Base64.encode([0x00, 0x10, 0x83]) == "ABCD")
+    }
+
+    @Test func percentDecoding_decodesEscapesAndRefusesBrokenOnes() {
+        #expect(PercentDecoding.decode(Array("p%40ss%3Aw%2fd".utf8)) == Array("p@ss:w/d".utf8))
+        #expect(PercentDecoding.decode(Array("plain".utf8)) == Array("plain".utf8))
+        #expect(PercentDecoding.decode(Array("%".utf8)) == nil)
+        #expect(PercentDecoding.decode(Array("%4".utf8)) == nil)
+        #expect(PercentDecoding.decode(Array("%zz".utf8)) == nil)
+    }
+}

@@ -85,6 +85,16 @@ final class CloudFixture {
         ))
     }
 
+    /// DPS settings for the device whose certificate `context` holds, at this server.
+    func provisioningSettings(_ context: TLSContext) throws -> ProvisioningSettings {
+        guard let commonName = context.certificateCommonName else { throw CocoaError(.coderValueNotFound) }
+        return ProvisioningSettings(
+            endpoint: Endpoint(host: "localhost", port: UInt16(server.dpsPort)),
+            idScope: server.configuration.idScope,
+            registrationID: try RegistrationID(commonName: commonName)
+        )
+    }
+
     /// Encrypts the device key with the openssl command line, as the seed walkthrough's keys are.
     func encryptedDeviceKey(passphrase: String) throws -> String {
         let output = directory + "/device-key-encrypted.pem"

@@ -12,14 +12,6 @@ import Wire
 /// The real OpenSSL client and the real drivers against the emulator (NIOSSL) over loopback
 /// mutual TLS: two independent TLS stacks agreeing is the point.
 @Suite(.serialized) struct EndToEndTests {
-    func settings(_ fixture: CloudFixture, _ context: TLSContext) throws -> ProvisioningSettings {
-        ProvisioningSettings(
-            endpoint: Endpoint(host: "localhost", port: UInt16(fixture.server.dpsPort)),
-            idScope: fixture.server.configuration.idScope,
-            registrationID: try RegistrationID(commonName: try #require(context.certificateCommonName))
-        )
-    }
-
     @Test func enrolledDevice_provisionsThenTelemetryArrives_overOneConnectionPerHost() throws {
         let fixture = try CloudFixture(assigningPolls: 1)
         let context = try fixture.context()
@@ -27,7 +19,7 @@ import Wire
         #expect(ASCII.hexadecimalString(context.certificateSHA256).count == 64)
         var client = HTTPSClient(context: context)
         let (assignment, requests) = try ProvisioningDriver.provision(
-            try settings(fixture, context), transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000
+            try fixture.provisioningSettings(context), transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000
         ) { Issue.record("unexpected retry: \($0)") }
         #expect(assignment == Assignment(hub: Endpoint(host: "localhost", port: UInt16(fixture.server.hubPort)), deviceID: CloudFixture.registrationID, substatus: "initialAssignment"))
         #expect(requests == 3) // register, one `assigning` poll, the `assigned` poll
@@ -53,7 +45,7 @@ import Wire
         let fixture = try CloudFixture()
         let context = try fixture.context(certificate: fixture.stranger.certificateFile, key: fixture.stranger.privateKeyFile)
         var client = HTTPSClient(context: context)
-        let strangerSettings = try settings(fixture, context)
+        let strangerSettings = try fixture.provisioningSettings(context)
         do {
             _ = try ProvisioningDriver.provision(strangerSettings, transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 10_000) { _ in }
             Issue.record("an unenrolled device was provisioned")
@@ -89,7 +81,7 @@ import Wire
         #expect(throws: TLSError.wrongPassphrase(path: encrypted)) { try fixture.context(key: encrypted, passphrase: "4321") }
         let context = try fixture.context(key: encrypted, passphrase: "1234")
         var client = HTTPSClient(context: context)
-        let (assignment, _) = try ProvisioningDriver.provision(try settings(fixture, context), transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000) { _ in }
+        let (assignment, _) = try ProvisioningDriver.provision(try fixture.provisioningSettings(context), transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000) { _ in }
         #expect(assignment.deviceID == CloudFixture.registrationID)
     }
 

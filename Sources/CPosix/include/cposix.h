@@ -14,6 +14,9 @@ int cposix_open_read(const char *path);
 int cposix_close(int fd);
 /// The corresponding C function is `read`.
 int64_t cposix_read(int fd, void *buffer, size_t length);
+/// One `write`: returns how many bytes were taken, or -EAGAIN when a non-blocking descriptor
+/// takes none. The corresponding C function is `write`.
+int64_t cposix_write(int fd, const void *buffer, size_t length);
 /// Writes all of `length` bytes unless an error occurs. The corresponding C function is `write`.
 int64_t cposix_write_all(int fd, const void *buffer, size_t length);
 
