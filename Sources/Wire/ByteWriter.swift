@@ -34,6 +34,8 @@ public struct ByteWriter {
     }
 
     public mutating func append(_ text: String) {
+        // Native strings are contiguous UTF-8: one copy instead of a checked append per byte.
+        if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) != nil { return }
         for byte in text.utf8 { append(byte) }
     }
 

@@ -1,5 +1,6 @@
 import Agent
 import AzureIoT
+import HTTP1
 import HTTPSClient
 import Platform
 import Wire
