@@ -47,10 +47,11 @@ public struct ByteWriter {
         append(contentsOf: other.bytes)
     }
 
-    /// Copies the bytes in one go when they fit, and drops the lot otherwise: a message is
-    /// either whole or marked overflowed.
+    /// Copies the bytes in one go, up to the capacity; anything past it is dropped and remembered.
     public mutating func append(contentsOf buffer: UnsafeBufferPointer<UInt8>) {
-        guard buffer.count <= capacity - bytes.count else {
+        let room = capacity - bytes.count
+        guard buffer.count <= room else {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<room]))
             overflowed = true
             return
         }
