@@ -9,6 +9,15 @@ public enum ASCII {
 
     /// Parses an optionally signed decimal integer that fills `bytes` entirely.
     public static func parseDecimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+        parseDecimal(bytes, as: Int.self)
+    }
+
+    /// The same at a chosen width: `Int64` for seconds since 1970, which outgrow the 32-bit
+    /// `Int` of armv7 in 2038.
+    public static func parseDecimal<Integer: FixedWidthInteger & SignedInteger>(
+        _ bytes: ArraySlice<UInt8>,
+        as type: Integer.Type
+    ) -> Integer? {
         var index = bytes.startIndex
         var negative = false
         if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") {
@@ -16,12 +25,12 @@ public enum ASCII {
             index += 1
         }
         guard index < bytes.endIndex else { return nil }
-        var value = 0
+        var value: Integer = 0
         while index < bytes.endIndex {
             let byte = bytes[index]
             guard isDigit(byte) else { return nil }
             let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = shifted.addingReportingOverflow(Int(byte - 0x30))
+            let (sum, overflow2) = shifted.addingReportingOverflow(Integer(byte - 0x30))
             guard !overflow1, !overflow2 else { return nil }
             value = sum
             index += 1
@@ -52,18 +61,28 @@ public enum ASCII {
     }
 
     public static func appendDecimal(_ value: Int, to writer: inout ByteWriter) {
+        appendSignedDecimal(value, to: &writer)
+    }
+
+    /// For seconds since 1970 on armv7, where `Int` is 32 bits.
+    public static func appendDecimal(_ value: Int64, to writer: inout ByteWriter) {
+        appendSignedDecimal(value, to: &writer)
+    }
+
+    private static func appendSignedDecimal<Integer: FixedWidthInteger & SignedInteger>(_ value: Integer, to writer: inout ByteWriter) {
         if value < 0 {
             writer.append(UInt8(ascii: "-"))
         }
-        // Work in the negative range so Int.min has a representation.
+        // Work in the negative range so .min has a representation.
         var remaining = value < 0 ? value : -value
+        // Room for the 19 digits of Int64.min.
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
             repeat {
-                buffer[count] = UInt8(0x30 - remaining % 10)
+                buffer[count] = UInt8(truncatingIfNeeded: 0x30 - remaining % 10)
                 remaining /= 10
                 count += 1
             } while remaining != 0

@@ -124,3 +124,31 @@ import Wire
         #expect(PercentDecoding.decode(Array("%zz".utf8)) == nil)
     }
 }
+
+@Suite struct CRC32Tests {
+    @Test func checkValue_matchesTheStandard() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([UInt8]()) == 0)
+        #expect(CRC32.checksum(Array("The quick brown fox jumps over the lazy dog".utf8)) == 0x414F_A339)
+    }
+
+    @Test func checksumInPieces_equalsTheChecksumOfTheWhole() {
+        let whole = Array("kelvin-assignment 1\nhub=h\n".utf8)
+        let first = CRC32.checksum(whole[..<7])
+        #expect(CRC32.checksum(whole[7...], continuing: first) == CRC32.checksum(whole))
+    }
+}
+
+@Suite struct Int64DecimalTests {
+    @Test func secondsPast2038_parseAndPrintOnEveryWordSize() {
+        #expect(ASCII.parseDecimal(ArraySlice("4102444800".utf8), as: Int64.self) == 4_102_444_800)
+        #expect(ASCII.parseDecimal(ArraySlice("-42".utf8), as: Int64.self) == -42)
+        #expect(ASCII.parseDecimal(ArraySlice("9223372036854775808".utf8), as: Int64.self) == nil)
+        #expect(ASCII.parseDecimal(ArraySlice("300".utf8), as: Int8.self) == nil)
+        var writer = ByteWriter(capacity: 64)
+        ASCII.appendDecimal(Int64(4_102_444_800), to: &writer)
+        writer.append(" ")
+        ASCII.appendDecimal(Int64.min, to: &writer)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "4102444800 -9223372036854775808")
+    }
+}
