@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,50 @@ int64_t cposix_write_all(int fd, const void *buffer, size_t length) {
         left -= (size_t)n;
     }
     return (int64_t)length;
+}
+
+int cposix_open_write(const char *path, uint32_t mode) {
+    int fd;
+    do {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
+    } while (fd < 0 && errno == EINTR);
+    return fd < 0 ? -errno : fd;
+}
+
+int cposix_open_directory(const char *path) {
+    int fd;
+    do { fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC); } while (fd < 0 && errno == EINTR);
+    return fd < 0 ? -errno : fd;
+}
+
+int cposix_fchmod(int fd, uint32_t mode) {
+    int rc;
+    do { rc = fchmod(fd, (mode_t)mode); } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
+}
+
+int cposix_fsync(int fd) {
+    int rc;
+    do { rc = fsync(fd); } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
+}
+
+int cposix_rename(const char *from, const char *to) {
+    int rc;
+    do { rc = rename(from, to); } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
+}
+
+int cposix_unlink(const char *path) {
+    int rc;
+    do { rc = unlink(path); } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
+}
+
+int cposix_mkdir(const char *path, uint32_t mode) {
+    int rc;
+    do { rc = mkdir(path, (mode_t)mode); } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
 }
 
 static int64_t monotonic_now(void) {

@@ -9,6 +9,9 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     public static let noSuchFile = Errno(rawValue: 2)       // ENOENT
     public static let wouldBlock = Errno(rawValue: 11)     // EAGAIN
     public static let permissionDenied = Errno(rawValue: 13) // EACCES
+    public static let fileExists = Errno(rawValue: 17)      // EEXIST
+    public static let notADirectory = Errno(rawValue: 20)  // ENOTDIR
+    public static let invalidArgument = Errno(rawValue: 22) // EINVAL
     public static let timedOut = Errno(rawValue: 110)      // ETIMEDOUT
     public static let connectionRefused = Errno(rawValue: 111) // ECONNREFUSED
 

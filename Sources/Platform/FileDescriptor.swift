@@ -14,6 +14,30 @@ public struct FileDescriptor: Equatable, Sendable {
         FileDescriptor(rawValue: try Errno.check(cposix_open_read(path)))
     }
 
+    /// Opens `path` for writing from the start, creating it with `permissions` (less the umask)
+    /// and emptying it if it exists; a symbolic link at `path` is refused (ELOOP) rather than
+    /// followed. The corresponding C function is `open` with O_WRONLY | O_CREAT | O_TRUNC |
+    /// O_CLOEXEC | O_NOFOLLOW.
+    public static func openForWriting(_ path: String, permissions: UInt32) throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try Errno.check(cposix_open_write(path, permissions)))
+    }
+
+    /// Opens a directory, to make a rename in it durable with ``synchronize()``.
+    /// The corresponding C function is `open` with O_RDONLY | O_DIRECTORY.
+    public static func openDirectory(_ path: String) throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try Errno.check(cposix_open_directory(path)))
+    }
+
+    /// Sets the permission bits exactly, whatever the umask. The corresponding C function is `fchmod`.
+    public func setPermissions(_ permissions: UInt32) throws(Errno) {
+        _ = try Errno.check(cposix_fchmod(rawValue, permissions))
+    }
+
+    /// Waits until what was written is on the storage device. The corresponding C function is `fsync`.
+    public func synchronize() throws(Errno) {
+        _ = try Errno.check(cposix_fsync(rawValue))
+    }
+
     /// The corresponding C function is `read`. Returns 0 at end of file.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         Int(try Errno.check(cposix_read(rawValue, buffer.baseAddress, buffer.count)))

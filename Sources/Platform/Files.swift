@@ -26,21 +26,127 @@ public enum Files {
             contents.append(contentsOf: chunk[0..<count])
         }
     }
+
+    /// Replaces the file at `path` with `bytes` so that a power cut at any moment leaves either
+    /// the old file or the new one, never a torn one.
+    ///
+    /// Writes `<path>.tmp` in the same directory (a rename is atomic only within one file
+    /// system), gives it `permissions` exactly, fsyncs it (else the rename can reach the disk
+    /// before the data, and a crash leaves an empty file), renames it over `path`, then fsyncs
+    /// the directory so that the rename itself survives. When a step up to the rename fails, the
+    /// temporary file is removed and `path` is as it was; when only the directory's fsync fails,
+    /// the new file is in place but might not outlive a power cut, and this throws all the same.
+    /// The corresponding C functions are `open`, `fchmod`, `write`, `fsync` and `rename`, then
+    /// `open` (O_DIRECTORY) and `fsync` on the directory; `unlink` on failure.
+    /// - Throws: `FileError.unwritable` naming `path`, with the errno of the step that failed.
+    public static func replaceAtomically(_ path: String, with bytes: [UInt8], permissions: UInt32 = 0o600) throws(FileError) {
+        let temporary = path + ".tmp"
+        do throws(Errno) {
+            let descriptor = try FileDescriptor.openForWriting(temporary, permissions: permissions)
+            do throws(Errno) {
+                // The mode given to open is reduced by the umask; the file should have exactly
+                // what was asked.
+                try descriptor.setPermissions(permissions)
+                // withUnsafeBytes rethrows untyped errors, so the Errno comes out as a value.
+                let failure: Errno? = bytes.withUnsafeBytes { buffer in
+                    do throws(Errno) { try descriptor.writeAll(buffer) } catch { return error }
+                    return nil
+                }
+                if let failure { throw failure }
+                try descriptor.synchronize()
+            } catch {
+                descriptor.close()
+                throw error
+            }
+            descriptor.close()
+            _ = try Errno.check(cposix_rename(temporary, path))
+        } catch {
+            try? unlink(temporary)
+            throw .unwritable(path: path, error)
+        }
+        do {
+            let directory = try FileDescriptor.openDirectory(directoryName(of: path))
+            defer { directory.close() }
+            try directory.synchronize()
+        } catch {
+            // A file system that cannot fsync a directory says EINVAL; the rename is then as
+            // durable as that file system makes it.
+            guard error == .invalidArgument else { throw .unwritable(path: path, error) }
+        }
+    }
+
+    /// Removes the file at `path`; a file that is not there is not an error.
+    /// The corresponding C function is `unlink`.
+    /// - Throws: `FileError.unwritable` naming `path`.
+    public static func remove(_ path: String) throws(FileError) {
+        do {
+            try unlink(path)
+        } catch {
+            guard error == .noSuchFile else { throw .unwritable(path: path, error) }
+        }
+    }
+
+    private static func unlink(_ path: String) throws(Errno) {
+        _ = try Errno.check(cposix_unlink(path))
+    }
+
+    /// Creates the directory `path` with `permissions` (less the umask); a directory already
+    /// there is fine, and keeps its own permissions.
+    /// The corresponding C function is `mkdir`, then `open` (O_DIRECTORY) when something exists.
+    /// - Throws: `FileError.uncreatable` with the errno, `.notADirectory` when a file is in the way.
+    public static func createDirectory(_ path: String, permissions: UInt32 = 0o700) throws(FileError) {
+        do {
+            _ = try Errno.check(cposix_mkdir(path, permissions))
+            return
+        } catch {
+            guard error == .fileExists else { throw .uncreatable(path: path, error) }
+        }
+        do {
+            try FileDescriptor.openDirectory(path).close()
+        } catch {
+            throw error == .notADirectory ? .notADirectory(path: path) : .uncreatable(path: path, error)
+        }
+    }
+
+    /// What holds `path`: everything before the last `/`, "/" for a file at the root, "." for a
+    /// bare name.
+    static func directoryName(of path: String) -> String {
+        let bytes = Array(path.utf8)
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return slash == 0 ? "/" : String(decoding: bytes[..<slash], as: UTF8.self)
+    }
 }
 
 public enum FileError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, Errno)
     case tooLarge(path: String, limit: Int)
+    case unwritable(path: String, Errno)
+    case uncreatable(path: String, Errno)
+    case notADirectory(path: String)
 
     public var description: String {
         switch self {
-        case .unreadable(let path, let error): return "cannot read \(path): \(error)"
-        case .tooLarge(let path, let limit): return "\(path) is larger than \(limit) bytes; is it the right file?"
+        case .unreadable(let path, let error):
+            return "cannot read \(path): \(error)"
+        case .tooLarge(let path, let limit):
+            return "\(path) is larger than \(limit) bytes; is it the right file?"
+        case .unwritable(let path, let error):
+            return "cannot write \(path): \(error); check that the directory exists and is writable by this user (--state-dir)"
+        case .uncreatable(let path, let error):
+            return "cannot create the directory \(path): \(error); check that its parent exists and is writable by this user (--state-dir)"
+        case .notADirectory(let path):
+            return "\(path) exists but is not a directory; move it away or choose another --state-dir"
         }
     }
 
     public var errno: Errno? {
-        if case .unreadable(_, let error) = self { return error }
-        return nil
+        switch self {
+        case .unreadable(_, let error), .unwritable(_, let error), .uncreatable(_, let error): return error
+        case .tooLarge, .notADirectory: return nil
+        }
     }
+
+    /// True when the file (or a directory on its path) does not exist (ENOENT): for a saved
+    /// state file, the first start rather than a fault.
+    public var isMissing: Bool { errno == .noSuchFile }
 }

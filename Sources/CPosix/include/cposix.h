@@ -20,6 +20,24 @@ int64_t cposix_write(int fd, const void *buffer, size_t length);
 /// Writes all of `length` bytes unless an error occurs. The corresponding C function is `write`.
 int64_t cposix_write_all(int fd, const void *buffer, size_t length);
 
+/// Opens `path` for writing (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW), creating it
+/// with `mode` (less the umask). The corresponding C function is `open`.
+int cposix_open_write(const char *path, uint32_t mode);
+/// Opens the directory `path` (O_RDONLY | O_DIRECTORY | O_CLOEXEC), to fsync it after a rename.
+/// The corresponding C function is `open`.
+int cposix_open_directory(const char *path);
+/// Sets the permission bits of an open file, not subject to the umask. The corresponding C
+/// function is `fchmod`.
+int cposix_fchmod(int fd, uint32_t mode);
+/// The corresponding C function is `fsync`.
+int cposix_fsync(int fd);
+/// The corresponding C function is `rename`.
+int cposix_rename(const char *from, const char *to);
+/// The corresponding C function is `unlink`.
+int cposix_unlink(const char *path);
+/// Creates the directory `path` with `mode` (less the umask). The corresponding C function is `mkdir`.
+int cposix_mkdir(const char *path, uint32_t mode);
+
 /// Resolves `host` with `getaddrinfo` and tries each address with a non-blocking `connect`
 /// bounded by `timeout_ms`. On success returns a non-blocking socket with TCP_NODELAY set.
 /// When resolution itself fails, returns -EHOSTUNREACH and stores the `getaddrinfo` code in
