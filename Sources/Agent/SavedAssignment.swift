@@ -1,0 +1,312 @@
+import AzureIoT
+import Wire
+
+/// What an assignment is valid for: provisioning again is needed when any of these change.
+public struct AssignmentKey: Equatable, Sendable {
+    /// "host" or "host:port" as `Endpoint.description` prints it.
+    public var dpsEndpoint: String
+    public var idScope: String
+    public var registrationID: String
+    /// Lower-case hex of the leaf certificate's SHA-256.
+    public var certificateSHA256: String
+
+    public init(dpsEndpoint: String, idScope: String, registrationID: String, certificateSHA256: String) {
+        self.dpsEndpoint = dpsEndpoint
+        self.idScope = idScope
+        self.registrationID = registrationID
+        self.certificateSHA256 = certificateSHA256
+    }
+}
+
+/// The assignment DPS gave, kept on disk so the device provisions once rather than on every
+/// start (protocol-facts.md §6: DPS counts registrations against a limit, and the docs ask
+/// devices to cache the hub and device ID).
+///
+/// The file is text a person can `cat`:
+///
+///     kelvin-assignment 1
+///     hub=my-hub.azure-devices.net
+///     device-id=my-x509-device
+///     substatus=initialAssignment
+///     assigned-at=1712345678
+///     dps=global.azure-devices-provisioning.net
+///     id-scope=0ne00111111
+///     registration-id=my-x509-device
+///     certificate-sha256=<64 lower-case hex digits>
+///     crc32=<8 lower-case hex digits>
+///
+/// The last line is the CRC-32 of every byte before it, and the file ends with a newline, so a
+/// write cut short anywhere is seen as torn. Values percent-encode `%`, control characters and
+/// bytes from 0x7F up; readers ignore keys they do not know, so a later version can add some.
+public struct SavedAssignment: Equatable, Sendable {
+    public var assignment: Assignment
+    /// Wall clock, Unix seconds, when DPS assigned it.
+    public var assignedAtSeconds: Int64
+    public var key: AssignmentKey
+
+    /// The most a file may hold; real values take well under 1 KiB (host names are at most 253
+    /// bytes, IDs 128).
+    public static let maximumFileSize = 4096
+
+    public init(assignment: Assignment, assignedAtSeconds: Int64, key: AssignmentKey) {
+        self.assignment = assignment
+        self.assignedAtSeconds = assignedAtSeconds
+        self.key = key
+    }
+
+    /// The file's bytes.
+    public func encoded() -> [UInt8] {
+        let values = [assignment.hub.description, assignment.deviceID, assignment.substatus,
+                      key.dpsEndpoint, key.idScope, key.registrationID, key.certificateSHA256]
+        // Every value byte may become three; the fixed text is well under 256 bytes.
+        var writer = ByteWriter(capacity: 256 + 3 * values.reduce(0) { $0 + $1.utf8.count })
+        writer.append(Self.header)
+        writer.append(UInt8(ascii: "\n"))
+        Self.appendField(.hub, assignment.hub.description, to: &writer)
+        Self.appendField(.deviceID, assignment.deviceID, to: &writer)
+        Self.appendField(.substatus, assignment.substatus, to: &writer)
+        writer.append(Field.assignedAt.name)
+        writer.append(UInt8(ascii: "="))
+        ASCII.appendDecimal(assignedAtSeconds, to: &writer)
+        writer.append(UInt8(ascii: "\n"))
+        Self.appendField(.dps, key.dpsEndpoint, to: &writer)
+        Self.appendField(.idScope, key.idScope, to: &writer)
+        Self.appendField(.registrationID, key.registrationID, to: &writer)
+        Self.appendField(.certificateSHA256, key.certificateSHA256, to: &writer)
+        let checksum = CRC32.checksum(writer.bytes)
+        writer.append(Self.checksumPrefix)
+        writer.append(hexadecimal(checksum))
+        writer.append(UInt8(ascii: "\n"))
+        return writer.bytes
+    }
+
+    /// Reads a file written by ``encoded()``.
+    /// - Throws: `SavedAssignmentError.tooLarge`, `.truncated` (torn write or no checksum line),
+    ///   `.notAnAssignment`, `.unknownVersion`, `.checksumMismatch`, `.malformedLine`,
+    ///   `.duplicateField`, `.missingField`, `.badValue` — anything but a complete, intact file
+    ///   of a known version.
+    public static func decode(_ bytes: [UInt8]) throws(SavedAssignmentError) -> SavedAssignment {
+        guard bytes.count <= maximumFileSize else { throw .tooLarge(bytes: bytes.count) }
+        guard bytes.last == UInt8(ascii: "\n") else { throw .truncated }
+        let lines = bytes.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        try checkHeader(lines[0])
+        guard lines.count >= 2, let checksumLine = lines.last,
+              ASCII.equals(checksumLine.prefix(checksumPrefix.utf8CodeUnitCount), checksumPrefix) else {
+            throw .truncated
+        }
+        let checksumDigits = checksumLine.dropFirst(checksumPrefix.utf8CodeUnitCount)
+        // By hand rather than ASCII.parseHexadecimal: its Int is 32 bits on armv7.
+        guard checksumDigits.count == 8 else { throw .malformedLine(lines.count) }
+        var stored: UInt32 = 0
+        for digit in checksumDigits {
+            guard let nibble = lowerCaseHexadecimalValue(digit) else { throw .malformedLine(lines.count) }
+            stored = stored << 4 | UInt32(nibble)
+        }
+        let computed = CRC32.checksum(bytes[..<checksumLine.startIndex])
+        guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
+        var values = FieldValues()
+        for index in 1..<(lines.count - 1) {
+            let line = lines[index]
+            guard let equals = line.firstIndex(of: UInt8(ascii: "=")) else { throw .malformedLine(index + 1) }
+            guard let field = Field.named(line[..<equals]) else { continue }
+            guard values[field] == nil else { throw .duplicateField(field.name.description) }
+            guard let decoded = PercentDecoding.decode(line[(equals + 1)...]) else {
+                throw .badValue(field: field.name.description, reason: "a % not followed by two hexadecimal digits")
+            }
+            let text = String(decoding: decoded, as: UTF8.self)
+            guard text.utf8.elementsEqual(decoded) else {
+                throw .badValue(field: field.name.description, reason: "not UTF-8 text")
+            }
+            values[field] = text
+        }
+        return try values.assignment()
+    }
+
+    /// Nil when this assignment is valid for `key`; otherwise what differs, for the log line.
+    ///
+    /// The certificate comes first: a new certificate usually brings a new CN too, and "another
+    /// certificate" is the change the user made. Comparison is byte for byte: any change, even
+    /// of case, is worth a fresh registration, and it needs no Unicode tables on the device.
+    public func mismatch(with key: AssignmentKey) -> AssignmentMismatch? {
+        if !self.key.certificateSHA256.utf8.elementsEqual(key.certificateSHA256.utf8) {
+            return .certificate(savedSHA256: self.key.certificateSHA256)
+        }
+        if !self.key.registrationID.utf8.elementsEqual(key.registrationID.utf8) {
+            return .registrationID(saved: self.key.registrationID)
+        }
+        if !self.key.idScope.utf8.elementsEqual(key.idScope.utf8) {
+            return .idScope(saved: self.key.idScope)
+        }
+        if !self.key.dpsEndpoint.utf8.elementsEqual(key.dpsEndpoint.utf8) {
+            return .dpsEndpoint(saved: self.key.dpsEndpoint)
+        }
+        return nil
+    }
+
+    private static let header: StaticString = "kelvin-assignment 1"
+    private static let magic: StaticString = "kelvin-assignment "
+    private static let checksumPrefix: StaticString = "crc32="
+
+    private static func checkHeader(_ line: ArraySlice<UInt8>) throws(SavedAssignmentError) {
+        let magicLength = magic.utf8CodeUnitCount
+        guard ASCII.equals(line.prefix(magicLength), magic) else { throw .notAnAssignment }
+        let version = line.dropFirst(magicLength)
+        guard ASCII.equals(version, "1") else {
+            throw .unknownVersion(String(decoding: version.prefix(16), as: UTF8.self))
+        }
+    }
+
+    private static func appendField(_ field: Field, _ value: String, to writer: inout ByteWriter) {
+        writer.append(field.name)
+        writer.append(UInt8(ascii: "="))
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "%") || byte < 0x20 || byte >= 0x7F {
+                writer.append(UInt8(ascii: "%"))
+                ASCII.appendHexadecimal(byte, to: &writer)
+            } else {
+                writer.append(byte)
+            }
+        }
+        writer.append(UInt8(ascii: "\n"))
+    }
+
+    private static func lowerCaseHexadecimalValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+
+    /// The keys of version 1, in the order they are written.
+    private enum Field: Int, CaseIterable {
+        case hub, deviceID, substatus, assignedAt, dps, idScope, registrationID, certificateSHA256
+
+        var name: StaticString {
+            switch self {
+            case .hub: return "hub"
+            case .deviceID: return "device-id"
+            case .substatus: return "substatus"
+            case .assignedAt: return "assigned-at"
+            case .dps: return "dps"
+            case .idScope: return "id-scope"
+            case .registrationID: return "registration-id"
+            case .certificateSHA256: return "certificate-sha256"
+            }
+        }
+
+        static func named(_ bytes: ArraySlice<UInt8>) -> Field? {
+            allCases.first { ASCII.equals(bytes, $0.name) }
+        }
+    }
+
+    /// The values read so far, one slot per field.
+    private struct FieldValues {
+        private var slots = [String?](repeating: nil, count: Field.allCases.count)
+
+        subscript(field: Field) -> String? {
+            get { slots[field.rawValue] }
+            set { slots[field.rawValue] = newValue }
+        }
+
+        func assignment() throws(SavedAssignmentError) -> SavedAssignment {
+            let hubText = try required(.hub)
+            guard let hub = Endpoint(parsing: hubText) else {
+                throw .badValue(field: Field.hub.name.description, reason: "not host or host:port")
+            }
+            let deviceID = try required(.deviceID)
+            guard !deviceID.isEmpty else { throw .badValue(field: Field.deviceID.name.description, reason: "empty") }
+            guard let assignedAt = ASCII.parseDecimal(ArraySlice(try required(.assignedAt).utf8), as: Int64.self) else {
+                throw .badValue(field: Field.assignedAt.name.description, reason: "not a whole number of seconds")
+            }
+            let thumbprint = try required(.certificateSHA256)
+            guard thumbprint.utf8.count == 64, thumbprint.utf8.allSatisfy({ SavedAssignment.lowerCaseHexadecimalValue($0) != nil }) else {
+                throw .badValue(field: Field.certificateSHA256.name.description, reason: "not 64 lower-case hexadecimal digits")
+            }
+            return SavedAssignment(
+                assignment: Assignment(hub: hub, deviceID: deviceID, substatus: try required(.substatus)),
+                assignedAtSeconds: assignedAt,
+                key: AssignmentKey(
+                    dpsEndpoint: try required(.dps),
+                    idScope: try required(.idScope),
+                    registrationID: try required(.registrationID),
+                    certificateSHA256: thumbprint
+                )
+            )
+        }
+
+        private func required(_ field: Field) throws(SavedAssignmentError) -> String {
+            guard let value = self[field] else { throw .missingField(field.name.description) }
+            return value
+        }
+    }
+}
+
+/// Why a saved assignment does not fit the current settings; each reads as a log line.
+public enum AssignmentMismatch: Equatable, Sendable, CustomStringConvertible {
+    case dpsEndpoint(saved: String)
+    case idScope(saved: String)
+    case registrationID(saved: String)
+    case certificate(savedSHA256: String)
+
+    public var description: String {
+        switch self {
+        case .dpsEndpoint(let saved):
+            return "the saved assignment is from another DPS endpoint (\(saved)), provisioning again"
+        case .idScope(let saved):
+            return "the saved assignment is for another ID scope (\(saved)), provisioning again"
+        case .registrationID(let saved):
+            return "the saved assignment is for another registration ID (\(saved)), provisioning again"
+        case .certificate(let saved):
+            // Twelve digits tell certificates apart in a log without filling the line.
+            let shown = String(decoding: saved.utf8.prefix(12), as: UTF8.self)
+            return "the saved assignment is for another certificate (SHA-256 \(shown)…), provisioning again"
+        }
+    }
+}
+
+/// Why a saved assignment file cannot be used. None is fatal: the device provisions again and
+/// writes a fresh file.
+public enum SavedAssignmentError: Error, Equatable, CustomStringConvertible {
+    case tooLarge(bytes: Int)
+    /// No final newline or no checksum line: a write cut short.
+    case truncated
+    case notAnAssignment
+    case unknownVersion(String)
+    case checksumMismatch(stored: UInt32, computed: UInt32)
+    /// The 1-based line number.
+    case malformedLine(Int)
+    case duplicateField(String)
+    case missingField(String)
+    case badValue(field: String, reason: String)
+
+    public var description: String {
+        let consequence = "; ignoring it and provisioning again through DPS"
+        switch self {
+        case .tooLarge(let bytes):
+            return "the saved assignment is \(bytes) bytes, more than the \(SavedAssignment.maximumFileSize) one can take" + consequence
+        case .truncated:
+            return "the saved assignment is incomplete (its write was cut short)" + consequence
+        case .notAnAssignment:
+            return "the saved assignment file does not start with \"kelvin-assignment\"" + consequence
+        case .unknownVersion(let version):
+            return "the saved assignment is format version \"\(version)\", which this Kelvin does not know" + consequence
+        case .checksumMismatch(let stored, let computed):
+            return "the saved assignment is damaged (CRC-32 \(hexadecimal(computed)), the file says \(hexadecimal(stored)))" + consequence
+        case .malformedLine(let line):
+            return "the saved assignment's line \(line) is not key=value" + consequence
+        case .duplicateField(let field):
+            return "the saved assignment has \(field) twice" + consequence
+        case .missingField(let field):
+            return "the saved assignment has no \(field)" + consequence
+        case .badValue(let field, let reason):
+            return "the saved assignment's \(field) is \(reason)" + consequence
+        }
+    }
+}
+
+/// Eight lower-case hex digits, as the checksum line holds them.
+private func hexadecimal(_ value: UInt32) -> String {
+    ASCII.hexadecimalString([UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+                             UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
+}
