@@ -124,3 +124,36 @@ import Wire
         #expect(PercentDecoding.decode(Array("%zz".utf8)) == nil)
     }
 }
+
+@Suite struct ByteWriterGrowthTests {
+    @Test func largeCapacity_isReservedOnlyAsMessagesNeedIt_andKeptAfterReset() throws {
+        let capacity = 272 * 1024
+        var writer = ByteWriter(capacity: capacity)
+        #expect(writer.bytes.capacity < 2 * ByteWriter.eagerReservationLimit)
+        let chunk = [UInt8](repeating: 0x61, count: 1000)
+        for _ in 0..<270 { writer.append(contentsOf: chunk) }
+        for _ in 0..<1000 { writer.append(UInt8(ascii: "b")) }
+        #expect(writer.count == 271_000)
+        #expect(throws: Never.self) { try writer.finish() }
+        let grown = writer.bytes.capacity
+        #expect(grown >= 271_000)
+        writer.reset()
+        #expect(writer.bytes.capacity == grown)
+        writer.append("small")
+        #expect(writer.bytes.capacity == grown)
+    }
+
+    @Test func growth_stopsAtTheCapacity() {
+        var writer = ByteWriter(capacity: 40 * 1024)
+        writer.append(contentsOf: [UInt8](repeating: 1, count: 40 * 1024 - 1))
+        writer.append(contentsOf: [2, 3])
+        #expect(writer.count == 40 * 1024)
+        #expect(writer.bytes.last == 2)
+        #expect(throws: WireError.capacityExceeded(capacity: 40 * 1024)) { try writer.finish() }
+    }
+
+    @Test func smallCapacity_isReservedAtOnce() {
+        let writer = ByteWriter(capacity: 512)
+        #expect(writer.bytes.capacity >= 512)
+    }
+}
