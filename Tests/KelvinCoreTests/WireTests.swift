@@ -157,3 +157,42 @@ import Wire
         #expect(writer.bytes.capacity >= 512)
     }
 }
+
+@Suite struct DecimalLengthTests {
+    @Test(arguments: [0, 7, 9, 10, -1, -9, -10, 99, 100, 1_234_567, Int.min, Int.max])
+    func decimalByteCount_isTheLengthOfTheText(value: Int) {
+        #expect(ASCII.decimalByteCount(value) == ASCII.decimalString(value).utf8.count)
+    }
+
+    @Test func fixedPointByteCount_isTheLengthOfTheText_forEveryDigitCount() {
+        for value: Int32 in [0, 4, 5, -4, -5, 9_995, -9_995, 99_999, 123_456, -123_456, Int32.max, Int32.min] {
+            for digits in -1...4 {
+                let temperature = Millidegrees(value)
+                #expect(temperature.formattedByteCount(fractionDigits: digits) == temperature.formatted(fractionDigits: digits).utf8.count)
+                let humidity = RelativeHumidity(millipercent: value, fractionDigits: digits)
+                #expect(humidity.formattedByteCount == humidity.formatted().utf8.count)
+            }
+            #expect(Pressure(pascals: value).formattedByteCount == Pressure(pascals: value).formatted().utf8.count)
+        }
+    }
+}
+
+@Suite struct HumidityAndPressureTests {
+    @Test(arguments: [
+        (45_200, 2, "45.20"), (45_195, 2, "45.20"), (45_194, 2, "45.19"), (68_669, 3, "68.669"),
+        (92_300, 1, "92.3"), (50_001, 0, "50"), (0, 2, "0.00"), (100_000, 2, "100.00"), (45_200, 7, "45.200"),
+    ])
+    func humidity_isPercentWithItsFractionDigits(millipercent: Int32, digits: Int, text: String) {
+        #expect(RelativeHumidity(millipercent: millipercent, fractionDigits: digits).formatted() == text)
+    }
+
+    @Test(arguments: [(101_325, "1013.25"), (100_661, "1006.61"), (30_000, "300.00"), (0, "0.00"), (5, "0.05"), (-120, "-1.20")])
+    func pressure_isHectopascalsWithTwoDecimals(pascals: Int32, text: String) {
+        #expect(Pressure(pascals: pascals).formatted() == text)
+    }
+
+    @Test func descriptions_nameTheUnit() {
+        #expect(RelativeHumidity(millipercent: 45_200).description == "45.20 %RH")
+        #expect(Pressure(pascals: 101_325).description == "1013.25 hPa")
+    }
+}
