@@ -196,3 +196,33 @@ import Wire
         #expect(Pressure(pascals: 101_325).description == "1013.25 hPa")
     }
 }
+
+@Suite struct UTCTimestampTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"),
+        (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+        (1_795_933_200_123, "2026-11-29T06:20:00.123Z"),
+        (68_255_999_999, "1972-02-29T23:59:59.999Z"),
+        (4_107_499_200_000, "2100-02-28T12:00:00.000Z"),
+        (4_107_542_400_000, "2100-03-01T00:00:00.000Z"),
+        (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
+    ])
+    func unixMilliseconds_areISO8601UTC(milliseconds: Int64, text: String) {
+        #expect(UTCTimestamp.text(milliseconds: milliseconds) == text)
+    }
+
+    @Test func timesOutsideFourYearDigits_areClampedToTheEnds() {
+        #expect(UTCTimestamp.text(milliseconds: -1) == "1970-01-01T00:00:00.000Z")
+        #expect(UTCTimestamp.text(milliseconds: Int64.min) == "1970-01-01T00:00:00.000Z")
+        #expect(UTCTimestamp.text(milliseconds: 253_402_300_800_000) == "9999-12-31T23:59:59.999Z")
+        #expect(UTCTimestamp.text(milliseconds: Int64.max) == "9999-12-31T23:59:59.999Z")
+    }
+
+    @Test func everyTimestamp_isTwentyFourBytes() {
+        for milliseconds: Int64 in [0, 1, 999, 86_399_999, 1_795_933_200_123, 253_402_300_799_999] {
+            var writer = ByteWriter(capacity: 64)
+            UTCTimestamp.append(milliseconds: milliseconds, to: &writer)
+            #expect(writer.count == UTCTimestamp.byteCount)
+        }
+    }
+}
