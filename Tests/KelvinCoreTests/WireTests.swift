@@ -116,6 +116,27 @@ import Wire
         #expect(Base64.encode([0x00, 0x10, 0x83]) == "ABCD")
     }
 
+    @Test func base64InPlace_matchesTheEncoder_forEveryLengthAndOffset() {
+        let plain = Array("Aladdin:open sesame".utf8)
+        for length in 0...plain.count {
+            var writer = ByteWriter(capacity: 64)
+            writer.append("pre")
+            writer.append(contentsOf: Array(plain[..<length]))
+            Base64.encodeInPlace(&writer, from: 3)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == "pre" + Base64.encode(plain[..<length]))
+            #expect(writer.count == 3 + Base64.encodedByteCount(length))
+            #expect(throws: Never.self) { try writer.finish() }
+        }
+    }
+
+    @Test func base64InPlace_thatDoesNotFit_leavesTheBytesAndReportsTheOverflow() {
+        var writer = ByteWriter(capacity: 6)
+        writer.append("foob")
+        Base64.encodeInPlace(&writer, from: 0)
+        #expect(writer.bytes == Array("foob".utf8))
+        #expect(throws: WireError.capacityExceeded(capacity: 6)) { try writer.finish() }
+    }
+
     @Test func percentDecoding_decodesEscapesAndRefusesBrokenOnes() {
         #expect(PercentDecoding.decode(Array("p%40ss%3Aw%2fd".utf8)) == Array("p@ss:w/d".utf8))
         #expect(PercentDecoding.decode(Array("plain".utf8)) == Array("plain".utf8))
