@@ -4,7 +4,7 @@ import Testing
 import Wire
 
 /// The hub request for one reading, with its system and application property headers
-/// (protocol-facts.md §3.1).
+/// (protocol-facts.md §3.1); the temperature-only request is in `TelemetryTests`.
 @Suite struct TelemetryMessageTests {
     static let assignment = Assignment(hub: Endpoint(host: "MyExampleHub.azure-devices.net"), deviceID: "my-x509-device", substatus: "initialAssignment")
     static let unit = try! ApplicationProperty(name: "unit", value: "celsius")
@@ -43,25 +43,6 @@ import Wire
             Content-Length: 62\r
             \r
             {"temperature": 23.13, "humidity": 45.20, "pressure": 1013.25}
-            """)
-    }
-
-    @Test func readingWithoutHumidityPressureOrProperties_isTemperatureOnly() throws {
-        let channel = TelemetryChannel(assignment: Self.assignment, messageIDPrefix: "p")
-        let reading = Reading(temperature: Millidegrees(-40_125), temperatureFractionDigits: 3, takenAtMilliseconds: 0, sequence: 1)
-        #expect(try Self.encoded(channel.message(reading)) == """
-            POST /devices/my-x509-device/messages/events?api-version=2020-03-13 HTTP/1.1\r
-            Host: MyExampleHub.azure-devices.net\r
-            Content-Type: application/json\r
-            Content-Encoding: utf-8\r
-            iothub-contenttype: application/json\r
-            iothub-contentencoding: utf-8\r
-            iothub-messageid: p-1\r
-            iothub-app-iothub-creation-time-utc: 1970-01-01T00:00:00.000Z\r
-            User-Agent: kelvin/\(KelvinVersion.text)\r
-            Content-Length: 24\r
-            \r
-            {"temperature": -40.125}
             """)
     }
 
