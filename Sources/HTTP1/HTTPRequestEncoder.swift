@@ -78,22 +78,22 @@ public enum HTTPRequestEncoder {
         }
     }
 
-    static func isToken(_ text: String) -> Bool {
-        guard !text.isEmpty else { return false }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"):
-                continue
-            case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-                 UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-                continue
-            default:
-                return false
-            }
+    /// The punctuation a token may hold besides ASCII letters and digits (RFC 9110 §5.6.2).
+    public static let tokenPunctuation: StaticString = "!#$%&'*+-.^_`|~"
+
+    /// True for a byte a token may hold: what header names are made of, and what IoT Hub allows
+    /// in property names and values sent over HTTPS.
+    public static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return tokenPunctuation.withUTF8Buffer { $0.contains(byte) }
         }
-        return true
+    }
+
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy(isTokenCharacter)
     }
 
     static func isFieldValue(_ text: String) -> Bool {

@@ -7,6 +7,13 @@ import Wire
 /// The request buffer, receive buffer and parser belong to the connection and are reused for
 /// every request, so steady-state traffic does not grow the heap.
 public final class HTTPSConnection {
+    /// The largest request body: IoT Hub's 256 KB message and batch limit (protocol-facts.md
+    /// §3.3), so that the largest telemetry batch fits. The buffers grow toward it only when a
+    /// request needs it (see `ByteWriter`), so single messages never commit the memory.
+    public static let maximumBodyBytes = 256 * 1024
+    /// Room for the request line and headers on top of the body.
+    public static let maximumHeadBytes = 16 * 1024
+
     public struct Timeouts: Sendable {
         public var connectMilliseconds: Int64
         public var ioMilliseconds: Int64
@@ -44,8 +51,8 @@ public final class HTTPSConnection {
         self.context = context
         self.timeouts = timeouts
         hostHeader = HostHeader.value(host: host, port: port)
-        requestBuffer = ByteWriter(capacity: 16 * 1024)
-        bodyBuffer = ByteWriter(capacity: 8 * 1024)
+        requestBuffer = ByteWriter(capacity: Self.maximumHeadBytes + Self.maximumBodyBytes)
+        bodyBuffer = ByteWriter(capacity: Self.maximumBodyBytes)
         receiveBuffer = [UInt8](repeating: 0, count: 16 * 1024)
         parser = HTTPResponseParser(limits: limits)
     }

@@ -93,10 +93,20 @@ public enum ASCII {
         }
     }
 
+    /// Exactly how many bytes ``appendDecimal(_:to:)`` writes for `value`.
+    public static func decimalByteCount(_ value: Int) -> Int {
+        var count = value < 0 ? 2 : 1
+        // Negative range again, so Int.min needs no special case.
+        var remaining = value < 0 ? value : -value
+        while remaining <= -10 {
+            remaining /= 10
+            count += 1
+        }
+        return count
+    }
+
     public static func decimalString(_ value: Int) -> String {
-        var writer = ByteWriter(capacity: 24)
-        appendDecimal(value, to: &writer)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        ByteWriter.text(capacity: 24) { appendDecimal(value, to: &$0) }
     }
 
     public static func appendHexadecimal(_ byte: UInt8, to writer: inout ByteWriter) {
@@ -109,9 +119,9 @@ public enum ASCII {
 
     /// Lower-case hexadecimal of `bytes`, as thumbprints are usually shown.
     public static func hexadecimalString(_ bytes: [UInt8]) -> String {
-        var writer = ByteWriter(capacity: bytes.count * 2)
-        for byte in bytes { appendHexadecimal(byte, to: &writer) }
-        return String(decoding: writer.bytes, as: UTF8.self)
+        ByteWriter.text(capacity: bytes.count * 2) { writer in
+            for byte in bytes { appendHexadecimal(byte, to: &writer) }
+        }
     }
 
     /// Byte-wise equality ignoring ASCII case; cheaper than String comparison, which pulls in

@@ -2,7 +2,13 @@
 public enum JSONWriter {
     public static func appendString(_ text: String, to writer: inout ByteWriter) {
         writer.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        appendEscaped(text.utf8, to: &writer)
+        writer.append(UInt8(ascii: "\""))
+    }
+
+    /// The string's characters, escaped, without the quotes: for a string written in parts.
+    public static func appendEscaped(_ bytes: some Sequence<UInt8>, to writer: inout ByteWriter) {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): writer.append("\\\"")
             case UInt8(ascii: "\\"): writer.append("\\\\")
@@ -15,6 +21,5 @@ public enum JSONWriter {
             default: writer.append(byte)
             }
         }
-        writer.append(UInt8(ascii: "\""))
     }
 }

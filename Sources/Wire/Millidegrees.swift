@@ -10,30 +10,16 @@ public struct Millidegrees: Equatable, Comparable, Sendable, CustomStringConvert
     /// Writes the temperature in °C with `fractionDigits` decimals (0...3), rounding half away
     /// from zero: 23125 with 2 digits is "23.13".
     public func append(to writer: inout ByteWriter, fractionDigits: Int = 2) {
-        let digits = min(max(fractionDigits, 0), 3)
-        var divisor: Int64 = 1
-        for _ in 0..<(3 - digits) { divisor *= 10 }
-        let magnitude = Int64(value).magnitude
-        let rounded = (Int64(magnitude) + divisor / 2) / divisor
-        var scale: Int64 = 1
-        for _ in 0..<digits { scale *= 10 }
-        if value < 0 && rounded != 0 { writer.append(UInt8(ascii: "-")) }
-        writer.appendDecimal(Int(rounded / scale))
-        guard digits > 0 else { return }
-        writer.append(UInt8(ascii: "."))
-        var fraction = rounded % scale
-        var place = scale / 10
-        while place > 0 {
-            writer.append(UInt8(0x30 + fraction / place))
-            fraction %= place
-            place /= 10
-        }
+        DecimalFixedPoint.append(value, scaleDigits: 3, fractionDigits: fractionDigits, to: &writer)
+    }
+
+    /// Exactly how many bytes ``append(to:fractionDigits:)`` writes.
+    public func formattedByteCount(fractionDigits: Int = 2) -> Int {
+        DecimalFixedPoint.byteCount(value, scaleDigits: 3, fractionDigits: fractionDigits)
     }
 
     public func formatted(fractionDigits: Int = 2) -> String {
-        var writer = ByteWriter(capacity: 16)
-        append(to: &writer, fractionDigits: fractionDigits)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        ByteWriter.text(capacity: 16) { append(to: &$0, fractionDigits: fractionDigits) }
     }
 
     public var description: String { formatted() + " °C" }

@@ -23,9 +23,14 @@ struct ReadingSender {
     /// Sends the next reading, retrying as the delivery policy allows; returns what was sent.
     mutating func sendNext(client: inout HTTPSClient, clock: MonotonicClock, log: (String) -> Void) throws(Fatal) -> Millidegrees {
         let temperature = sensor.read()
-        let reading = channel.reading(temperature, fractionDigits: sensor.fractionDigits, sequence: sent + 1)
+        let reading = Reading(
+            temperature: temperature,
+            temperatureFractionDigits: sensor.fractionDigits,
+            takenAtMilliseconds: clock.wallClockSeconds * 1000,
+            sequence: sent + 1
+        )
         do {
-            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: clock, log: log)
+            try TelemetryDelivery.deliver(channel.message(reading), to: channel.hub, transport: &client, clock: clock, log: log)
         } catch {
             throw Fatal(message: error.description, exitCode: ExitCode.of(error))
         }

@@ -181,7 +181,7 @@ import Wire
 
     @Test func temperatureReading_isTheWalkthroughRequestWithSystemPropertyHeaders() throws {
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "my-x509-device-1800000000")
-        let reading = channel.reading(Millidegrees(23_125), fractionDigits: 2, sequence: 7)
+        let reading = channel.message(Reading(temperature: Millidegrees(23_125), temperatureFractionDigits: 2, takenAtMilliseconds: 1_795_933_200_123, sequence: 7))
         #expect(channel.hub == assignment.hub)
         #expect(reading.messageID == "my-x509-device-1800000000-7")
         var writer = ByteWriter(capacity: 1024)
@@ -194,8 +194,9 @@ import Wire
             Content-Encoding: utf-8\r
             iothub-contenttype: application/json\r
             iothub-contentencoding: utf-8\r
-            User-Agent: kelvin/\(KelvinVersion.text)\r
             iothub-messageid: my-x509-device-1800000000-7\r
+            iothub-app-iothub-creation-time-utc: 2026-11-29T06:20:00.123Z\r
+            User-Agent: kelvin/\(KelvinVersion.text)\r
             Content-Length: 22\r
             \r
             {"temperature": 23.13}
@@ -204,7 +205,7 @@ import Wire
 
     @Test func deviceIDWithReservedCharacters_isPercentEncodedInTheTarget() {
         let odd = Assignment(hub: assignment.hub, deviceID: "line 1/sensor", substatus: "")
-        let reading = TelemetryChannel(assignment: odd, messageIDPrefix: "p").reading(Millidegrees(0), fractionDigits: 2, sequence: 1)
+        let reading = TelemetryChannel(assignment: odd, messageIDPrefix: "p").message(Reading(temperature: Millidegrees(0), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 1))
         var writer = ByteWriter(capacity: 256)
         reading.writeTarget(to: &writer)
         #expect(String(decoding: writer.bytes, as: UTF8.self) == "/devices/line%201%2Fsensor/messages/events?api-version=2020-03-13")

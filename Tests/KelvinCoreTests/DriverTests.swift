@@ -73,7 +73,7 @@ struct ScriptedTransport: HTTPTransport {
 
 @Suite struct TelemetryDeliveryTests {
     let request = TelemetryChannel(assignment: ProvisioningStateMachineTests.hub, messageIDPrefix: "m")
-        .reading(.init(21_000), fractionDigits: 2, sequence: 1)
+        .message(Reading(temperature: .init(21_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 1))
     let hub = ProvisioningStateMachineTests.hub.hub
 
     @Test func throttledThenServerErrorThenDelivered_honoursRetryAfterThenBacksOff() throws {

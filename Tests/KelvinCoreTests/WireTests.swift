@@ -116,6 +116,27 @@ import Wire
         #expect(Base64.encode([0x00, 0x10, 0x83]) == "ABCD")
     }
 
+    @Test func base64InPlace_matchesTheEncoder_forEveryLengthAndOffset() {
+        let plain = Array("Aladdin:open sesame".utf8)
+        for length in 0...plain.count {
+            var writer = ByteWriter(capacity: 64)
+            writer.append("pre")
+            writer.append(contentsOf: Array(plain[..<length]))
+            Base64.encodeInPlace(&writer, from: 3)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == "pre" + Base64.encode(plain[..<length]))
+            #expect(writer.count == 3 + Base64.encodedByteCount(length))
+            #expect(throws: Never.self) { try writer.finish() }
+        }
+    }
+
+    @Test func base64InPlace_thatDoesNotFit_leavesTheBytesAndReportsTheOverflow() {
+        var writer = ByteWriter(capacity: 6)
+        writer.append("foob")
+        Base64.encodeInPlace(&writer, from: 0)
+        #expect(writer.bytes == Array("foob".utf8))
+        #expect(throws: WireError.capacityExceeded(capacity: 6)) { try writer.finish() }
+    }
+
     @Test func percentDecoding_decodesEscapesAndRefusesBrokenOnes() {
         #expect(PercentDecoding.decode(Array("p%40ss%3Aw%2fd".utf8)) == Array("p@ss:w/d".utf8))
         #expect(PercentDecoding.decode(Array("plain".utf8)) == Array("plain".utf8))
@@ -150,5 +171,107 @@ import Wire
         writer.append(" ")
         ASCII.appendDecimal(Int64.min, to: &writer)
         #expect(String(decoding: writer.bytes, as: UTF8.self) == "4102444800 -9223372036854775808")
+    }
+}
+
+@Suite struct ByteWriterGrowthTests {
+    @Test func largeCapacity_isReservedOnlyAsMessagesNeedIt_andKeptAfterReset() throws {
+        let capacity = 272 * 1024
+        var writer = ByteWriter(capacity: capacity)
+        #expect(writer.bytes.capacity < 2 * ByteWriter.eagerReservationLimit)
+        let chunk = [UInt8](repeating: 0x61, count: 1000)
+        for _ in 0..<270 { writer.append(contentsOf: chunk) }
+        for _ in 0..<1000 { writer.append(UInt8(ascii: "b")) }
+        #expect(writer.count == 271_000)
+        #expect(throws: Never.self) { try writer.finish() }
+        let grown = writer.bytes.capacity
+        #expect(grown >= 271_000)
+        writer.reset()
+        #expect(writer.bytes.capacity == grown)
+        writer.append("small")
+        #expect(writer.bytes.capacity == grown)
+    }
+
+    @Test func growth_stopsAtTheCapacity() {
+        var writer = ByteWriter(capacity: 40 * 1024)
+        writer.append(contentsOf: [UInt8](repeating: 1, count: 40 * 1024 - 1))
+        writer.append(contentsOf: [2, 3])
+        #expect(writer.count == 40 * 1024)
+        #expect(writer.bytes.last == 2)
+        #expect(throws: WireError.capacityExceeded(capacity: 40 * 1024)) { try writer.finish() }
+    }
+
+    @Test func smallCapacity_isReservedAtOnce() {
+        let writer = ByteWriter(capacity: 512)
+        #expect(writer.bytes.capacity >= 512)
+    }
+}
+
+@Suite struct DecimalLengthTests {
+    @Test(arguments: [0, 7, 9, 10, -1, -9, -10, 99, 100, 1_234_567, Int.min, Int.max])
+    func decimalByteCount_isTheLengthOfTheText(value: Int) {
+        #expect(ASCII.decimalByteCount(value) == ASCII.decimalString(value).utf8.count)
+    }
+
+    @Test func fixedPointByteCount_isTheLengthOfTheText_forEveryDigitCount() {
+        for value: Int32 in [0, 4, 5, -4, -5, 9_995, -9_995, 99_999, 123_456, -123_456, Int32.max, Int32.min] {
+            for digits in -1...4 {
+                let temperature = Millidegrees(value)
+                #expect(temperature.formattedByteCount(fractionDigits: digits) == temperature.formatted(fractionDigits: digits).utf8.count)
+                let humidity = RelativeHumidity(millipercent: value, fractionDigits: digits)
+                #expect(humidity.formattedByteCount == humidity.formatted().utf8.count)
+            }
+            #expect(Pressure(pascals: value).formattedByteCount == Pressure(pascals: value).formatted().utf8.count)
+        }
+    }
+}
+
+@Suite struct HumidityAndPressureTests {
+    @Test(arguments: [
+        (45_200, 2, "45.20"), (45_195, 2, "45.20"), (45_194, 2, "45.19"), (68_669, 3, "68.669"),
+        (92_300, 1, "92.3"), (50_001, 0, "50"), (0, 2, "0.00"), (100_000, 2, "100.00"), (45_200, 7, "45.200"),
+    ])
+    func humidity_isPercentWithItsFractionDigits(millipercent: Int32, digits: Int, text: String) {
+        #expect(RelativeHumidity(millipercent: millipercent, fractionDigits: digits).formatted() == text)
+    }
+
+    @Test(arguments: [(101_325, "1013.25"), (100_661, "1006.61"), (30_000, "300.00"), (0, "0.00"), (5, "0.05"), (-120, "-1.20")])
+    func pressure_isHectopascalsWithTwoDecimals(pascals: Int32, text: String) {
+        #expect(Pressure(pascals: pascals).formatted() == text)
+    }
+
+    @Test func descriptions_nameTheUnit() {
+        #expect(RelativeHumidity(millipercent: 45_200).description == "45.20 %RH")
+        #expect(Pressure(pascals: 101_325).description == "1013.25 hPa")
+    }
+}
+
+@Suite struct UTCTimestampTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"),
+        (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+        (1_795_933_200_123, "2026-11-29T06:20:00.123Z"),
+        (68_255_999_999, "1972-02-29T23:59:59.999Z"),
+        (4_107_499_200_000, "2100-02-28T12:00:00.000Z"),
+        (4_107_542_400_000, "2100-03-01T00:00:00.000Z"),
+        (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
+    ])
+    func unixMilliseconds_areISO8601UTC(milliseconds: Int64, text: String) {
+        #expect(UTCTimestamp.text(milliseconds: milliseconds) == text)
+    }
+
+    @Test func timesOutsideFourYearDigits_areClampedToTheEnds() {
+        #expect(UTCTimestamp.text(milliseconds: -1) == "1970-01-01T00:00:00.000Z")
+        #expect(UTCTimestamp.text(milliseconds: Int64.min) == "1970-01-01T00:00:00.000Z")
+        #expect(UTCTimestamp.text(milliseconds: 253_402_300_800_000) == "9999-12-31T23:59:59.999Z")
+        #expect(UTCTimestamp.text(milliseconds: Int64.max) == "9999-12-31T23:59:59.999Z")
+    }
+
+    @Test func everyTimestamp_isTwentyFourBytes() {
+        for milliseconds: Int64 in [0, 1, 999, 86_399_999, 1_795_933_200_123, 253_402_300_799_999] {
+            var writer = ByteWriter(capacity: 64)
+            UTCTimestamp.append(milliseconds: milliseconds, to: &writer)
+            #expect(writer.count == UTCTimestamp.byteCount)
+        }
     }
 }

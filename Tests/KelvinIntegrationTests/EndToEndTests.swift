@@ -26,7 +26,7 @@ import Wire
 
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "it")
         for (index, milli) in [21_500, 22_125, -3_000].enumerated() {
-            let reading = channel.reading(Millidegrees(Int32(milli)), fractionDigits: 2, sequence: index)
+            let reading = channel.message(Reading(temperature: Millidegrees(Int32(milli)), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: index))
             try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock()) { Issue.record("unexpected retry: \($0)") }
         }
         #expect(fixture.server.waitForTelemetry(count: 3, timeoutSeconds: 10))
@@ -62,7 +62,7 @@ import Wire
         let context = try fixture.context(certificate: fixture.stranger.certificateFile, key: fixture.stranger.privateKeyFile)
         var client = HTTPSClient(context: context)
         let assignment = Assignment(hub: Endpoint(host: "localhost", port: UInt16(fixture.server.hubPort)), deviceID: "stranger-device", substatus: "initialAssignment")
-        let reading = TelemetryChannel(assignment: assignment, messageIDPrefix: "x").reading(Millidegrees(20_000), fractionDigits: 2, sequence: 1)
+        let reading = TelemetryChannel(assignment: assignment, messageIDPrefix: "x").message(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 1))
         do {
             try TelemetryDelivery.deliver(reading, to: assignment.hub, transport: &client, clock: MonotonicClock()) { _ in }
             Issue.record("the hub accepted a device it never provisioned")

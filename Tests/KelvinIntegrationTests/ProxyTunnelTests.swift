@@ -23,7 +23,7 @@ import Wire
         #expect(assignment.deviceID == CloudFixture.registrationID)
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "proxy")
         for index in 0..<2 {
-            let reading = channel.reading(Millidegrees(21_000 + Int32(index)), fractionDigits: 2, sequence: index)
+            let reading = channel.message(Reading(temperature: Millidegrees(21_000 + Int32(index)), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: index))
             try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock()) { Issue.record("unexpected retry: \($0)") }
         }
         #expect(fixture.server.waitForTelemetry(count: 2, timeoutSeconds: 10))

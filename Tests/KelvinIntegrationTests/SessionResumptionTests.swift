@@ -25,7 +25,7 @@ import Wire
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "resume")
         for sequence in 1...3 {
             client.closeAll()
-            let reading = channel.reading(Millidegrees(20_000), fractionDigits: 2, sequence: sequence)
+            let reading = channel.message(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: sequence))
             try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock()) {
                 Issue.record("unexpected retry: \($0)")
             }

@@ -1,0 +1,107 @@
+import HTTP1
+import Wire
+
+extension TelemetryChannel {
+    /// The largest batch body this client sends: IoT Hub refuses more than 256 KB
+    /// (protocol-facts.md §0.9, §3.3), and the SDKs stop at 255 KiB − 1.
+    public static let maximumBatchBodyBytes = 255 * 1024 - 1
+
+    /// One request carrying as many readings from the front of `readings` as fit in
+    /// `maximumBodyBytes`, oldest first, each with the message ID and properties it would have
+    /// on its own (protocol-facts.md §3.4).
+    ///
+    /// The body's size is worked out entry by entry before anything is written, from the exact
+    /// lengths of its parts, so choosing how many fit costs no buffer and no allocation. The
+    /// first reading is always carried, however large its entry: a batch that cannot hold one
+    /// reading would never send anything. An empty slice gives an empty request, which the hub
+    /// refuses; it is not worth sending.
+    public func batch(_ readings: ArraySlice<Reading>, maximumBodyBytes: Int = TelemetryChannel.maximumBatchBodyBytes) -> TelemetryBatchRequest {
+        let fixed = batchEntryFixedByteCount
+        var total = TelemetryBatchRequest.opening.utf8CodeUnitCount + TelemetryBatchRequest.closing.utf8CodeUnitCount
+        var count = 0
+        for reading in readings {
+            let separator = count > 0 ? TelemetryBatchRequest.separator.utf8CodeUnitCount : 0
+            let entry = separator + fixed + Base64.encodedByteCount(reading.bodyByteCount) + ASCII.decimalByteCount(reading.sequence)
+            guard count == 0 || total + entry <= maximumBodyBytes else { break }
+            total += entry
+            count += 1
+        }
+        return TelemetryBatchRequest(channel: self, readings: readings.prefix(count), bodyByteCount: total)
+    }
+
+    /// The bytes of an entry that do not depend on the reading: all of it but the body's
+    /// encoding and the sequence number's digits.
+    var batchEntryFixedByteCount: Int {
+        typealias Entry = TelemetryBatchRequest
+        return Entry.entryOpening.utf8CodeUnitCount + Entry.afterBody.utf8CodeUnitCount
+            + messageIDPrefixJSON.count + 1
+            + Entry.afterMessageID.utf8CodeUnitCount + Self.applicationHeaderPrefix.utf8CodeUnitCount
+            + Self.creationTimePropertyName.utf8CodeUnitCount + Entry.beforeCreationTime.utf8CodeUnitCount
+            + UTCTimestamp.byteCount + Entry.afterCreationTime.utf8CodeUnitCount
+            + propertyJSONMembers.count + Entry.entryClosing.utf8CodeUnitCount
+    }
+}
+
+/// Several readings in one hub request, `application/vnd.microsoft.iothub.json`: a JSON array
+/// of `{"body":"<base64>","base64Encoded":true,"properties":{…}}` whose properties are the
+/// headers each message would have had on its own (protocol-facts.md §3.4).
+public struct TelemetryBatchRequest: HTTPRequestSource, Sendable {
+    let channel: TelemetryChannel
+    /// Exactly the readings carried.
+    let readings: ArraySlice<Reading>
+    /// The body's exact length, worked out before it is written.
+    public let bodyByteCount: Int
+
+    /// How many readings from the front of the slice this request carries.
+    public var count: Int { readings.count }
+
+    public var method: HTTPMethod { .post }
+
+    // The body's fixed parts, shared by the writer and the length so they cannot drift apart.
+    static let opening: StaticString = "["
+    static let separator: StaticString = ","
+    static let closing: StaticString = "]"
+    static let entryOpening: StaticString = "{\"body\":\""
+    static let afterBody: StaticString = "\",\"base64Encoded\":true,\"properties\":{\"iothub-messageid\":\""
+    static let afterMessageID: StaticString = "\",\"iothub-contenttype\":\"application/json\",\"iothub-contentencoding\":\"utf-8\",\""
+    static let beforeCreationTime: StaticString = "\":\""
+    static let afterCreationTime: StaticString = "\""
+    static let entryClosing: StaticString = "}}"
+
+    public func writeTarget(to writer: inout ByteWriter) {
+        writer.append(contentsOf: channel.target)
+    }
+
+    public func writeHeaderLines(to writer: inout ByteWriter) throws(HTTPEncodeError) {
+        writer.append("Content-Type: application/vnd.microsoft.iothub.json\r\nContent-Encoding: utf-8\r\n")
+        TelemetryChannel.writeUserAgentLine(to: &writer)
+    }
+
+    public func writeBody(to writer: inout ByteWriter) {
+        writer.append(Self.opening)
+        for index in readings.indices {
+            if index != readings.startIndex { writer.append(Self.separator) }
+            writeEntry(readings[index], to: &writer)
+        }
+        writer.append(Self.closing)
+    }
+
+    private func writeEntry(_ reading: Reading, to writer: inout ByteWriter) {
+        writer.append(Self.entryOpening)
+        let bodyStart = writer.count
+        reading.writeBody(to: &writer)
+        Base64.encodeInPlace(&writer, from: bodyStart)
+        writer.append(Self.afterBody)
+        writer.append(contentsOf: channel.messageIDPrefixJSON)
+        writer.append(UInt8(ascii: "-"))
+        writer.appendDecimal(reading.sequence)
+        writer.append(Self.afterMessageID)
+        writer.append(TelemetryChannel.applicationHeaderPrefix)
+        writer.append(TelemetryChannel.creationTimePropertyName)
+        writer.append(Self.beforeCreationTime)
+        UTCTimestamp.append(milliseconds: reading.takenAtMilliseconds, to: &writer)
+        writer.append(Self.afterCreationTime)
+        writer.append(contentsOf: channel.propertyJSONMembers)
+        writer.append(Self.entryClosing)
+    }
+}
