@@ -4,5 +4,7 @@ public protocol AgentClock {
     var nowMilliseconds: Int64 { get }
     /// Seconds since 1970, for a `Retry-After` given as a date.
     var wallClockSeconds: Int64 { get }
+    /// Milliseconds since 1970, for stamping readings.
+    var wallClockMilliseconds: Int64 { get }
     func sleep(milliseconds: Int64)
 }

@@ -187,6 +187,16 @@ int copenssl_context_certificate_validity(copenssl_context *context, int64_t *no
     return seconds_since_epoch(X509_get0_notAfter(certificate), not_after);
 }
 
+int copenssl_context_certificate_chain_shape(copenssl_context *context, int *intermediates, int *self_issued) {
+    X509 *certificate = SSL_CTX_get0_certificate(context->ssl);
+    if (certificate == NULL) return -1;
+    STACK_OF(X509) *chain = NULL;
+    if (SSL_CTX_get0_chain_certs(context->ssl, &chain) != 1) return -1;
+    *intermediates = chain == NULL ? 0 : sk_X509_num(chain);
+    *self_issued = X509_check_issued(certificate, certificate) == X509_V_OK;
+    return 0;
+}
+
 static int is_ip_literal(const char *host) {
     unsigned char address[16];
     return inet_pton(AF_INET, host, address) == 1 || inet_pton(AF_INET6, host, address) == 1;

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -192,6 +193,20 @@ int64_t cposix_wall_clock_seconds(void) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     return (int64_t)now.tv_sec;
+}
+
+int64_t cposix_wall_clock_milliseconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int64_t cposix_random_bytes(void *buffer, size_t length) {
+    ssize_t result;
+    do {
+        result = getrandom(buffer, length, 0);
+    } while (result < 0 && errno == EINTR);
+    return result < 0 ? -errno : (int64_t)result;
 }
 
 int cposix_sleep_milliseconds(int64_t milliseconds) {

@@ -106,4 +106,13 @@ public final class TLSContext {
         guard copenssl_context_certificate_validity(handle, &notBefore, &notAfter) == 0 else { return nil }
         return (notBefore, notAfter)
     }
+
+    /// What the certificate file holds besides the leaf, for explaining a group enrollment's
+    /// refusal: a CA-signed leaf sent without its intermediates cannot be verified (§0.5).
+    public var certificateChainShape: (intermediates: Int, leafIsSelfIssued: Bool)? {
+        var intermediates: Int32 = 0
+        var selfIssued: Int32 = 0
+        guard copenssl_context_certificate_chain_shape(handle, &intermediates, &selfIssued) == 0 else { return nil }
+        return (Int(intermediates), selfIssued != 0)
+    }
 }

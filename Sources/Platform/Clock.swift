@@ -16,6 +16,21 @@ public struct MonotonicClock: Sendable {
 
     /// Seconds since 1970. The corresponding C function is `clock_gettime(CLOCK_REALTIME)`.
     public var wallClockSeconds: Int64 { cposix_wall_clock_seconds() }
+
+    /// Milliseconds since 1970. The corresponding C function is `clock_gettime(CLOCK_REALTIME)`.
+    public var wallClockMilliseconds: Int64 { cposix_wall_clock_milliseconds() }
+}
+
+/// Seeds from the kernel, for jitter and boot-unique message IDs.
+public enum SystemRandom {
+    /// 64 bits from the kernel's pool; the monotonic and wall clocks mixed if it is unavailable,
+    /// which still differs from boot to boot. The corresponding C function is `getrandom`.
+    public static func seed() -> UInt64 {
+        var value: UInt64 = 0
+        let count = withUnsafeMutableBytes(of: &value) { cposix_random_bytes($0.baseAddress, $0.count) }
+        if count == 8 { return value }
+        return UInt64(bitPattern: cposix_wall_clock_milliseconds()) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(bitPattern: cposix_monotonic_milliseconds())
+    }
 }
 
 /// A point on the monotonic clock by which an operation must be done.

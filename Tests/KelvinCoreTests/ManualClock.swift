@@ -10,7 +10,8 @@ final class ManualClock: AgentClock {
     }
 
     /// Starts at 2027-01-15T08:00:00Z and moves with the monotonic time.
-    var wallClockSeconds: Int64 { 1_800_000_000 + nowMilliseconds / 1000 }
+    var wallClockSeconds: Int64 { wallClockMilliseconds / 1000 }
+    var wallClockMilliseconds: Int64 { 1_800_000_000_000 + nowMilliseconds }
 
     func sleep(milliseconds: Int64) {
         sleeps.append(milliseconds)

@@ -57,6 +57,11 @@ int copenssl_context_certificate_sha256(copenssl_context *context, uint8_t diges
 /// Validity of the loaded client certificate as seconds since the epoch; 0 or -1.
 int copenssl_context_certificate_validity(copenssl_context *context, int64_t *not_before, int64_t *not_after);
 
+/// How many certificates follow the leaf in the loaded chain file, and whether the leaf is
+/// self-issued: a CA-signed leaf with no intermediates cannot pass a group enrollment.
+/// The corresponding C functions are `SSL_CTX_get0_chain_certs` and `X509_check_issued`.
+int copenssl_context_certificate_chain_shape(copenssl_context *context, int *intermediates, int *self_issued);
+
 /// A stream over a connected non-blocking socket, sending SNI for `host` (unless it is an IP
 /// literal) and verifying that the server certificate names `host`. `resume`, when not NULL,
 /// is offered to the server (it stays owned by the caller).

@@ -54,6 +54,10 @@ int cposix_wait(int fd, int for_writing, int timeout_ms);
 int64_t cposix_monotonic_milliseconds(void);
 /// Seconds since the epoch from CLOCK_REALTIME. The corresponding C function is `clock_gettime`.
 int64_t cposix_wall_clock_seconds(void);
+/// Milliseconds since 1970 (CLOCK_REALTIME), for stamping readings.
+int64_t cposix_wall_clock_milliseconds(void);
+/// Fills the buffer from the kernel's random pool (`getrandom`); the count or -errno.
+int64_t cposix_random_bytes(void *buffer, size_t length);
 /// Sleeps `milliseconds`, resuming after signals. The corresponding C function is `nanosleep`.
 int cposix_sleep_milliseconds(int64_t milliseconds);
 
