@@ -34,7 +34,7 @@ unset https_proxy HTTPS_PROXY
 set -x
 "$bin/kelvin" run --dps "localhost:$dps_port" --id-scope 0ne00000001 \
     --cert "$demo/device-cert.pem" --key "$demo/device-key.pem" --ca-file "$demo/server-ca.pem" \
-    --count "$readings" --interval 1
+    --state-dir "$demo/state" --count "$readings" --interval 1
 { set +x; } 2>/dev/null
 
 kill -TERM "$cloud_pid"

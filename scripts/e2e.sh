@@ -54,7 +54,7 @@ dps=$(sed -E 's/.*DPS on ([^,]+),.*/\1/' <<<"$banner")
 admin=$(grep -o 'http://127.0.0.1:[0-9]*/admin/' "$work/cloud.log") || fail "kelvin-cloud printed no admin API address"
 echo "e2e[$label]: kelvin-cloud is up ($banner)"
 
-common=(--dps "$dps" --ca-file "$work/server-ca.pem" --connect-timeout 20 --io-timeout 30)
+common=(--dps "$dps" --ca-file "$work/server-ca.pem" --connect-timeout 20 --io-timeout 30 --state-dir "$work/state")
 
 # expect_failure NAME EXIT-CODE TEXT -- ARGS...: kelvin must exit with EXIT-CODE and say TEXT in one line.
 expect_failure() {
@@ -84,20 +84,54 @@ expect_failure "unreachable DPS" 69 "127.0.0.1:9" -- run --dps 127.0.0.1:9 --ca-
     --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1 --provisioning-timeout 3
 https_proxy=https://proxy.invalid:3128 expect_failure "unusable proxy URL" 78 "https_proxy is not a usable proxy URL" -- \
     run "${common[@]}" --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1
+expect_failure "payload that is not JSON" 78 "payload is not valid JSON" -- run "${common[@]}" --payload '{model' \
+    --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1
+expect_failure "property with a space" 78 "--property room=living room" -- run "${common[@]}" --property "room=living room" \
+    --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1
 expect_failure "unreachable proxy" 69 "cannot reach the proxy 127.0.0.1:9" -- run "${common[@]}" --proxy http://127.0.0.1:9 \
     --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1 --provisioning-timeout 3
 
+# run_kelvin NAME ARGS...: a run that must succeed; its output is kept in $work/NAME.out.
+run_kelvin() {
+    local name=$1
+    shift
+    "${kelvin[@]}" "$@" >"$work/$name.out" 2>&1 || { cat "$work/$name.out" >&2; fail "$name: kelvin exited $?"; }
+    sed "s/^/e2e[$label]: $name | /" "$work/$name.out"
+}
+device=(--cert "$work/device-cert.pem" --key "$work/device-key-encrypted.pem" --key-passphrase-file "$work/passphrase")
+
 start=$(date +%s%3N)
-"${kelvin[@]}" run "${common[@]}" --cert "$work/device-cert.pem" --key "$work/device-key-encrypted.pem" \
-    --key-passphrase-file "$work/passphrase" --count 3 --interval 0.2 | sed "s/^/e2e[$label]: | /" \
-    || fail "kelvin run failed"
+run_kelvin first-run run "${common[@]}" "${device[@]}" --count 3 --interval 0.2 \
+    --property site=bench-1 --include humidity,pressure
 elapsed_ms=$(( $(date +%s%3N) - start ))
+grep -q "after [0-9]* DPS requests" "$work/first-run.out" || fail "the first run did not register with DPS"
+[ -f "$work/state/assignment" ] || fail "the first run saved no assignment in $work/state"
+
+# Provision once: the next start reuses the saved assignment and asks DPS nothing.
+dps_requests_before=$(grep -c "dps: $registration_id registering" "$work/cloud.log" || true)
+run_kelvin second-run run "${common[@]}" "${device[@]}" --count 1
+grep -q "using the saved assignment" "$work/second-run.out" || fail "the second run did not reuse the saved assignment"
+dps_requests_after=$(grep -c "dps: $registration_id registering" "$work/cloud.log" || true)
+[ "$dps_requests_before" = "$dps_requests_after" ] || fail "the second run registered with DPS again"
+
+# The operator deletes the device: the hub rejects it, kelvin provisions again and carries on.
+curl -sf -X DELETE "${admin}registrations/$registration_id" >/dev/null || fail "admin API could not delete the registration"
+run_kelvin after-delete run "${common[@]}" "${device[@]}" --count 1 --reprovision-interval 0
+grep -q "no longer accepts this device" "$work/after-delete.out" || fail "kelvin did not notice the deleted device"
+grep -q "assigned to hub" "$work/after-delete.out" || fail "kelvin did not provision again after the deletion"
+
+# `provision --force` registers again on purpose.
+run_kelvin provision-force provision "${common[@]}" "${device[@]}" --force
+grep -q "after [0-9]* DPS requests" "$work/provision-force.out" || fail "provision --force did not register with DPS"
 
 received=$(grep -c "telemetry $registration_id" "$work/cloud.log" || true)
-[ "$received" -ge 3 ] || fail "kelvin-cloud received $received readings, expected 3"
+[ "$received" -ge 5 ] || fail "kelvin-cloud received $received readings, expected 5"
 grep "telemetry $registration_id" "$work/cloud.log" | sed "s/^/e2e[$label]: cloud | /"
+grep "telemetry $registration_id" "$work/cloud.log" | head -1 | grep -q '"humidity": ' \
+    || fail "the first reading carried no humidity"
 # The admin API counts repeated iothub-messageid values: a retry must never reach the hub twice.
 duplicates=$(curl -sf "${admin}messages" | grep -o '"duplicates":[0-9]*' | cut -d: -f2) \
     || fail "admin API ${admin}messages did not answer"
 [ "$duplicates" = 0 ] || fail "kelvin-cloud saw $duplicates duplicated message IDs"
-echo "e2e[$label]: PASS: provisioned and delivered $received readings in ${elapsed_ms} ms"
+curl -sf "${admin}messages" | grep -q '"site":"bench-1"' || fail "the application property site=bench-1 did not arrive"
+echo "e2e[$label]: PASS: provisioned once, reused the assignment, re-provisioned after deletion; $received readings in all (first run ${elapsed_ms} ms)"

@@ -1,7 +1,11 @@
+import AzureIoT
+
 /// What the user asked `kelvin` to do.
 public enum Command: Equatable, Sendable {
     /// Provision (once) and send readings.
     case run(RunOptions)
+    /// Provision (reusing a valid saved assignment unless `force`), print the assignment, exit.
+    case provision(RunOptions, force: Bool)
     /// Print readings from the sensor; no network.
     case read(count: Int, intervalMilliseconds: Int64)
     /// Send readings straight to a hub, without DPS: a bench tool and the benchmark's client.
@@ -32,6 +36,22 @@ public struct RunOptions: Equatable, Sendable {
     public var ioTimeoutMilliseconds: Int64 = 15_000
     /// The overall bound on provisioning, polls and retries included.
     public var provisioningTimeoutMilliseconds: Int64 = 120_000
+    /// Where the assignment is kept between runs; nil: `$STATE_DIRECTORY` (set by systemd's
+    /// `StateDirectory=`), else `/var/lib/kelvin`.
+    public var stateDirectory: String?
+    public var dpsAPIVersion: String = ProvisioningSettings.defaultAPIVersion
+    public var hubAPIVersion: String = TelemetryChannel.defaultAPIVersion.description
+    /// JSON object sent with the registration, for custom allocation.
+    public var provisioningPayload: String?
+    /// `NAME=VALUE` application properties sent with every message.
+    public var properties: [String] = []
+    /// Send humidity and pressure too, when the sensor has them.
+    public var includeHumidity = false
+    public var includePressure = false
+    /// DPS is asked again at most this often when the hub rejects the device.
+    public var reprovisionIntervalMilliseconds: Int64 = 300_000
+    /// Readings held in memory while the hub cannot be reached; past it, the oldest give way.
+    public var backlogLimit: Int = 4_096
 
     public init() {}
 }

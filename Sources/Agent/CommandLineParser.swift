@@ -1,3 +1,4 @@
+import AzureIoT
 import Wire
 
 /// Turns `argv` into a `Command`, by hand since Embedded Swift has no reflection for an
@@ -10,14 +11,21 @@ public enum CommandLineParser {
         switch verb {
         case "-h", "--help", "help": return .help
         case "-V", "--version", "version": return .version
-        case "run": return .run(try parseRun(remaining))
+        case "run": return .run(try parseRun(remaining, command: "run"))
+        case "provision":
+            var force = false
+            let options = try parseRun(remaining.filter { argument in
+                if argument == "--force" { force = true }
+                return argument != "--force"
+            }[...], command: "provision")
+            return .provision(options, force: force)
         case "read": return try parseRead(remaining)
         case "send": return .send(try parseSend(remaining))
         default: throw .unknownCommand(verb)
         }
     }
 
-    private static func parseRun(_ arguments: ArraySlice<String>) throws(UsageError) -> RunOptions {
+    private static func parseRun(_ arguments: ArraySlice<String>, command: String) throws(UsageError) -> RunOptions {
         var options = RunOptions()
         var cursor = OptionCursor(arguments)
         while let option = cursor.next() {
@@ -28,10 +36,30 @@ public enum CommandLineParser {
             case "--count": options.count = try cursor.integer(for: option, in: 0...1_000_000_000)
             case "--interval": options.intervalMilliseconds = try cursor.seconds(for: option)
             case "--provisioning-timeout": options.provisioningTimeoutMilliseconds = try cursor.seconds(for: option)
-            default: throw .unknownOption(option, command: "run")
+            case "--state-dir": options.stateDirectory = try cursor.value(for: option)
+            case "--dps-api-version": options.dpsAPIVersion = try cursor.apiVersion(for: option)
+            case "--hub-api-version": options.hubAPIVersion = try cursor.apiVersion(for: option)
+            case "--payload": options.provisioningPayload = try cursor.value(for: option)
+            case "--property": options.properties.append(try cursor.value(for: option))
+            case "--include": try parseIncluded(try cursor.value(for: option), into: &options)
+            case "--reprovision-interval":
+                options.reprovisionIntervalMilliseconds = try cursor.seconds(for: option, allowingZero: true)
+            case "--backlog-limit": options.backlogLimit = try cursor.integer(for: option, in: 1...1_000_000)
+            default: throw .unknownOption(option, command: command)
             }
         }
         return options
+    }
+
+    /// `--include humidity,pressure`: the quantities sent besides temperature.
+    private static func parseIncluded(_ list: String, into options: inout RunOptions) throws(UsageError) {
+        for name in list.split(separator: ",") {
+            switch name {
+            case "humidity": options.includeHumidity = true
+            case "pressure": options.includePressure = true
+            default: throw .invalidValue("--include", list, expected: "a comma-separated list of humidity, pressure")
+            }
+        }
     }
 
     private static func parseSend(_ arguments: ArraySlice<String>) throws(UsageError) -> SendOptions {
@@ -94,7 +122,8 @@ public enum CommandLineParser {
         USAGE: kelvin <subcommand> [options]
 
         SUBCOMMANDS:
-          run                     Provision through DPS, then send readings to the hub.
+          run                     Provision once through DPS, then send readings to the hub.
+          provision               Provision (or show the saved assignment) and exit.
           send                    Send readings straight to a hub, without DPS.
           read                    Print sensor readings; no network.
           help                    Show this help.
@@ -126,6 +155,26 @@ public enum CommandLineParser {
           --io-timeout <seconds>  Bound on each read and write. (default: 15)
           --provisioning-timeout <seconds>
                                   Bound on the whole DPS registration. (default: 120)
+          --state-dir <directory> Where the DPS assignment is kept between runs; it is reused
+                                  while the certificate, ID scope and DPS endpoint match.
+                                  (default: $STATE_DIRECTORY, else /var/lib/kelvin)
+          --reprovision-interval <seconds>
+                                  When the hub rejects the device (deleted, disabled, moved), ask
+                                  DPS again at most this often. (default: 300)
+          --payload <json>        JSON object sent with the registration, for custom allocation.
+          --dps-api-version <version>
+                                  (default: 2021-06-01)
+          --hub-api-version <version>
+                                  (default: 2020-03-13)
+          --property <name=value> Application property sent with every message (repeatable);
+                                  letters, digits and ! # $ % & ' * + - . ^ _ ` | ~ only.
+          --include <list>        Also send humidity and/or pressure when the sensor has them:
+                                  humidity, pressure or humidity,pressure.
+          --backlog-limit <n>     Readings held while the hub is unreachable; past it the oldest
+                                  give way. A backlog goes in batches. (default: 4096)
+
+        OPTIONS (provision): those of run, and:
+          --force                 Register with DPS even when the saved assignment is valid.
 
         OPTIONS (send): --cert, --key, --key-passphrase-file, --ca-file, --ca-dir, --proxy and the timeouts as for
           run, and:
@@ -168,6 +217,14 @@ private struct OptionCursor {
             throw .invalidValue(option, text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
+    }
+
+    mutating func apiVersion(for option: String) throws(UsageError) -> String {
+        let text = try value(for: option)
+        guard APIVersion(text) != nil else {
+            throw .invalidValue(option, text, expected: "an api-version such as 2021-06-01 or 2025-07-01-preview")
+        }
+        return text
     }
 
     /// Seconds with up to three decimals ("1", "0.5"), as milliseconds.

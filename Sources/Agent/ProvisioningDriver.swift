@@ -4,15 +4,16 @@ import HTTP1
 /// Runs the `ProvisioningStateMachine` over a transport and a clock until DPS assigns the
 /// device, within an overall deadline.
 public enum ProvisioningDriver {
-    public static func provision<Transport: HTTPTransport, Clock: AgentClock>(
+    public static func provision<Transport: HTTPTransport, Clock: AgentClock, Random: RandomSource>(
         _ settings: ProvisioningSettings,
         transport: inout Transport,
         clock: Clock,
+        random: Random,
         timeoutMilliseconds: Int64,
         log: (String) -> Void
     ) throws(ProvisioningRunError<Transport.Failure>) -> (Assignment, requests: Int) {
         let deadline = clock.nowMilliseconds + timeoutMilliseconds
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: random)
         var action = machine.start()
         var lastTransportFailure: Transport.Failure?
         while true {

@@ -1,63 +1,52 @@
 import AzureIoT
 import HTTP1
 
-/// Delivers one telemetry message, repeating it after 429/5xx or a dropped connection with a
-/// bounded, growing delay. The message ID stays the same across attempts so the hub side can
-/// tell a repeat from a new reading.
+/// Delivers one telemetry message straight to a hub, as `kelvin send` does: the retry policy's
+/// waits after 429/5xx or a dropped connection, and an error for anything a retry cannot fix.
+/// The message ID stays the same across attempts so the hub side can tell a repeat from a new
+/// reading. (`kelvin run` goes through `TelemetryUplink`, which also queues and re-provisions.)
 public enum TelemetryDelivery {
-    public struct Policy: Sendable {
-        public var maximumAttempts: Int
-        public var firstDelayMilliseconds: Int64
-        public var maximumDelayMilliseconds: Int64
-
-        public init(maximumAttempts: Int = 5, firstDelayMilliseconds: Int64 = 1_000, maximumDelayMilliseconds: Int64 = 60_000) {
-            self.maximumAttempts = max(maximumAttempts, 1)
-            self.firstDelayMilliseconds = firstDelayMilliseconds
-            self.maximumDelayMilliseconds = maximumDelayMilliseconds
-        }
-    }
-
-    public static func deliver<Request: HTTPRequestSource, Transport: HTTPTransport, Clock: AgentClock>(
+    public static func deliver<Request: HTTPRequestSource, Transport: HTTPTransport, Clock: AgentClock, Random: RandomSource>(
         _ request: Request,
         to hub: Endpoint,
         transport: inout Transport,
         clock: Clock,
-        policy: Policy = Policy(),
+        policy: RetryPolicy = .telemetry,
+        random: Random,
         log: (String) -> Void
     ) throws(DeliveryError<Transport.Failure>) {
-        var delay = policy.firstDelayMilliseconds
+        var random = random
         var attempt = 1
         while true {
+            let trouble: RetryTrouble
             let problem: String
-            var wait = delay
-            let sent: Result<HTTPResponse, Transport.Failure>
+            var failure: ServiceFailure?
+            var retryAfter: Int?
             do {
-                sent = .success(try transport.send(host: hub.host, port: hub.port, request))
+                let response = try transport.send(host: hub.host, port: hub.port, request)
+                if (200..<300).contains(response.status) { return }
+                let refusal = ServiceFailure(hubResponse: response)
+                failure = refusal
+                trouble = .status(response.status, errorCode: refusal.errorCode)
+                problem = "the hub answered \(refusal)"
+                retryAfter = response.retryAfterSeconds(now: clock.wallClockSeconds)
             } catch {
-                sent = .failure(error)
+                guard Transport.isTransient(error) else { throw .transport(error) }
+                trouble = .connectionFailed
+                problem = error.description
             }
-            switch sent {
-            case .failure(let failure):
-                guard Transport.isTransient(failure) else { throw .transport(failure) }
-                problem = failure.description
-            case .success(let response):
-                switch TelemetryOutcome.classify(response, wallClockSeconds: clock.wallClockSeconds) {
-                case .delivered:
-                    return
-                case .retryLater(let retryAfter):
-                    problem = "the hub answered HTTP \(response.status)"
-                    if let retryAfter { wait = min(Int64(min(retryAfter, 3_600)) * 1000, policy.maximumDelayMilliseconds) }
-                case .identityRejected(let failure):
-                    throw .identityRejected(failure)
-                case .refused(let failure):
-                    throw .refused(failure)
-                }
+            switch policy.decide(attempt: attempt, after: trouble, retryAfterSeconds: retryAfter, random: &random) {
+            case .retry(let delay):
+                log("\(problem); sending again in \(delay) ms")
+                clock.sleep(milliseconds: delay)
+                attempt += 1
+            case .giveUp:
+                throw .gaveUp(attempts: attempt, lastProblem: problem)
+            case .dropMessage:
+                throw .refused(failure ?? ServiceFailure(httpStatus: 0, errorCode: nil, message: problem, trackingID: nil))
+            case .reprovision:
+                throw .identityRejected(failure ?? ServiceFailure(httpStatus: 0, errorCode: nil, message: problem, trackingID: nil))
             }
-            guard attempt < policy.maximumAttempts else { throw .gaveUp(attempts: attempt, lastProblem: problem) }
-            log("\(problem); sending again in \(wait) ms")
-            clock.sleep(milliseconds: wait)
-            attempt += 1
-            delay = min(delay * 2, policy.maximumDelayMilliseconds)
         }
     }
 }

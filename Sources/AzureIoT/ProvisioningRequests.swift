@@ -4,15 +4,20 @@ import Wire
 /// Builds the DPS device API requests of protocol-facts.md §1.1–§1.3, with the headers the seed
 /// walkthrough's curl commands send.
 public enum ProvisioningRequests {
-    /// `PUT /{idScope}/registrations/{registrationId}/register` with `{"registrationId": …}`.
+    /// `PUT /{idScope}/registrations/{registrationId}/register` with `{"registrationId": …}` and
+    /// the configured `payload`.
     public static func register(_ settings: ProvisioningSettings) -> ServiceRequest {
         var target = ByteWriter(capacity: 512)
         appendRegistrationPath(settings, to: &target)
         target.append("/register?api-version=")
-        target.append(ProvisioningSettings.apiVersion)
-        var body = ByteWriter(capacity: 256)
+        target.append(settings.apiVersion)
+        var body = ByteWriter(capacity: 256 + (settings.payload?.json.count ?? 0))
         body.append("{\"registrationId\":")
         JSONWriter.appendString(settings.registrationID.value, to: &body)
+        if let payload = settings.payload {
+            body.append(",\"payload\":")
+            body.append(contentsOf: payload.json)
+        }
         body.append("}")
         return ServiceRequest(
             endpoint: settings.endpoint,
@@ -30,7 +35,7 @@ public enum ProvisioningRequests {
         target.append("/operations/")
         PercentEncoding.appendPathSegment(operationID, to: &target)
         target.append("?api-version=")
-        target.append(ProvisioningSettings.apiVersion)
+        target.append(settings.apiVersion)
         return ServiceRequest(
             endpoint: settings.endpoint,
             method: .get,

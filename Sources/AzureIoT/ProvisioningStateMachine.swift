@@ -4,8 +4,9 @@ import HTTP1
 ///
 /// The driver executes each returned `Action` (send a request, sleep) and reports what happened
 /// through the event-named inputs. Transient trouble (429, 5xx, a failed connection) repeats the
-/// same step after a bounded delay, keeping the operation ID while polling (protocol-facts.md §0.2).
-public struct ProvisioningStateMachine {
+/// same step after the retry policy's jittered delay, keeping the operation ID while polling
+/// (protocol-facts.md §0.2); the random source is injected so a test can pin the schedule.
+public struct ProvisioningStateMachine<Random: RandomSource> {
     public enum Action: Equatable {
         case send(ServiceRequest)
         case sleep(milliseconds: Int64)
@@ -33,9 +34,11 @@ public struct ProvisioningStateMachine {
     public let settings: ProvisioningSettings
     private var state: State = .idle
     private var transientFailures = 0
+    private var random: Random
 
-    public init(settings: ProvisioningSettings) {
+    public init(settings: ProvisioningSettings, random: Random) {
         self.settings = settings
+        self.random = random
     }
 
     /// How many polls or retries went into this registration, for the log.
@@ -105,7 +108,7 @@ public struct ProvisioningStateMachine {
 
     private mutating func transientFailure(_ reason: String, retryAfterSeconds: Int?, operationID: String?) -> Action {
         transientFailures += 1
-        guard transientFailures <= settings.maximumTransientFailures else {
+        guard let delay = settings.retryPolicy.backoffDelay(attempt: transientFailures, retryAfterSeconds: retryAfterSeconds, random: &random) else {
             return finish(.failed(.gaveUp(attempts: transientFailures, lastProblem: reason)))
         }
         if let operationID {
@@ -113,13 +116,7 @@ public struct ProvisioningStateMachine {
         } else {
             state = .waitingToRegister
         }
-        if let retryAfterSeconds {
-            return .sleep(milliseconds: pollDelay(retryAfterSeconds: retryAfterSeconds))
-        }
-        // Exponential backoff from the minimum poll interval, so a struggling DPS is not pressed.
-        var delay = settings.minimumPollIntervalMilliseconds
-        for _ in 1..<transientFailures where delay < settings.maximumPollIntervalMilliseconds { delay *= 2 }
-        return .sleep(milliseconds: min(delay, settings.maximumPollIntervalMilliseconds))
+        return .sleep(milliseconds: delay)
     }
 
     private func pollDelay(retryAfterSeconds: Int?) -> Int64 {

@@ -25,6 +25,8 @@ enum Main {
             return .success
         case .run(let options):
             return report { () throws(Fatal) in try TelemetryRun(options: options).run() }
+        case .provision(let options, let force):
+            return report { () throws(Fatal) in try TelemetryRun(options: options).provision(force: force) }
         case .send(let options):
             return report { () throws(Fatal) in try SendRun(options: options).run() }
         }

@@ -20,7 +20,7 @@ struct SendRun {
         let identity = try DeviceIdentity.load(options.connection, clock: clock)
         let deviceID = options.deviceID ?? identity.registrationID.value
         var client = ClientSetup.client(options.connection, identity: identity, proxySettings: proxySettings)
-        var sender = ReadingSender(assignment: Assignment(hub: hub, deviceID: deviceID, substatus: ""), identity: identity, clock: clock)
+        var sender = ReadingSender(assignment: Assignment(hub: hub, deviceID: deviceID, substatus: ""), identity: identity)
         let start = clock.nowMilliseconds
         var nextReading = start
         while sender.sent < options.count {

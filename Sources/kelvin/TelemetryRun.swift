@@ -8,50 +8,194 @@ import Wire
 
 extension MonotonicClock: AgentClock {}
 
-/// `kelvin run`: provision through DPS, then send simulated readings to the assigned hub over
-/// one kept-alive connection per host.
+/// `kelvin run` and `kelvin provision`: provision once (reusing the saved assignment while it
+/// is valid), then send readings to the assigned hub, re-provisioning when the hub rejects the
+/// device.
 struct TelemetryRun {
     let options: RunOptions
     let clock = MonotonicClock()
 
     func run() throws(Fatal) {
+        var setup = try Setup(options: options, clock: clock)
+        try connect(&setup, force: false)
+        var outbox = Outbox(capacity: options.backlogLimit)
+        var source = SimulatedReadings(includeHumidity: options.includeHumidity, includePressure: options.includePressure)
+        var progress = Progress(count: options.count)
+        let outcome: TelemetryLoop.Outcome
+        do {
+            outcome = try TelemetryLoop.run(
+                source: &source, uplink: &setup.uplink, outbox: &outbox, count: options.count,
+                intervalMilliseconds: options.intervalMilliseconds, transport: &setup.client, clock: clock
+            ) { progress.report($0) }
+        } catch {
+            throw Fatal(message: error.description + Self.lostReadings(outbox.count), exitCode: ExitCode.of(error))
+        }
+        setup.client.closeAll()
+        switch outcome {
+        case .allDelivered:
+            Console.print("kelvin: done: \(progress.delivered) readings delivered over \(setup.client.connectionsOpened) TLS connections" + progress.droppedNote)
+        case .undelivered(let pending):
+            throw Fatal(
+                message: "\(pending) of \(options.count) readings were not delivered (last problem: \(progress.lastProblem ?? "none")); check the network and the hub",
+                exitCode: .temporaryFailure
+            )
+        }
+    }
+
+    /// `kelvin provision [--force]`.
+    func provision(force: Bool) throws(Fatal) {
+        var setup = try Setup(options: options, clock: clock)
+        try connect(&setup, force: force)
+        setup.client.closeAll()
+    }
+
+    private func connect(_ setup: inout Setup, force: Bool) throws(Fatal) {
+        do {
+            let (saved, requests) = try setup.uplink.connect(force: force, transport: &setup.client, clock: clock) { Main.warn($0) }
+            let assignment = saved.assignment
+            if requests == 0 {
+                Console.print("kelvin: using the saved assignment: hub \(assignment.hub) as device \(assignment.deviceID) (assigned \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)))")
+            } else {
+                Console.print("kelvin: assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
+            }
+        } catch {
+            throw Fatal(message: error.description + setup.chainHint(for: error), exitCode: ExitCode.of(error))
+        }
+    }
+
+    private static func lostReadings(_ pending: Int) -> String {
+        pending == 0 ? "" : " (\(pending) readings not yet delivered are lost)"
+    }
+}
+
+/// Everything a run needs before the first reading: identity, client, DPS settings, uplink.
+private struct Setup {
+    var client: HTTPSClient
+    var uplink: TelemetryUplink<FileAssignmentStore, SplitMix64>
+    let identity: DeviceIdentity
+    let certificatePath: String
+
+    init(options: RunOptions, clock: MonotonicClock) throws(Fatal) {
         Process.ignoreBrokenPipe()
         guard let dps = Endpoint(parsing: options.dpsEndpoint) else {
             throw Fatal(message: "--dps \"\(options.dpsEndpoint)\" is not host or host:port", exitCode: .usage)
         }
-        let proxySettings = try ClientSetup.proxySettings(options)
-        let identity = try DeviceIdentity.load(options, clock: clock)
-        Console.print("kelvin: device \(identity.registrationID) (certificate SHA-256 \(identity.thumbprint))")
-        var client = ClientSetup.client(options, identity: identity, proxySettings: proxySettings)
-        let settings = ProvisioningSettings(endpoint: dps, idScope: options.idScope, registrationID: identity.registrationID)
-        Console.print("kelvin: registering with DPS at \(settings.endpoint) (ID scope \(settings.idScope))")
-        let assignment: Assignment
+        let payload: ProvisioningPayload?
         do {
-            let (assigned, requests) = try ProvisioningDriver.provision(
-                settings, transport: &client, clock: clock, timeoutMilliseconds: options.provisioningTimeoutMilliseconds, log: { Main.warn($0) }
-            )
-            assignment = assigned
-            Console.print("kelvin: assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
+            payload = try options.provisioningPayload.map { text throws(ProvisioningPayloadError) in try ProvisioningPayload(json: text) }
         } catch {
-            throw Fatal(message: error.description, exitCode: ExitCode.of(error))
+            throw Fatal(message: "--payload: \(error)", exitCode: .configuration)
         }
-        try sendReadings(to: assignment, client: &client, identity: identity)
-        client.closeAll()
+        var properties: [ApplicationProperty] = []
+        for assignment in options.properties {
+            do {
+                properties.append(try ApplicationProperty(parsing: assignment))
+            } catch {
+                throw Fatal(message: "--property \(assignment): \(error)", exitCode: .configuration)
+            }
+        }
+        let hubAPIVersion = APIVersion(options.hubAPIVersion) ?? TelemetryChannel.defaultAPIVersion
+        let proxySettings = try ClientSetup.proxySettings(options)
+        identity = try DeviceIdentity.load(options, clock: clock)
+        certificatePath = options.certificatePath
+        Console.print("kelvin: device \(identity.registrationID) (certificate SHA-256 \(identity.thumbprint))")
+        client = ClientSetup.client(options, identity: identity, proxySettings: proxySettings)
+        let settings = ProvisioningSettings(
+            endpoint: dps, idScope: options.idScope, registrationID: identity.registrationID,
+            apiVersion: options.dpsAPIVersion, payload: payload
+        )
+        let store = FileAssignmentStore(directory: Self.stateDirectory(options))
+        let keeper = AssignmentKeeper(
+            settings: settings, certificateSHA256: identity.thumbprint, store: store, timeoutMilliseconds: options.provisioningTimeoutMilliseconds
+        )
+        var random = SplitMix64(seed: SystemRandom.seed())
+        let uplinkSettings = TelemetryUplink<FileAssignmentStore, SplitMix64>.Settings(
+            messageIDPrefix: RunID.messageIDPrefix(for: identity.registrationID, random: &random),
+            reprovisionIntervalMilliseconds: options.reprovisionIntervalMilliseconds,
+            hubAPIVersion: hubAPIVersion,
+            applicationProperties: properties
+        )
+        uplink = TelemetryUplink(keeper: keeper, settings: uplinkSettings, random: random)
+        Console.print("kelvin: DPS at \(settings.endpoint) (ID scope \(settings.idScope)); assignment kept in \(store.path)")
     }
 
-    private func sendReadings(to assignment: Assignment, client: inout HTTPSClient, identity: DeviceIdentity) throws(Fatal) {
-        var sender = ReadingSender(assignment: assignment, identity: identity, clock: clock)
-        var nextReading = clock.nowMilliseconds
-        while options.count == 0 || sender.sent < options.count {
-            let temperature = try sender.sendNext(client: &client, clock: clock, log: { Main.warn($0) })
-            let progress = options.count > 0 ? "\(sender.sent)/\(options.count)" : "\(sender.sent)"
-            Console.print("kelvin: sent \(temperature) to \(assignment.hub) (\(progress))")
-            if options.count > 0 && sender.sent == options.count { break }
-            // Readings keep to the schedule whatever the network cost, never bunching up.
-            nextReading += options.intervalMilliseconds
-            clock.sleep(milliseconds: nextReading - clock.nowMilliseconds)
+    static func stateDirectory(_ options: RunOptions) -> String {
+        if let directory = options.stateDirectory { return directory }
+        if let systemd = Environment.value("STATE_DIRECTORY"), !systemd.isEmpty {
+            // systemd lists several directories separated by colons when the unit names several.
+            return String(systemd.split(separator: ":").first ?? Substring(systemd))
         }
-        Console.print("kelvin: done: \(sender.sent) readings sent over \(client.connectionsOpened) TLS connections")
+        return "/var/lib/kelvin"
+    }
+
+    /// A sentence naming the likely fix when DPS refused a chain that lacks its intermediates.
+    func chainHint(for error: ProvisioningRunError<HTTPSError>) -> String {
+        guard case .provisioning(let refusal) = error, let shape = identity.context.certificateChainShape,
+              let note = CertificateChainAdvice.note(
+                  for: refusal, intermediates: shape.intermediates, leafIsSelfIssued: shape.leafIsSelfIssued, certificatePath: certificatePath
+              ) else { return "" }
+        return ". " + note
+    }
+}
+
+/// Turns the loop's events into the progress lines a person watches.
+private struct Progress {
+    let count: Int
+    private(set) var delivered = 0
+    private(set) var dropped = 0
+    private(set) var lastProblem: String?
+
+    init(count: Int) { self.count = count }
+
+    var droppedNote: String { dropped == 0 ? "" : "; \(dropped) refused by the hub and dropped" }
+
+    mutating func report(_ event: UplinkEvent) {
+        switch event {
+        case .delivered(let readings, let hub, let batched):
+            for reading in readings {
+                delivered += 1
+                let progress = count > 0 ? "\(reading.sequence)/\(count)" : "\(reading.sequence)"
+                Console.print("kelvin: sent \(reading.temperature) to \(hub) (\(progress))" + (batched ? " in a batch of \(readings.count)" : ""))
+            }
+        case .retrying(let problem, let delay, let pending):
+            lastProblem = problem
+            Main.warn("\(problem); sending \(pending) reading(s) again in \(Self.seconds(delay))")
+        case .keptForLater(let problem, let pending, let retry):
+            lastProblem = problem
+            Main.warn("\(problem); keeping \(pending) reading(s) and trying again in \(Self.seconds(retry))")
+        case .batchRefused(let failure, let readings):
+            Main.warn("the hub refused a batch of \(readings) readings (\(failure)); sending them one by one so that only a bad one is dropped")
+        case .dropped(let reading, let failure):
+            dropped += 1
+            Main.warn("the hub refused reading \(reading.sequence) (\(reading.temperature)) for good (\(failure)); dropped it, the rest go on")
+        case .displaced(let reading):
+            Main.warn("the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise --backlog-limit to hold more")
+        case .identityRejected(let failure):
+            lastProblem = "the hub rejected the device (\(failure))"
+            Main.warn("the hub no longer accepts this device (\(failure)); provisioning again through DPS")
+        case .reprovisioningDeferred(let delay):
+            Main.warn("provisioned too recently to ask DPS again; waiting \(Self.seconds(delay)) (--reprovision-interval)")
+        case .reprovisioned(let saved, let requests):
+            let assignment = saved.assignment
+            Console.print("kelvin: assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
+        case .note(let line):
+            Main.warn(line)
+        case .reprovisioningFailed(let problem, let retry):
+            lastProblem = problem
+            Main.warn("provisioning again failed: \(problem); keeping the readings and trying again in \(Self.seconds(retry))")
+        }
+    }
+
+    private static func seconds(_ milliseconds: Int64) -> String {
+        var writer = ByteWriter(capacity: 24)
+        writer.appendDecimal(Int(milliseconds / 1000))
+        let tenths = milliseconds % 1000 / 100
+        if tenths > 0 {
+            writer.append(UInt8(ascii: "."))
+            writer.appendDecimal(Int(tenths))
+        }
+        writer.append(" s")
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }
 

@@ -58,7 +58,7 @@ import Wire
     static let hub = Assignment(hub: Endpoint(host: "MyExampleHub.azure-devices.net"), deviceID: "my-x509-device", substatus: "initialAssignment")
 
     @Test func registrationAcceptedThenAssigned_pollsAfterRetryAfterAndReportsTheHub() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         #expect(machine.start() == .send(ProvisioningRequests.register(settings)))
         #expect(machine.responseReceived(Self.assigning) == .sleep(milliseconds: 3_000))
         #expect(machine.timerFired() == .send(ProvisioningRequests.operationStatus(settings, operationID: Self.operationID)))
@@ -82,13 +82,13 @@ import Wire
     }
 
     @Test func immediateAssignment_needsNoPoll() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
         #expect(machine.responseReceived(Self.assigned) == .assigned(Self.hub))
     }
 
     @Test func retryAfter_isClampedToTheDPSPollLimit() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
         #expect(machine.responseReceived(Self.json(202, #"{"operationId":"op","status":"assigning"}"#, retryAfter: 0)) == .sleep(milliseconds: 2_000))
         _ = machine.timerFired()
@@ -98,35 +98,108 @@ import Wire
     }
 
     @Test func throttledPoll_keepsTheSameOperation() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
         _ = machine.responseReceived(Self.assigning)
         _ = machine.timerFired()
         #expect(machine.responseReceived(Self.json(429, "", retryAfter: 5)) == .sleep(milliseconds: 5_000))
         #expect(machine.timerFired() == .send(ProvisioningRequests.operationStatus(settings, operationID: Self.operationID)))
-        // A second transient failure in a row doubles the wait.
-        #expect(machine.responseReceived(Self.json(503, "")) == .sleep(milliseconds: 4_000))
+        // A second transient failure in a row waits between the floor and four times the floor.
+        guard case .sleep(let wait) = machine.responseReceived(Self.json(503, "")) else {
+            Issue.record("expected a wait after 503")
+            return
+        }
+        #expect((2_000...8_000).contains(wait))
         #expect(machine.timerFired() == .send(ProvisioningRequests.operationStatus(settings, operationID: Self.operationID)))
     }
 
-    @Test func networkFailuresDuringRegister_backOffThenGiveUp() {
-        var machine = ProvisioningStateMachine(settings: settings)
+    @Test func networkFailuresDuringRegister_backOffWithJitterThenGiveUp() {
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
-        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 2_000))
-        #expect(machine.timerFired() == .send(ProvisioningRequests.register(settings)))
-        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 4_000))
-        _ = machine.timerFired()
-        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 8_000))
-        _ = machine.timerFired()
-        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 16_000))
-        _ = machine.timerFired()
-        #expect(machine.requestFailed("refused") == .sleep(milliseconds: 32_000))
-        _ = machine.timerFired()
+        var ceiling: Int64 = 4_000
+        for attempt in 1...5 {
+            guard case .sleep(let wait) = machine.requestFailed("refused") else {
+                Issue.record("expected a wait after failure \(attempt)")
+                return
+            }
+            #expect(wait >= 2_000 && wait <= ceiling, "failure \(attempt) waited \(wait) ms")
+            #expect(machine.timerFired() == .send(ProvisioningRequests.register(settings)))
+            ceiling = min(ceiling * 2, 60_000)
+        }
         #expect(machine.requestFailed("refused") == .fail(.gaveUp(attempts: 6, lastProblem: "refused")))
     }
 
+    @Test func jitterSchedule_isAPureFunctionOfTheSeed() {
+        func schedule(seed: UInt64) -> [ProvisioningStateMachine<SplitMix64>.Action] {
+            var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: seed))
+            _ = machine.start()
+            var actions: [ProvisioningStateMachine<SplitMix64>.Action] = []
+            for _ in 1...4 {
+                actions.append(machine.requestFailed("refused"))
+                _ = machine.timerFired()
+            }
+            return actions
+        }
+        #expect(schedule(seed: 42) == schedule(seed: 42))
+        #expect(schedule(seed: 42) != schedule(seed: 43))
+    }
+
+    @Test func pollIntervalFloor_holdsWhateverTheSettingsSay() {
+        let eager = ProvisioningSettings(
+            idScope: "0ne1", registrationID: try! RegistrationID(commonName: "d"),
+            minimumPollIntervalMilliseconds: 100, maximumPollIntervalMilliseconds: 50, defaultPollIntervalMilliseconds: 10,
+            retryPolicy: RetryPolicy(floorMilliseconds: 10, capMilliseconds: 20, maximumAttempts: 3)
+        )
+        #expect(eager.minimumPollIntervalMilliseconds == 2_000)
+        #expect(eager.maximumPollIntervalMilliseconds == 2_000)
+        #expect(eager.defaultPollIntervalMilliseconds == 2_000)
+        #expect(eager.retryPolicy.floorMilliseconds == 2_000)
+        var machine = ProvisioningStateMachine(settings: eager, random: SplitMix64(seed: 9))
+        _ = machine.start()
+        // Six requests, each after a wait of at least 2 s, span at least 10 s: DPS's 5 per 10 s holds.
+        #expect(machine.responseReceived(Self.json(202, #"{"operationId":"op","status":"assigning"}"#, retryAfter: 0)) == .sleep(milliseconds: 2_000))
+        _ = machine.timerFired()
+        #expect(machine.responseReceived(Self.json(503, "")) == .sleep(milliseconds: 2_000))
+    }
+
+    @Test func payload_isSentWithTheRegistration() throws {
+        var withPayload = settings
+        withPayload.payload = try ProvisioningPayload(json: #"{"modelId":"dtmi:com:example:Thermostat;1"}"#)
+        #expect(ProvisioningRequests.register(withPayload).bodyText
+            == #"{"registrationId":"my-x509-device","payload":{"modelId":"dtmi:com:example:Thermostat;1"}}"#)
+        #expect(throws: ProvisioningPayloadError.notAnObject) { try ProvisioningPayload(json: "[1]") }
+        #expect(throws: ProvisioningPayloadError.tooLarge(bytes: 70_000)) { try ProvisioningPayload(json: String(repeating: " ", count: 70_000)) }
+        #expect(throws: ProvisioningPayloadError.self) { try ProvisioningPayload(json: "{modelId: 1}") }
+        #expect(ProvisioningPayloadError.notAnObject.description.contains("JSON object"))
+    }
+
+    @Test func apiVersion_isTheConfiguredOne() {
+        var preview = settings
+        preview.apiVersion = "2025-07-01-preview"
+        #expect(ProvisioningRequests.register(preview).target.hasSuffix("/register?api-version=2025-07-01-preview"))
+        #expect(ProvisioningRequests.operationStatus(preview, operationID: "op").target.hasSuffix("?api-version=2025-07-01-preview"))
+    }
+
+    @Test func unassigned_keepsPollingLikeAssigning() {
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
+        _ = machine.start()
+        #expect(machine.responseReceived(Self.json(202, #"{"operationId":"op","status":"unassigned"}"#, retryAfter: 3)) == .sleep(milliseconds: 3_000))
+        #expect(machine.timerFired() == .send(ProvisioningRequests.operationStatus(settings, operationID: "op")))
+    }
+
+    @Test func failedAs4xxDuringPolling_isARejectionWithTrackingID() {
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
+        _ = machine.start()
+        _ = machine.responseReceived(Self.assigning)
+        _ = machine.timerFired()
+        let body = #"{"errorCode":404201,"trackingId":"t-1","message":"Registration not found.","timestampUtc":"2024-01-01T00:00:00Z"}"#
+        #expect(machine.responseReceived(Self.json(404, body)) == .fail(.rejected(ServiceFailure(
+            httpStatus: 404, errorCode: 404201, message: "Registration not found.", trackingID: "t-1"
+        ))))
+    }
+
     @Test func errorBody_isARejectionWithTheServiceCode() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
         let body = #"{"errorCode":401002,"trackingId":"8ad0463c","message":"Invalid certificate.","timestampUtc":"2020-04-10T05:24:22.4718526Z"}"#
         let failure = ServiceFailure(httpStatus: 401, errorCode: 401002, message: "Invalid certificate.", trackingID: "8ad0463c")
@@ -135,7 +208,7 @@ import Wire
     }
 
     @Test func failedIn200_isARejection() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
         let body = #"{"operationId":"4.d0a6","status":"failed","registrationState":{"registrationId":"myRegistrationId","status":"failed","errorCode":400207,"errorMessage":"Custom allocation failed with status code: 400"}}"#
         #expect(machine.responseReceived(Self.json(200, body)) == .fail(.rejected(ServiceFailure(
@@ -144,21 +217,21 @@ import Wire
     }
 
     @Test func disabled_isItsOwnFailure() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
         let body = #"{"operationId":"","status":"disabled","registrationState":{"registrationId":"my-x509-device","status":"disabled"}}"#
         #expect(machine.responseReceived(Self.json(200, body)) == .fail(.enrollmentDisabled))
     }
 
     @Test func assignedWithoutHub_isMalformed() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
         let action = machine.responseReceived(Self.json(200, #"{"operationId":"x","status":"assigned","registrationState":{"deviceId":"d"}}"#))
         #expect(action == .fail(.malformedResponse(.malformedBody(status: 200, .typeMismatch(path: "registrationState.assignedHub", expected: "a host name")))))
     }
 
     @Test func garbageBody_isMalformed() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
         guard case .fail(.malformedResponse) = machine.responseReceived(Self.json(202, "<html>")) else {
             Issue.record("expected a malformed-response failure")
@@ -167,11 +240,11 @@ import Wire
     }
 
     @Test func eventsAfterTheEnd_repeatTheOutcome() {
-        var machine = ProvisioningStateMachine(settings: settings)
+        var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()
         _ = machine.responseReceived(Self.assigned)
         #expect(machine.timerFired() == .assigned(Self.hub))
-        var fresh = ProvisioningStateMachine(settings: settings)
+        var fresh = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         #expect(fresh.timerFired() == .fail(.unexpectedEvent("timer")))
     }
 }
@@ -213,22 +286,19 @@ import Wire
 
     @Test func retryAfterAsHTTPDate_isSecondsFromNow() {
         let response = HTTPResponse(status: 429, headers: [HTTPHeader("Retry-After", "Fri, 15 Jan 2027 08:00:30 GMT")])
-        #expect(TelemetryOutcome.classify(response, wallClockSeconds: 1_800_000_000) == .retryLater(retryAfterSeconds: 30))
-        #expect(TelemetryOutcome.classify(response) == .retryLater(retryAfterSeconds: nil))
+        #expect(response.retryAfterSeconds(now: 1_800_000_000) == 30)
+        #expect(response.retryAfterSeconds == nil)
     }
 
-    @Test func hubAnswers_areClassified() {
-        #expect(TelemetryOutcome.classify(HTTPResponse(status: 204)) == .delivered)
-        #expect(TelemetryOutcome.classify(HTTPResponse(status: 429, headers: [HTTPHeader("Retry-After", "9")])) == .retryLater(retryAfterSeconds: 9))
-        #expect(TelemetryOutcome.classify(HTTPResponse(status: 503)) == .retryLater(retryAfterSeconds: nil))
+    @Test func hubRefusals_areReadInBothBodyShapes() {
         let newShape = #"{"Message":"{\"errorCode\":401003,\"trackingId\":\"b1da\",\"message\":\"Unauthorized\",\"timestampUtc\":\"2020-04-06T17:15:11.6990676Z\"}","ExceptionMessage":""}"#
-        #expect(TelemetryOutcome.classify(HTTPResponse(status: 401, body: Array(newShape.utf8))) == .identityRejected(
-            ServiceFailure(httpStatus: 401, errorCode: 401003, message: "Unauthorized", trackingID: "b1da")
-        ))
+        #expect(ServiceFailure(hubResponse: HTTPResponse(status: 401, body: Array(newShape.utf8)))
+            == ServiceFailure(httpStatus: 401, errorCode: 401003, message: "Unauthorized", trackingID: "b1da"))
         let oldShape = #"{"Message":"ErrorCode:IotHubUnauthorizedAccess;Unauthorized","ExceptionMessage":"Tracking ID:651347e2"}"#
-        #expect(TelemetryOutcome.classify(HTTPResponse(status: 401, body: Array(oldShape.utf8))) == .identityRejected(
-            ServiceFailure(httpStatus: 401, errorCode: nil, message: "ErrorCode:IotHubUnauthorizedAccess;Unauthorized", trackingID: nil)
-        ))
-        #expect(TelemetryOutcome.classify(HTTPResponse(status: 413)) == .refused(ServiceFailure(httpStatus: 413, errorCode: nil, message: nil, trackingID: nil)))
+        #expect(ServiceFailure(hubResponse: HTTPResponse(status: 401, body: Array(oldShape.utf8)))
+            == ServiceFailure(httpStatus: 401, errorCode: nil, message: "ErrorCode:IotHubUnauthorizedAccess;Unauthorized", trackingID: nil))
+        #expect(ServiceFailure(hubResponse: HTTPResponse(status: 404, headers: [HTTPHeader("iothub-errorcode", "DeviceNotFound")], body: Array("<html>".utf8)))
+            == ServiceFailure(httpStatus: 404, errorCode: nil, message: "DeviceNotFound", trackingID: nil))
+        #expect(ServiceFailure(hubResponse: HTTPResponse(status: 413)) == ServiceFailure(httpStatus: 413, errorCode: nil, message: nil, trackingID: nil))
     }
 }

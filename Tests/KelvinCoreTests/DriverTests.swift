@@ -13,11 +13,23 @@ struct ScriptedTransport: HTTPTransport {
 
     var script: [Result<HTTPResponse, Failure>]
     var sent: [String] = []
+    /// `iothub-messageid` of each single message sent.
+    var messageIDs: [String] = []
+    /// `Content-Type` of each request, "" when it had none.
+    var contentTypes: [String] = []
 
     mutating func send<Request: HTTPRequestSource>(host: String, port: UInt16, _ request: Request) throws(Failure) -> HTTPResponse {
         var target = ByteWriter(capacity: 1024)
         request.writeTarget(to: &target)
         sent.append("\(request.method) \(host):\(port)\(String(decoding: target.bytes, as: UTF8.self))")
+        var head = ByteWriter(capacity: 8192)
+        try? request.writeHeaderLines(to: &head)
+        var contentType = ""
+        for line in String(decoding: head.bytes, as: UTF8.self).split(separator: "\r\n") {
+            if line.hasPrefix("iothub-messageid: ") { messageIDs.append(String(line.dropFirst("iothub-messageid: ".count))) }
+            if line.hasPrefix("Content-Type: ") { contentType = String(line.dropFirst("Content-Type: ".count)) }
+        }
+        contentTypes.append(contentType)
         guard !script.isEmpty else { throw Failure(description: "script exhausted", transient: false) }
         return try script.removeFirst().get()
     }
@@ -39,10 +51,11 @@ struct ScriptedTransport: HTTPTransport {
         ])
         let clock = ManualClock()
         var logged: [String] = []
-        let (assignment, requests) = try ProvisioningDriver.provision(settings, transport: &transport, clock: clock, timeoutMilliseconds: 60_000) { logged.append($0) }
+        let (assignment, requests) = try ProvisioningDriver.provision(settings, transport: &transport, clock: clock, random: SplitMix64(seed: 1), timeoutMilliseconds: 60_000) { logged.append($0) }
         #expect(assignment == ProvisioningStateMachineTests.hub)
         #expect(requests == 3)
-        #expect(clock.sleeps == [2_000, 3_000])
+        // The refusal waits a jittered 2–4 s (3,133 ms with this seed), the poll DPS's Retry-After.
+        #expect(clock.sleeps == [3_133, 3_000])
         #expect(logged == ["refused; retrying"])
         #expect(transport.sent.map { $0.split(separator: "?")[0] } == [
             "put dps.example:443/0ne1/registrations/dev/register",
@@ -54,7 +67,7 @@ struct ScriptedTransport: HTTPTransport {
     @Test func deadline_endsWithTheLastTransportProblem() {
         var transport = ScriptedTransport(script: Array(repeating: .failure(refused), count: 10))
         #expect {
-            try ProvisioningDriver.provision(settings, transport: &transport, clock: ManualClock(), timeoutMilliseconds: 5_000) { _ in }
+            try ProvisioningDriver.provision(settings, transport: &transport, clock: ManualClock(), random: SplitMix64(seed: 1), timeoutMilliseconds: 5_000) { _ in }
         } throws: { error in
             (error as? ProvisioningRunError<ScriptedTransport.Failure>)?.description == "could not register with DPS within 5 s: refused"
         }
@@ -63,7 +76,7 @@ struct ScriptedTransport: HTTPTransport {
     @Test func permanentTransportFailure_stopsAtOnce() {
         var transport = ScriptedTransport(script: [.failure(.init(description: "untrusted", transient: false))])
         #expect {
-            try ProvisioningDriver.provision(settings, transport: &transport, clock: ManualClock(), timeoutMilliseconds: 5_000) { _ in }
+            try ProvisioningDriver.provision(settings, transport: &transport, clock: ManualClock(), random: SplitMix64(seed: 1), timeoutMilliseconds: 5_000) { _ in }
         } throws: { error in
             (error as? ProvisioningRunError<ScriptedTransport.Failure>)?.description == "untrusted"
         }
@@ -75,6 +88,8 @@ struct ScriptedTransport: HTTPTransport {
     let request = TelemetryChannel(assignment: ProvisioningStateMachineTests.hub, messageIDPrefix: "m")
         .message(Reading(temperature: .init(21_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 1))
     let hub = ProvisioningStateMachineTests.hub.hub
+    /// Floor and cap equal: an exact schedule.
+    let fixed = RetryPolicy(floorMilliseconds: 2_000, capMilliseconds: 2_000, maximumAttempts: 5)
 
     @Test func throttledThenServerErrorThenDelivered_honoursRetryAfterThenBacksOff() throws {
         var transport = ScriptedTransport(script: [
@@ -84,15 +99,15 @@ struct ScriptedTransport: HTTPTransport {
             .success(HTTPResponse(status: 204)),
         ])
         let clock = ManualClock()
-        try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: clock) { _ in }
-        #expect(clock.sleeps == [7_000, 2_000, 4_000])
+        try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: clock, policy: fixed, random: SplitMix64(seed: 5)) { _ in }
+        #expect(clock.sleeps == [7_000, 2_000, 2_000])
         #expect(transport.sent.count == 4)
     }
 
     @Test func unknownIdentity_isNotRetried() {
         var transport = ScriptedTransport(script: [.success(HTTPResponse(status: 401))])
         #expect {
-            try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: ManualClock()) { _ in }
+            try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: ManualClock(), random: SplitMix64(seed: 5)) { _ in }
         } throws: { error in
             if case .identityRejected? = error as? DeliveryError<ScriptedTransport.Failure> { return true }
             return false
@@ -104,10 +119,11 @@ struct ScriptedTransport: HTTPTransport {
         var transport = ScriptedTransport(script: Array(repeating: .success(HTTPResponse(status: 500)), count: 10))
         let clock = ManualClock()
         #expect {
-            try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: clock, policy: .init(maximumAttempts: 3)) { _ in }
+            try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: clock,
+                                          policy: RetryPolicy(floorMilliseconds: 1_000, capMilliseconds: 1_000, maximumAttempts: 3), random: SplitMix64(seed: 5)) { _ in }
         } throws: { error in
             (error as? DeliveryError<ScriptedTransport.Failure>)?.description == "gave up sending after 3 attempts: the hub answered HTTP 500"
         }
-        #expect(clock.sleeps == [1_000, 2_000])
+        #expect(clock.sleeps == [1_000, 1_000])
     }
 }

@@ -20,7 +20,8 @@ final class CloudFixture {
     let stranger: DeviceIdentityFiles
     private let logLines = LogLines()
 
-    init(assigningPolls: Int = 1, serverCertificateFlaw: ServerCertificateFlaw? = nil) throws {
+    /// - Parameter hubNames: the linked hubs, each on its own port; nil links the one default hub.
+    init(assigningPolls: Int = 1, serverCertificateFlaw: ServerCertificateFlaw? = nil, hubNames: [String]? = nil) throws {
         directory = NSTemporaryDirectory() + "kelvin-it-" + UUID().uuidString
         if let flaw = serverCertificateFlaw {
             serverIdentity = try FlawedServerIdentity.create(in: directory, flaw: flaw)
@@ -34,6 +35,7 @@ final class CloudFixture {
             enrollments: [try Enrollment(certificatePEMFile: device.certificateFile)]
         )
         configuration.retryAfterSeconds = 1
+        if let hubNames { configuration.hubs = hubNames.map { HubConfiguration(name: $0) } }
         configuration.assigningPollsBeforeAssigned = assigningPolls
         let lines = logLines
         configuration.log = { lines.append($0) }

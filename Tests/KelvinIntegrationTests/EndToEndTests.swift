@@ -19,7 +19,7 @@ import Wire
         #expect(ASCII.hexadecimalString(context.certificateSHA256).count == 64)
         var client = HTTPSClient(context: context)
         let (assignment, requests) = try ProvisioningDriver.provision(
-            try fixture.provisioningSettings(context), transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000
+            try fixture.provisioningSettings(context), transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1), timeoutMilliseconds: 30_000
         ) { Issue.record("unexpected retry: \($0)") }
         #expect(assignment == Assignment(hub: Endpoint(host: "localhost", port: UInt16(fixture.server.hubPort)), deviceID: CloudFixture.registrationID, substatus: "initialAssignment"))
         #expect(requests == 3) // register, one `assigning` poll, the `assigned` poll
@@ -27,7 +27,7 @@ import Wire
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "it")
         for (index, milli) in [21_500, 22_125, -3_000].enumerated() {
             let reading = channel.message(Reading(temperature: Millidegrees(Int32(milli)), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: index))
-            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock()) { Issue.record("unexpected retry: \($0)") }
+            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
         }
         #expect(fixture.server.waitForTelemetry(count: 3, timeoutSeconds: 10))
         let received = fixture.server.receivedTelemetry
@@ -47,7 +47,7 @@ import Wire
         var client = HTTPSClient(context: context)
         let strangerSettings = try fixture.provisioningSettings(context)
         do {
-            _ = try ProvisioningDriver.provision(strangerSettings, transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 10_000) { _ in }
+            _ = try ProvisioningDriver.provision(strangerSettings, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1), timeoutMilliseconds: 10_000) { _ in }
             Issue.record("an unenrolled device was provisioned")
         } catch .provisioning(.rejected(let failure)) {
             #expect(failure.httpStatus == 401)
@@ -64,7 +64,7 @@ import Wire
         let assignment = Assignment(hub: Endpoint(host: "localhost", port: UInt16(fixture.server.hubPort)), deviceID: "stranger-device", substatus: "initialAssignment")
         let reading = TelemetryChannel(assignment: assignment, messageIDPrefix: "x").message(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 1))
         do {
-            try TelemetryDelivery.deliver(reading, to: assignment.hub, transport: &client, clock: MonotonicClock()) { _ in }
+            try TelemetryDelivery.deliver(reading, to: assignment.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { _ in }
             Issue.record("the hub accepted a device it never provisioned")
         } catch .identityRejected(let failure) {
             #expect(failure.httpStatus == 401)
@@ -81,7 +81,7 @@ import Wire
         #expect(throws: TLSError.wrongPassphrase(path: encrypted)) { try fixture.context(key: encrypted, passphrase: "4321") }
         let context = try fixture.context(key: encrypted, passphrase: "1234")
         var client = HTTPSClient(context: context)
-        let (assignment, _) = try ProvisioningDriver.provision(try fixture.provisioningSettings(context), transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000) { _ in }
+        let (assignment, _) = try ProvisioningDriver.provision(try fixture.provisioningSettings(context), transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1), timeoutMilliseconds: 30_000) { _ in }
         #expect(assignment.deviceID == CloudFixture.registrationID)
     }
 

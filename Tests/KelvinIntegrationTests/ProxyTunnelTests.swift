@@ -18,13 +18,13 @@ import Wire
     /// Provisions and sends two readings through `client`.
     func provisionAndSend(_ fixture: CloudFixture, _ context: TLSContext, client: inout HTTPSClient) throws {
         let (assignment, _) = try ProvisioningDriver.provision(
-            try fixture.provisioningSettings(context), transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000
+            try fixture.provisioningSettings(context), transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1), timeoutMilliseconds: 30_000
         ) { Issue.record("unexpected retry: \($0)") }
         #expect(assignment.deviceID == CloudFixture.registrationID)
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "proxy")
         for index in 0..<2 {
             let reading = channel.message(Reading(temperature: Millidegrees(21_000 + Int32(index)), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: index))
-            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock()) { Issue.record("unexpected retry: \($0)") }
+            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
         }
         #expect(fixture.server.waitForTelemetry(count: 2, timeoutSeconds: 10))
     }
@@ -99,7 +99,7 @@ import Wire
         var client = HTTPSClient(context: context, proxySettings: try proxySettings(proxy.url()))
         let provisioning = try fixture.provisioningSettings(context)
         do {
-            _ = try ProvisioningDriver.provision(provisioning, transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 10_000) { _ in
+            _ = try ProvisioningDriver.provision(provisioning, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1), timeoutMilliseconds: 10_000) { _ in
                 Issue.record("a refusal was retried")
             }
             Issue.record("provisioning succeeded through a refusing proxy")

@@ -20,13 +20,13 @@ import Wire
             registrationID: try RegistrationID(commonName: CloudFixture.registrationID)
         )
         let (assignment, _) = try ProvisioningDriver.provision(
-            settings, transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000
+            settings, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1), timeoutMilliseconds: 30_000
         ) { Issue.record("unexpected retry: \($0)") }
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "resume")
         for sequence in 1...3 {
             client.closeAll()
             let reading = channel.message(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: sequence))
-            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock()) {
+            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) {
                 Issue.record("unexpected retry: \($0)")
             }
         }

@@ -13,7 +13,7 @@ import Wire
     /// Provisions the fixture's device and returns a channel to its hub sending `unit=celsius`.
     func provisionedChannel(_ fixture: CloudFixture, client: inout HTTPSClient) throws -> TelemetryChannel {
         let (assignment, _) = try ProvisioningDriver.provision(
-            try fixture.provisioningSettings, transport: &client, clock: MonotonicClock(), timeoutMilliseconds: 30_000
+            try fixture.provisioningSettings, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1), timeoutMilliseconds: 30_000
         ) { Issue.record("unexpected retry: \($0)") }
         return TelemetryChannel(
             assignment: assignment, messageIDPrefix: "batch", apiVersion: try #require(APIVersion("2021-04-12")),
@@ -37,8 +37,8 @@ import Wire
         let readings = [Self.reading(1, humidity: true), Self.reading(2), Self.reading(3)]
         let batch = channel.batch(readings[...])
         #expect(batch.count == 3)
-        try TelemetryDelivery.deliver(batch, to: channel.hub, transport: &client, clock: MonotonicClock()) { Issue.record("unexpected retry: \($0)") }
-        try TelemetryDelivery.deliver(channel.message(Self.reading(4)), to: channel.hub, transport: &client, clock: MonotonicClock()) {
+        try TelemetryDelivery.deliver(batch, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
+        try TelemetryDelivery.deliver(channel.message(Self.reading(4)), to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) {
             Issue.record("unexpected retry: \($0)")
         }
 
@@ -69,9 +69,9 @@ import Wire
         let batch = channel.batch(readings[...])
         #expect(batch.count > 500 && batch.count < 2_000)
         #expect(batch.bodyByteCount > TelemetryChannel.maximumBatchBodyBytes - 400)
-        try TelemetryDelivery.deliver(batch, to: channel.hub, transport: &client, clock: MonotonicClock()) { Issue.record("unexpected retry: \($0)") }
+        try TelemetryDelivery.deliver(batch, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
         // A small message after the large one goes over the same connection.
-        try TelemetryDelivery.deliver(channel.message(Self.reading(batch.count + 1)), to: channel.hub, transport: &client, clock: MonotonicClock()) {
+        try TelemetryDelivery.deliver(channel.message(Self.reading(batch.count + 1)), to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) {
             Issue.record("unexpected retry: \($0)")
         }
 

@@ -1,0 +1,209 @@
+import Agent
+import AzureIoT
+import HTTP1
+import Testing
+import Wire
+
+/// The device loop end to end over a scripted network: provision once, deliver, batch a
+/// backlog, drop only what the hub refuses for good, re-provision when the hub rejects the device.
+@Suite struct UplinkTests {
+    static let settings = ProvisioningSettings(
+        endpoint: Endpoint(host: "dps.example"), idScope: "0ne1", registrationID: try! RegistrationID(commonName: "dev")
+    )
+    static let thumbprint = String(repeating: "ab", count: 32)
+    static let hubA = Assignment(hub: Endpoint(host: "hub-a.example"), deviceID: "dev", substatus: "initialAssignment")
+    static let key = AssignmentKey(dpsEndpoint: "dps.example", idScope: "0ne1", registrationID: "dev", certificateSHA256: thumbprint)
+    static let savedA = SavedAssignment(assignment: hubA, assignedAtSeconds: 1_700_000_000, key: key)
+    /// Floor and cap equal, so the jittered schedule is exact.
+    static let fixedRetries = RetryPolicy(floorMilliseconds: 5_000, capMilliseconds: 5_000, maximumAttempts: 3)
+
+    static func assigned(to hub: String, substatus: String = "deviceDataMigrated") -> HTTPResponse {
+        ProvisioningStateMachineTests.json(200, #"{"operationId":"op","status":"assigned","registrationState":{"assignedHub":"\#(hub)","deviceId":"dev","substatus":"\#(substatus)"}}"#)
+    }
+
+    static let deviceDeleted = HTTPResponse(
+        status: 401,
+        headers: [HTTPHeader("iothub-errorcode", "IotHubUnauthorized")],
+        body: Array(#"{"Message":"{\"errorCode\":401003,\"message\":\"IotHub 'hub-a' does not contain the specified device 'dev'\"}","ExceptionMessage":""}"#.utf8)
+    )
+
+    struct Counter: ReadingSource {
+        mutating func read(sequence: Int, takenAtMilliseconds: Int64) -> Reading {
+            Reading(temperature: Millidegrees(Int32(20_000 + sequence * 10)), temperatureFractionDigits: 2, humidity: nil, pressure: nil,
+                    takenAtMilliseconds: takenAtMilliseconds, sequence: sequence)
+        }
+    }
+
+    struct Run {
+        var transport: ScriptedTransport
+        var uplink: TelemetryUplink<MemoryAssignmentStore, SplitMix64>
+        var outbox: Outbox
+        let clock = ManualClock()
+        var events: [String] = []
+
+        init(script: [Result<HTTPResponse, ScriptedTransport.Failure>], saved: SavedAssignment? = UplinkTests.savedA,
+             policy: RetryPolicy = UplinkTests.fixedRetries, reprovisionInterval: Int64 = 60_000, backlog: Int = 100) {
+            transport = ScriptedTransport(script: script)
+            let keeper = AssignmentKeeper(settings: UplinkTests.settings, certificateSHA256: UplinkTests.thumbprint,
+                                          store: MemoryAssignmentStore(saved: saved), timeoutMilliseconds: 60_000)
+            uplink = TelemetryUplink(
+                keeper: keeper,
+                settings: .init(messageIDPrefix: "dev-run", retryPolicy: policy, reprovisionIntervalMilliseconds: reprovisionInterval,
+                                pauseAfterGivingUpMilliseconds: 30_000),
+                random: SplitMix64(seed: 7)
+            )
+            outbox = Outbox(capacity: backlog)
+        }
+
+        mutating func go(count: Int, interval: Int64 = 1_000) throws -> TelemetryLoop.Outcome {
+            var log: [String] = []
+            _ = try uplink.connect(force: false, transport: &transport, clock: clock) { log.append($0) }
+            events += log
+            var source = Counter()
+            var recorded: [String] = []
+            let outcome = try TelemetryLoop.run(
+                source: &source, uplink: &uplink, outbox: &outbox, count: count, intervalMilliseconds: interval,
+                transport: &transport, clock: clock
+            ) { recorded.append(UplinkTests.describe($0)) }
+            events += recorded
+            return outcome
+        }
+    }
+
+    static func describe(_ event: UplinkEvent) -> String {
+        switch event {
+        case .delivered(let readings, let hub, let batched):
+            return "delivered \(readings.map { String($0.sequence) }.joined(separator: ",")) to \(hub)\(batched ? " (batch)" : "")"
+        case .retrying(_, let delay, let pending): return "retry in \(delay) with \(pending) pending"
+        case .keptForLater(_, let pending, let retry): return "kept \(pending) for \(retry)"
+        case .batchRefused(let failure, let readings): return "batch of \(readings) refused \(failure.httpStatus)"
+        case .dropped(let reading, let failure): return "dropped \(reading.sequence) \(failure.httpStatus)"
+        case .displaced(let reading): return "displaced \(reading.sequence)"
+        case .identityRejected(let failure): return "rejected \(failure.errorCode.map(String.init) ?? "-")"
+        case .reprovisioningDeferred(let delay): return "deferred \(delay)"
+        case .reprovisioned(let saved, let requests): return "reprovisioned to \(saved.assignment.hub) in \(requests)"
+        case .note(let line): return "note \(line)"
+        case .reprovisioningFailed(_, let retry): return "reprovisioning failed, again in \(retry)"
+        }
+    }
+
+    @Test func validSavedAssignment_sendsWithoutAskingDPS() throws {
+        var run = Run(script: [.success(HTTPResponse(status: 204)), .success(HTTPResponse(status: 204))])
+        #expect(try run.go(count: 2) == .allDelivered)
+        #expect(run.transport.sent.map { $0.split(separator: "?")[0] } == [
+            "post hub-a.example:443/devices/dev/messages/events", "post hub-a.example:443/devices/dev/messages/events",
+        ])
+        #expect(run.events == ["delivered 1 to hub-a.example", "delivered 2 to hub-a.example"])
+        #expect(run.clock.sleeps == [1_000])
+        #expect(run.transport.messageIDs == ["dev-run-1", "dev-run-2"])
+    }
+
+    @Test func savedAssignmentForAnotherCertificate_provisionsAgainAndSavesTheNewOne() throws {
+        var other = Self.savedA
+        other.key.certificateSHA256 = String(repeating: "cd", count: 32)
+        var run = Run(script: [.success(Self.assigned(to: "hub-b.example", substatus: "initialAssignment")), .success(HTTPResponse(status: 204))], saved: other)
+        #expect(try run.go(count: 1) == .allDelivered)
+        #expect(run.transport.sent.map { $0.split(separator: "?")[0] } == [
+            "put dps.example:443/0ne1/registrations/dev/register", "post hub-b.example:443/devices/dev/messages/events",
+        ])
+        #expect(run.events.first?.hasPrefix("the saved assignment ") == true)
+        #expect(run.uplink.keeper.store.saved?.assignment.hub == Endpoint(host: "hub-b.example"))
+        #expect(run.uplink.keeper.store.saved?.key == Self.key)
+        #expect(run.uplink.keeper.store.saved?.assignedAtSeconds == run.clock.wallClockSeconds)
+    }
+
+    @Test func deviceDeletedAtTheHub_reprovisionsAndResendsTheSameMessageToTheNewHub() throws {
+        var run = Run(script: [.success(Self.deviceDeleted), .success(Self.assigned(to: "hub-b.example")), .success(HTTPResponse(status: 204))])
+        #expect(try run.go(count: 1) == .allDelivered)
+        #expect(run.events == ["rejected 401003", "reprovisioned to hub-b.example in 1", "delivered 1 to hub-b.example"])
+        #expect(run.transport.messageIDs == ["dev-run-1", "dev-run-1"])
+        #expect(run.uplink.keeper.store.saves == 1)
+        #expect(run.uplink.assignment?.assignment.substatus == "deviceDataMigrated")
+    }
+
+    @Test func hubKeepsRejecting_reprovisionsAtMostOncePerInterval() throws {
+        var run = Run(script: [
+            .success(Self.deviceDeleted), .success(Self.assigned(to: "hub-a.example")),
+            .success(Self.deviceDeleted), .success(Self.assigned(to: "hub-b.example")),
+            .success(HTTPResponse(status: 204)),
+        ], reprovisionInterval: 60_000)
+        #expect(try run.go(count: 1) == .undelivered(pending: 1))
+        #expect(run.events == ["rejected 401003", "reprovisioned to hub-a.example in 1", "rejected 401003", "deferred 60000"])
+        // A device that keeps sampling waits out the interval, then asks DPS again.
+        var patient = Run(script: [
+            .success(Self.deviceDeleted), .success(Self.assigned(to: "hub-a.example")),
+            .success(Self.deviceDeleted), .success(Self.assigned(to: "hub-b.example")),
+            .success(HTTPResponse(status: 204)),
+        ], reprovisionInterval: 60_000)
+        #expect(try patient.go(count: 3, interval: 30_000) == .allDelivered)
+        #expect(patient.events == [
+            "rejected 401003", "reprovisioned to hub-a.example in 1", "rejected 401003", "deferred 60000",
+            "reprovisioned to hub-b.example in 1", "delivered 1,2,3 to hub-b.example (batch)",
+        ])
+        #expect(patient.clock.nowMilliseconds == 60_000)
+    }
+
+    @Test func outage_queuesReadingsThenSendsTheBacklogAsOneBatchOldestFirst() throws {
+        let reset = ScriptedTransport.Failure(description: "connection reset", transient: true)
+        var run = Run(script: [.failure(reset), .success(HTTPResponse(status: 503)), .success(HTTPResponse(status: 204)), .success(HTTPResponse(status: 204))])
+        #expect(try run.go(count: 12) == .allDelivered)
+        #expect(Array(run.events.prefix(3)) == ["retry in 5000 with 1 pending", "retry in 5000 with 6 pending", "delivered 1,2,3,4,5,6,7,8,9,10,11 to hub-a.example (batch)"])
+        #expect(run.events.last == "delivered 12 to hub-a.example")
+        #expect(run.transport.contentTypes[2] == "application/vnd.microsoft.iothub.json")
+    }
+
+    @Test func throttled_waitsForRetryAfter() throws {
+        var run = Run(script: [.success(HTTPResponse(status: 429, headers: [HTTPHeader("Retry-After", "9")])), .success(HTTPResponse(status: 204))],
+                      policy: RetryPolicy(floorMilliseconds: 1_000, capMilliseconds: 1_000, maximumAttempts: 3))
+        #expect(try run.go(count: 1) == .allDelivered)
+        #expect(run.clock.sleeps == [9_000])
+    }
+
+    @Test func refusedMessage_isDroppedAloneAndTheRestGoOn() throws {
+        let badRequest = HTTPResponse(status: 400, body: Array(#"{"Message":"{\"errorCode\":400006,\"message\":\"bad\"}","ExceptionMessage":""}"#.utf8))
+        var run = Run(script: [.success(badRequest), .success(HTTPResponse(status: 204))])
+        #expect(try run.go(count: 2) == .allDelivered)
+        #expect(run.events == ["dropped 1 400", "delivered 2 to hub-a.example"])
+    }
+
+    @Test func refusedBatch_isResentOneByOneSoOnlyTheBadReadingIsDropped() throws {
+        let reset = ScriptedTransport.Failure(description: "reset", transient: true)
+        let badRequest = HTTPResponse(status: 400)
+        var run = Run(script: [
+            .failure(reset),                                 // reading 1 waits 5 s; readings 2–6 join it
+            .success(badRequest),                            // the batch of 6 is refused
+            .success(HTTPResponse(status: 204)), .success(badRequest),
+            .success(HTTPResponse(status: 204)), .success(HTTPResponse(status: 204)),
+            .success(HTTPResponse(status: 204)), .success(HTTPResponse(status: 204)),
+        ])
+        #expect(try run.go(count: 6) == .allDelivered)
+        #expect(run.events == [
+            "retry in 5000 with 1 pending", "batch of 6 refused 400",
+            "delivered 1 to hub-a.example", "dropped 2 400", "delivered 3 to hub-a.example",
+            "delivered 4 to hub-a.example", "delivered 5 to hub-a.example", "delivered 6 to hub-a.example",
+        ])
+    }
+
+    @Test func hubDownForTheWholeRun_keepsTheReadingsAndSaysSo() throws {
+        let down = Array(repeating: Result<HTTPResponse, ScriptedTransport.Failure>.success(HTTPResponse(status: 503)), count: 3)
+        var run = Run(script: down)
+        #expect(try run.go(count: 1) == .undelivered(pending: 1))
+        #expect(run.events == ["retry in 5000 with 1 pending", "retry in 5000 with 1 pending", "kept 1 for 30000"])
+        #expect(run.outbox.count == 1)
+    }
+
+    @Test func fullBacklog_letsTheOldestGiveWay() throws {
+        let reset = ScriptedTransport.Failure(description: "reset", transient: true)
+        var run = Run(script: [.failure(reset), .success(HTTPResponse(status: 204))], backlog: 3)
+        #expect(try run.go(count: 6) == .allDelivered)
+        #expect(run.events == [
+            "retry in 5000 with 1 pending", "displaced 1", "displaced 2", "displaced 3", "delivered 4,5,6 to hub-a.example (batch)",
+        ])
+        #expect(run.outbox.overflowed == 3)
+    }
+
+    @Test func untrustedHub_endsTheRunWithTheTransportFailure() {
+        var run = Run(script: [.failure(.init(description: "untrusted", transient: false))])
+        #expect(throws: ScriptedTransport.Failure(description: "untrusted", transient: false)) { try run.go(count: 1) }
+    }
+}
