@@ -114,6 +114,13 @@ grep -q "using the saved assignment" "$work/second-run.out" || fail "the second 
 dps_requests_after=$(grep -c "dps: $registration_id registering" "$work/cloud.log" || true)
 [ "$dps_requests_before" = "$dps_requests_after" ] || fail "the second run registered with DPS again"
 
+# A torn state file (a power cut mid-write on a file system without rename atomicity) is
+# ignored with a warning, and DPS is asked again.
+head -c 40 "$work/state/assignment" >"$work/state/torn" && mv "$work/state/torn" "$work/state/assignment"
+run_kelvin torn-state run "${common[@]}" "${device[@]}" --count 1
+grep -q "warning: ignoring $work/state/assignment" "$work/torn-state.out" || fail "a torn state file was not reported"
+grep -q "after [0-9]* DPS requests" "$work/torn-state.out" || fail "a torn state file did not lead to provisioning"
+
 # The operator deletes the device: the hub rejects it, kelvin provisions again and carries on.
 curl -sf -X DELETE "${admin}registrations/$registration_id" >/dev/null || fail "admin API could not delete the registration"
 run_kelvin after-delete run "${common[@]}" "${device[@]}" --count 1 --reprovision-interval 0
@@ -125,7 +132,7 @@ run_kelvin provision-force provision "${common[@]}" "${device[@]}" --force
 grep -q "after [0-9]* DPS requests" "$work/provision-force.out" || fail "provision --force did not register with DPS"
 
 received=$(grep -c "telemetry $registration_id" "$work/cloud.log" || true)
-[ "$received" -ge 5 ] || fail "kelvin-cloud received $received readings, expected 5"
+[ "$received" -ge 6 ] || fail "kelvin-cloud received $received readings, expected 6"
 grep "telemetry $registration_id" "$work/cloud.log" | sed "s/^/e2e[$label]: cloud | /"
 grep "telemetry $registration_id" "$work/cloud.log" | head -1 | grep -q '"humidity": ' \
     || fail "the first reading carried no humidity"
