@@ -48,22 +48,16 @@ public struct SimulatedSensor {
         return Millidegrees(Int32(clamping: Int64(settings.base.value) + wave + noise))
     }
 
-    /// One simulated reading of all three quantities, as a BME280 would give.
-    public struct Sample: Equatable, Sendable {
-        public var temperature: Millidegrees
-        public var humidity: RelativeHumidity
-        public var pressure: Pressure
-    }
-
     /// A temperature reading with humidity and pressure: relative humidity falls as the air
     /// warms (as it does in a closed room), and pressure wanders a few pascals around 1013.25 hPa.
-    public mutating func sample() -> Sample {
+    public mutating func sample() -> SensorSample {
         let temperature = read()
         let warming = Int64(temperature.value) - Int64(settings.base.value)
         let humidity = Int32(clamping: 45_000 - warming * 2 + Int64(nextRandom() % 201) - 100)
         let pressure = Int32(clamping: 101_325 + Int64(nextRandom() % 41) - 20)
-        return Sample(
+        return SensorSample(
             temperature: temperature,
+            fractionDigits: fractionDigits,
             humidity: RelativeHumidity(millipercent: max(0, min(humidity, 100_000)), fractionDigits: 2),
             pressure: Pressure(pascals: pressure)
         )

@@ -17,7 +17,7 @@ struct SimulatedReadings: ReadingSource {
         let sample = sensor.sample()
         return Reading(
             temperature: sample.temperature,
-            temperatureFractionDigits: sensor.fractionDigits,
+            temperatureFractionDigits: sample.fractionDigits,
             humidity: includeHumidity ? sample.humidity : nil,
             pressure: includePressure ? sample.pressure : nil,
             takenAtMilliseconds: takenAtMilliseconds,
