@@ -13,7 +13,9 @@ public enum TelemetryLoop {
     }
 
     /// - Parameters:
-    ///   - count: readings to take, then stop once they are delivered; 0 runs until `shouldStop`.
+    ///   - count: sampling slots, then stop once their readings are delivered (a slot whose
+    ///     read failed counts, so a dead sensor cannot keep a bounded run going); 0 runs until
+    ///     `shouldStop`.
     ///   - firstSequence: the first reading's number, so that a second run in one process does
     ///     not reuse message IDs.
     ///   - shouldStop: asked each time round; true ends the loop with what is pending.
@@ -30,13 +32,20 @@ public enum TelemetryLoop {
         report: (UplinkEvent) -> Void
     ) throws(Transport.Failure) -> Outcome {
         var taken = 0
+        var nextSequence = firstSequence
         var nextReadingAt = clock.nowMilliseconds
         while !shouldStop() {
             let sampling = count == 0 || taken < count
             if sampling && clock.nowMilliseconds >= nextReadingAt {
                 taken += 1
-                let reading = source.read(sequence: firstSequence + taken - 1, takenAtMilliseconds: clock.wallClockMilliseconds)
-                if let displaced = outbox.append(reading) { report(.displaced(displaced)) }
+                do {
+                    if let reading = try source.read(sequence: nextSequence, takenAtMilliseconds: clock.wallClockMilliseconds) {
+                        nextSequence += 1
+                        if let displaced = outbox.append(reading) { report(.displaced(displaced)) }
+                    }
+                } catch {
+                    report(.sensorFailed(error))
+                }
                 // On schedule whatever the network cost; intervals missed while blocked (a
                 // re-registration) are skipped rather than made up in a burst.
                 nextReadingAt += intervalMilliseconds

@@ -1,4 +1,5 @@
 import AzureIoT
+import Sensors
 
 /// What happened to the readings on their way to the hub, for the log and progress lines.
 public enum UplinkEvent {
@@ -13,6 +14,8 @@ public enum UplinkEvent {
     case batchRefused(ServiceFailure, readings: Int)
     /// The hub will never accept this reading; it alone is dropped.
     case dropped(Reading, ServiceFailure)
+    /// The sensor gave no reading at this slot; the loop carries on at the next.
+    case sensorFailed(SensorError)
     /// The queue was full: the oldest reading gave way to a new one.
     case displaced(Reading)
     /// The hub no longer accepts this identity (deleted, disabled, moved).

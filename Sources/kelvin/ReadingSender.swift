@@ -20,7 +20,10 @@ struct ReadingSender {
 
     /// Sends the next reading, retrying as the retry policy allows; returns what was sent.
     mutating func sendNext(client: inout HTTPSClient, clock: MonotonicClock, log: (String) -> Void) throws(Fatal) -> Reading {
-        let reading = source.read(sequence: sent + 1, takenAtMilliseconds: clock.wallClockMilliseconds)
+        // The simulation never fails nor skips a slot.
+        guard let reading = source.read(sequence: sent + 1, takenAtMilliseconds: clock.wallClockMilliseconds) else {
+            throw Fatal(message: "the simulated sensor gave no reading (a bug in Kelvin)", exitCode: .failure)
+        }
         do {
             try TelemetryDelivery.deliver(channel.message(reading), to: channel.hub, transport: &client, clock: clock, random: SplitMix64(seed: random.next()), log: log)
         } catch {

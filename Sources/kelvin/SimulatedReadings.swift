@@ -13,7 +13,7 @@ struct SimulatedReadings: ReadingSource {
         self.includePressure = includePressure
     }
 
-    mutating func read(sequence: Int, takenAtMilliseconds: Int64) -> Reading {
+    mutating func read(sequence: Int, takenAtMilliseconds: Int64) -> Reading? {
         let sample = sensor.sample()
         return Reading(
             temperature: sample.temperature,

@@ -143,6 +143,7 @@ private struct Progress {
     let count: Int
     private(set) var delivered = 0
     private(set) var dropped = 0
+    private(set) var sensorFailures = 0
     private(set) var lastProblem: String?
 
     init(count: Int) { self.count = count }
@@ -168,6 +169,9 @@ private struct Progress {
         case .dropped(let reading, let failure):
             dropped += 1
             Main.warn("the hub refused reading \(reading.sequence) (\(reading.temperature)) for good (\(failure)); dropped it, the rest go on")
+        case .sensorFailed(let error):
+            sensorFailures += 1
+            Main.warn("no reading this time: \(error)")
         case .displaced(let reading):
             Main.warn("the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise --backlog-limit to hold more")
         case .identityRejected(let failure):

@@ -28,7 +28,7 @@ import Wire
     )
 
     struct Counter: ReadingSource {
-        mutating func read(sequence: Int, takenAtMilliseconds: Int64) -> Reading {
+        mutating func read(sequence: Int, takenAtMilliseconds: Int64) -> Reading? {
             Reading(temperature: Millidegrees(Int32(20_000 + sequence * 10)), temperatureFractionDigits: 2, humidity: nil, pressure: nil,
                     takenAtMilliseconds: takenAtMilliseconds, sequence: sequence)
         }
@@ -78,6 +78,7 @@ import Wire
         case .keptForLater(_, let pending, let retry): return "kept \(pending) for \(retry)"
         case .batchRefused(let failure, let readings): return "batch of \(readings) refused \(failure.httpStatus)"
         case .dropped(let reading, let failure): return "dropped \(reading.sequence) \(failure.httpStatus)"
+        case .sensorFailed(let error): return "sensor failed: \(error)"
         case .displaced(let reading): return "displaced \(reading.sequence)"
         case .identityRejected(let failure): return "rejected \(failure.errorCode.map(String.init) ?? "-")"
         case .reprovisioningDeferred(let delay): return "deferred \(delay)"

@@ -12,7 +12,7 @@ import Wire
 /// chains, and a device deleted at its hub finding its way to a new one.
 @Suite(.serialized) struct ProvisionOnceTests {
     struct Counter: ReadingSource {
-        mutating func read(sequence: Int, takenAtMilliseconds: Int64) -> Reading {
+        mutating func read(sequence: Int, takenAtMilliseconds: Int64) -> Reading? {
             Reading(temperature: Millidegrees(Int32(20_000 + sequence * 250)), temperatureFractionDigits: 2, humidity: nil, pressure: nil,
                     takenAtMilliseconds: takenAtMilliseconds, sequence: sequence)
         }

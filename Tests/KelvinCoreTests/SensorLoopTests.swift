@@ -1,0 +1,66 @@
+import Agent
+import AzureIoT
+import HTTP1
+import Sensors
+import Testing
+import Wire
+
+/// A sensor that fails or succeeds as scripted, through the real `I2CReadingSource` and loop.
+@Suite struct SensorLoopTests {
+    struct FlakyDriver: I2CSensorDriver {
+        var name = "FLAKY at 0x40"
+        /// One entry per measure(): true succeeds.
+        var outcomes: [Bool]
+        var starts = 0
+        var measured = 0
+
+        mutating func start<Bus: I2CBus>(on bus: inout Bus, wait: (Int) -> Void) throws(SensorError) {
+            starts += 1
+            wait(2)
+        }
+
+        mutating func measure<Bus: I2CBus>(on bus: inout Bus, wait: (Int) -> Void) throws(SensorError) -> SensorSample {
+            defer { measured += 1 }
+            guard measured < outcomes.count, outcomes[measured] else {
+                throw .bus(.noDevice(bus: bus.name, address: I2CAddress(0x40)!))
+            }
+            return SensorSample(temperature: Millidegrees(Int32(21_000 + measured)), fractionDigits: 3,
+                                humidity: RelativeHumidity(millipercent: 40_000), pressure: nil)
+        }
+    }
+
+    struct CountingSwitch: PowerSwitch {
+        var cycles = 0
+        mutating func powerCycle() throws(SensorError) { cycles += 1 }
+    }
+
+    @Test func failingSensor_isReportedRestartedAndPowerCycled_whileTheUplinkCarriesOn() throws {
+        let clock = ManualClock()
+        var source = I2CReadingSource(
+            driver: FlakyDriver(outcomes: [true, false, false, false, false, true, true]),
+            bus: ScriptedI2CBus(), power: CountingSwitch(), fields: ReadingFields(humidity: true), clock: clock,
+            health: SensorHealth(restartAfter: 2, powerCycleAfter: 1, maximumSkip: 0, canPowerCycle: true)
+        )
+        try source.start()
+        var run = UplinkTests.Run(script: Array(repeating: .success(HTTPResponse(status: 204)), count: 4))
+        _ = try run.uplink.connect(force: false, transport: &run.transport, clock: clock) { _ in }
+        var events: [String] = []
+        let outcome = try TelemetryLoop.run(
+            source: &source, uplink: &run.uplink, outbox: &run.outbox, count: 7, intervalMilliseconds: 1_000,
+            transport: &run.transport, clock: clock
+        ) { events.append(UplinkTests.describe($0)) }
+        #expect(outcome == .allDelivered)
+        let failure = "sensor failed: no device answered at 0x40 on /dev/i2c-1: check the wiring (SDA, SCL, 3.3 V, GND) and the address — `kelvin scan` lists what answers"
+        #expect(events == [
+            "delivered 1 to hub-a.example",
+            failure, failure,          // two in a row: restart next
+            failure,                   // the restart failed: power-cycle next
+            failure,                   // the power cycle did not help either: another one next
+            "delivered 2 to hub-a.example", "delivered 3 to hub-a.example",
+        ])
+        #expect(source.driver.starts == 4)   // start(), the restart, and one after each power cycle
+        #expect(source.power?.cycles == 2)
+        #expect(run.outbox.isEmpty)
+        #expect(run.transport.messageIDs == ["dev-run-1", "dev-run-2", "dev-run-3"])
+    }
+}

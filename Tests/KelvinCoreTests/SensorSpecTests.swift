@@ -1,0 +1,29 @@
+import Agent
+import Sensors
+import Testing
+
+@Suite struct SensorSpecTests {
+    @Test func everyForm_parses() throws {
+        #expect(try SensorSpec(parsing: "simulated") == .simulated)
+        #expect(try SensorSpec(parsing: "bme280") == .i2c(.bme280, bus: 1, address: I2CAddress(0x76)!))
+        #expect(try SensorSpec(parsing: "bmp280@3:0x77") == .i2c(.bme280, bus: 3, address: I2CAddress(0x77)!))
+        #expect(try SensorSpec(parsing: "sht31:68") == .i2c(.sht3x, bus: 1, address: I2CAddress(0x44)!))
+        #expect(try SensorSpec(parsing: "mcp9808") == .i2c(.mcp9808, bus: 1, address: I2CAddress(0x18)!))
+        #expect(try SensorSpec(parsing: "hwmon:cpu_thermal") == .hwmon(name: "cpu_thermal", channel: 1))
+        #expect(try SensorSpec(parsing: "hwmon:sht3x:2") == .hwmon(name: "sht3x", channel: 2))
+        #expect(try SensorSpec(parsing: "iio:dht11") == .iio(name: "dht11"))
+        #expect(try SensorSpec(parsing: "thermal") == .thermal(type: "cpu-thermal"))
+        #expect(try SensorSpec(parsing: "ds18b20:28-000005e2fdc3") == .ds18b20(id: "28-000005e2fdc3"))
+        #expect(try SensorSpec(parsing: "ds18b20") == .ds18b20(id: nil))
+        #expect(try SensorSpec(parsing: "bme280@1:0x77").description == "BME280/BMP280 at 0x77 on /dev/i2c-1")
+    }
+
+    @Test func mistakes_sayWhatIsAccepted() {
+        #expect(throws: SensorSpecError.unknownSensor("dht22")) { try SensorSpec(parsing: "dht22") }
+        #expect(throws: SensorSpecError.badAddress("bme280:0x80")) { try SensorSpec(parsing: "bme280:0x80") }
+        #expect(throws: SensorSpecError.badBus("bme280@x")) { try SensorSpec(parsing: "bme280@x") }
+        #expect(throws: SensorSpecError.missingName("iio", kind: "iio")) { try SensorSpec(parsing: "iio") }
+        #expect(SensorSpecError.unknownSensor("dht22").description.contains("iio:NAME"))
+        #expect(SensorSpecError.badAddress("bme280:0x80").description.contains("0x03–0x77"))
+    }
+}
