@@ -9,7 +9,7 @@ import Wire
 /// connection's own buffers.
 struct ReadingSender {
     let channel: TelemetryChannel
-    private var source = SimulatedReadings(includeHumidity: false, includePressure: false)
+    private var source = SimulatedReadings(fields: ReadingFields())
     private var random: SplitMix64
     private(set) var sent = 0
 

@@ -5,23 +5,13 @@ import Sensors
 /// The simulated sensor as the loop's reading source, with humidity and pressure when asked for.
 struct SimulatedReadings: ReadingSource {
     private var sensor = SimulatedSensor()
-    let includeHumidity: Bool
-    let includePressure: Bool
+    let fields: ReadingFields
 
-    init(includeHumidity: Bool, includePressure: Bool) {
-        self.includeHumidity = includeHumidity
-        self.includePressure = includePressure
+    init(fields: ReadingFields) {
+        self.fields = fields
     }
 
     mutating func read(sequence: Int, takenAtMilliseconds: Int64) -> Reading? {
-        let sample = sensor.sample()
-        return Reading(
-            temperature: sample.temperature,
-            temperatureFractionDigits: sample.fractionDigits,
-            humidity: includeHumidity ? sample.humidity : nil,
-            pressure: includePressure ? sample.pressure : nil,
-            takenAtMilliseconds: takenAtMilliseconds,
-            sequence: sequence
-        )
+        fields.reading(sensor.sample(), sequence: sequence, takenAtMilliseconds: takenAtMilliseconds)
     }
 }

@@ -19,7 +19,7 @@ struct TelemetryRun {
         var setup = try Setup(options: options, clock: clock)
         try connect(&setup, force: false)
         var outbox = Outbox(capacity: options.backlogLimit)
-        var source = SimulatedReadings(includeHumidity: options.includeHumidity, includePressure: options.includePressure)
+        var source = SimulatedReadings(fields: ReadingFields(humidity: options.includeHumidity, pressure: options.includePressure))
         var progress = Progress(count: options.count)
         let outcome: TelemetryLoop.Outcome
         do {
