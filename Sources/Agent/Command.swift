@@ -7,7 +7,9 @@ public enum Command: Equatable, Sendable {
     /// Provision (reusing a valid saved assignment unless `force`), print the assignment, exit.
     case provision(RunOptions, force: Bool)
     /// Print readings from the sensor; no network.
-    case read(count: Int, intervalMilliseconds: Int64)
+    case read(ReadOptions)
+    /// List what answers on an I²C bus and name the sensors it recognises.
+    case scan(bus: Int)
     /// Send readings straight to a hub, without DPS: a bench tool and the benchmark's client.
     case send(SendOptions)
     case help
@@ -52,6 +54,8 @@ public struct RunOptions: Equatable, Sendable {
     public var reprovisionIntervalMilliseconds: Int64 = 300_000
     /// Readings held in memory while the hub cannot be reached; past it, the oldest give way.
     public var backlogLimit: Int = 4_096
+    /// The sensor, and how to reach and power it.
+    public var sensor = SensorOptions()
 
     public init() {}
 }
@@ -69,6 +73,25 @@ public struct SendOptions: Equatable, Sendable {
     /// Close the connection after every reading, so each costs a (resumed) handshake: for
     /// measuring reconnects.
     public var reconnectEach = false
+
+    public init() {}
+}
+
+/// Which sensor to read and the GPIO line that powers it, shared by `run` and `read`.
+public struct SensorOptions: Equatable, Sendable {
+    public var spec: SensorSpec = .simulated
+    /// A GPIO line name (e.g. `GPIO17`) that switches the sensor's supply, for power-cycling it
+    /// after repeated bus errors; nil when none is wired.
+    public var powerLine: String?
+
+    public init() {}
+}
+
+/// Everything `kelvin read` needs.
+public struct ReadOptions: Equatable, Sendable {
+    public var sensor = SensorOptions()
+    public var count: Int = 1
+    public var intervalMilliseconds: Int64 = 1_000
 
     public init() {}
 }

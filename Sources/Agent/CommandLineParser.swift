@@ -21,6 +21,7 @@ public enum CommandLineParser {
             return .provision(options, force: force)
         case "read": return try parseRead(remaining)
         case "send": return .send(try parseSend(remaining))
+        case "scan": return try parseScan(remaining)
         default: throw .unknownCommand(verb)
         }
     }
@@ -45,7 +46,9 @@ public enum CommandLineParser {
             case "--reprovision-interval":
                 options.reprovisionIntervalMilliseconds = try cursor.seconds(for: option, allowingZero: true)
             case "--backlog-limit": options.backlogLimit = try cursor.integer(for: option, in: 1...1_000_000)
-            default: throw .unknownOption(option, command: command)
+            default:
+                if try parseSensorOption(option, &cursor, into: &options.sensor) { continue }
+                throw .unknownOption(option, command: command)
             }
         }
         return options
@@ -102,17 +105,46 @@ public enum CommandLineParser {
     }
 
     private static func parseRead(_ arguments: ArraySlice<String>) throws(UsageError) -> Command {
-        var count = 1
-        var interval: Int64 = 1_000
+        var options = ReadOptions()
         var cursor = OptionCursor(arguments)
         while let option = cursor.next() {
             switch option {
-            case "--count": count = try cursor.integer(for: option, in: 1...1_000_000_000)
-            case "--interval": interval = try cursor.seconds(for: option)
-            default: throw .unknownOption(option, command: "read")
+            case "--count": options.count = try cursor.integer(for: option, in: 1...1_000_000_000)
+            case "--interval": options.intervalMilliseconds = try cursor.seconds(for: option)
+            default:
+                if try parseSensorOption(option, &cursor, into: &options.sensor) { continue }
+                throw .unknownOption(option, command: "read")
             }
         }
-        return .read(count: count, intervalMilliseconds: interval)
+        return .read(options)
+    }
+
+    private static func parseScan(_ arguments: ArraySlice<String>) throws(UsageError) -> Command {
+        var bus = 1
+        var cursor = OptionCursor(arguments)
+        while let option = cursor.next() {
+            switch option {
+            case "--bus": bus = try cursor.integer(for: option, in: 0...255)
+            default: throw .unknownOption(option, command: "scan")
+            }
+        }
+        return .scan(bus: bus)
+    }
+
+    /// `--sensor` and `--sensor-power`, shared by `run` and `read`; false when `option` is neither.
+    private static func parseSensorOption(_ option: String, _ cursor: inout OptionCursor, into options: inout SensorOptions) throws(UsageError) -> Bool {
+        switch option {
+        case "--sensor":
+            let text = try cursor.value(for: option)
+            do {
+                options.spec = try SensorSpec(parsing: text)
+            } catch {
+                throw .invalidSensor(error)
+            }
+        case "--sensor-power": options.powerLine = try cursor.value(for: option)
+        default: return false
+        }
+        return true
     }
 
     public static let helpText = """
@@ -126,6 +158,7 @@ public enum CommandLineParser {
           provision               Provision (or show the saved assignment) and exit.
           send                    Send readings straight to a hub, without DPS.
           read                    Print sensor readings; no network.
+          scan                    List the devices answering on an I²C bus, naming known sensors.
           help                    Show this help.
           version                 Show the version.
 
@@ -172,6 +205,13 @@ public enum CommandLineParser {
                                   humidity, pressure or humidity,pressure.
           --backlog-limit <n>     Readings held while the hub is unreachable; past it the oldest
                                   give way. A backlog goes in batches. (default: 4096)
+          --sensor <sensor>       simulated; an I²C part: bme280, bmp280, sht3x, sht4x, tmp117,
+                                  tmp102, mcp9808 or lm75, with @BUS and :ADDRESS if not the
+                                  default (bme280@1:0x77); a kernel source: hwmon:NAME[:CHANNEL],
+                                  iio:NAME (e.g. iio:dht11), thermal[:TYPE] (the CPU), or
+                                  ds18b20[:ID]. (default: simulated)
+          --sensor-power <line>   GPIO line (e.g. GPIO17) switching the sensor's supply, to
+                                  power-cycle it after repeated bus errors.
 
         OPTIONS (provision): those of run, and:
           --force                 Register with DPS even when the saved assignment is valid.
@@ -186,9 +226,12 @@ public enum CommandLineParser {
                                   resumed TLS handshake; for measuring).
           Exits 0 only when every reading was accepted (HTTP 2xx).
 
-        OPTIONS (read):
+        OPTIONS (read): --sensor and --sensor-power as for run, and:
           --count <n>             Readings to print. (default: 1)
           --interval <seconds>    Time between readings. (default: 1)
+
+        OPTIONS (scan):
+          --bus <n>               The I²C bus, /dev/i2c-N. (default: 1)
 
         EXIT STATUS: 0 success, 64 usage, 65 bad data from a service, 66 missing file,
           69 service unavailable, 75 temporary failure, 77 refused by a service, 78 configuration.
@@ -258,6 +301,7 @@ public enum UsageError: Error, Equatable, CustomStringConvertible {
     case missingValue(String)
     case missingOption(String, command: String)
     case invalidValue(String, String, expected: String)
+    case invalidSensor(SensorSpecError)
 
     public var description: String {
         switch self {
@@ -266,6 +310,7 @@ public enum UsageError: Error, Equatable, CustomStringConvertible {
         case .missingValue(let option): return "option '\(option)' needs a value"
         case .missingOption(let option, let command): return "'kelvin \(command)' needs \(option); see 'kelvin help'"
         case .invalidValue(let option, let value, let expected): return "option '\(option)' got '\(value)'; expected \(expected)"
+        case .invalidSensor(let error): return error.description
         }
     }
 }

@@ -20,9 +20,10 @@ enum Main {
         case .version:
             Console.print("kelvin " + KelvinVersion.text)
             return .success
-        case .read(let count, let interval):
-            readSensor(count: count, intervalMilliseconds: interval)
-            return .success
+        case .read(let options):
+            return report { () throws(Fatal) in try SensorRead(options: options).run() }
+        case .scan(let bus):
+            return report { () throws(Fatal) in try BusScan(busNumber: bus).run() }
         case .run(let options):
             return report { () throws(Fatal) in try TelemetryRun(options: options).run() }
         case .provision(let options, let force):
@@ -45,15 +46,6 @@ enum Main {
         } catch {
             Console.printError("kelvin: error: " + error.message)
             return error.exitCode
-        }
-    }
-
-    private static func readSensor(count: Int, intervalMilliseconds: Int64) {
-        var sensor = SimulatedSensor()
-        let clock = MonotonicClock()
-        for index in 0..<count {
-            if index > 0 { clock.sleep(milliseconds: intervalMilliseconds) }
-            Console.print("simulated: " + sensor.read().description)
         }
     }
 }

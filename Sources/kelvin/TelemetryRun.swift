@@ -16,10 +16,13 @@ struct TelemetryRun {
     let clock = MonotonicClock()
 
     func run() throws(Fatal) {
+        // The sensor first: a wiring mistake should not wait behind a DPS registration.
+        var source = try DeviceSensor.open(
+            options.sensor, fields: ReadingFields(humidity: options.includeHumidity, pressure: options.includePressure), clock: clock
+        )
         var setup = try Setup(options: options, clock: clock)
         try connect(&setup, force: false)
         var outbox = Outbox(capacity: options.backlogLimit)
-        var source = SimulatedReadings(fields: ReadingFields(humidity: options.includeHumidity, pressure: options.includePressure))
         var progress = Progress(count: options.count)
         let outcome: TelemetryLoop.Outcome
         do {

@@ -55,7 +55,14 @@ import Wire
         #expect(try CommandLineParser.parse(["kelvin"]) == .help)
         #expect(try CommandLineParser.parse(["kelvin", "--help"]) == .help)
         #expect(try CommandLineParser.parse(["kelvin", "--version"]) == .version)
-        #expect(try CommandLineParser.parse(["kelvin", "read", "--count", "2"]) == .read(count: 2, intervalMilliseconds: 1_000))
+        var read = ReadOptions()
+        read.count = 2
+        #expect(try CommandLineParser.parse(["kelvin", "read", "--count", "2"]) == .read(read))
+        read.sensor.spec = .i2c(.sht4x, bus: 3, address: I2CAddress(0x44)!)
+        read.sensor.powerLine = "GPIO17"
+        #expect(try CommandLineParser.parse(["kelvin", "read", "--count", "2", "--sensor", "sht4x@3", "--sensor-power", "GPIO17"]) == .read(read))
+        #expect(try CommandLineParser.parse(["kelvin", "scan", "--bus", "0"]) == .scan(bus: 0))
+        #expect(throws: UsageError.invalidSensor(.unknownSensor("bme680"))) { try CommandLineParser.parse(["kelvin", "run", "--sensor", "bme680"]) }
     }
 
     @Test func mistakes_nameTheOption() {
