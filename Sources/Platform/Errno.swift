@@ -14,6 +14,7 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     public static let invalidArgument = Errno(rawValue: 22) // EINVAL
     public static let timedOut = Errno(rawValue: 110)      // ETIMEDOUT
     public static let connectionRefused = Errno(rawValue: 111) // ECONNREFUSED
+    public static let inputOutput = Errno(rawValue: 5)     // EIO
 
     /// The C library's text for the error. The corresponding C function is `strerror`.
     public var description: String {
