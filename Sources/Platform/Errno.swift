@@ -14,6 +14,9 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     public static let invalidArgument = Errno(rawValue: 22) // EINVAL
     public static let timedOut = Errno(rawValue: 110)      // ETIMEDOUT
     public static let connectionRefused = Errno(rawValue: 111) // ECONNREFUSED
+    public static let notPermitted = Errno(rawValue: 1)    // EPERM
+    public static let inputOutput = Errno(rawValue: 5)     // EIO
+    public static let busy = Errno(rawValue: 16)           // EBUSY
 
     /// The C library's text for the error. The corresponding C function is `strerror`.
     public var description: String {
