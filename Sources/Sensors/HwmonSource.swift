@@ -35,7 +35,7 @@ public struct HwmonSource<Tree: TextSource> {
     ///   are) or it has no such channel; `.notReady` when the driver could not reach the sensor.
     public func read() throws(SensorError) -> SensorSample {
         let classes = SysfsDevices(directory: root + "/class/hwmon", prefix: "hwmon", identityFile: "name", kind: "hwmon device")
-        let device = try classes.find(name, in: tree, hint: "use one of those names, or bind the sensor's driver with a dtoverlay (e.g. dtoverlay=i2c-sensor,lm75) and reboot")
+        let device = try classes.find(name, in: tree, setup: "bind the sensor's driver with a dtoverlay (e.g. dtoverlay=i2c-sensor,lm75) and reboot")
         let temperatureFile = "temp" + ASCII.decimalString(channel) + "_input"
         guard SysfsText.exists(temperatureFile, in: device, of: tree) else {
             throw .source(path: device, detail: "\(name) has no \(temperatureFile); `ls \(device)` shows the channels it has")

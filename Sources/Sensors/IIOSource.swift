@@ -32,7 +32,7 @@ public struct IIOSource<Tree: TextSource> {
     ///   `.implausible` when raw × scale overflows.
     public func read() throws(SensorError) -> SensorSample {
         let devices = SysfsDevices(directory: root + "/bus/iio/devices", prefix: "iio:device", identityFile: "name", kind: "IIO device")
-        let device = try devices.find(name, in: tree, hint: "use one of those names, or bind the sensor with a dtoverlay (e.g. dtoverlay=dht11,gpiopin=4 or dtoverlay=i2c-sensor,tmp117) and reboot")
+        let device = try devices.find(name, in: tree, setup: "bind the sensor with a dtoverlay (e.g. dtoverlay=dht11,gpiopin=4 or dtoverlay=i2c-sensor,tmp117) and reboot")
         do {
             let (temperature, rawStep) = try readTemperature(in: device)
             var sample = SensorSample(temperature: temperature, fractionDigits: fractionDigits ?? defaultFractionDigits(rawStep: rawStep))

@@ -27,7 +27,9 @@ struct SysfsDevices {
     /// The path of the one device whose identity is `wanted`.
     /// - Throws: `SensorError.source` naming the identities present, or that there are none
     ///   (ending with `hint`), or that several share the identity.
-    func find<Tree: TextSource>(_ wanted: String, in tree: Tree, hint: String) throws(SensorError) -> String {
+    /// - Parameter setup: how to make such a device appear (an overlay), said when none is there
+    ///   or the wanted one is missing; nil when there is nothing to set up.
+    func find<Tree: TextSource>(_ wanted: String, in tree: Tree, setup: String?) throws(SensorError) -> String {
         let present = devices(in: tree)
         let matches = present.filter { $0.identity.map { $0.utf8.elementsEqual(wanted.utf8) } ?? false }
         if matches.count == 1 { return directory + "/" + matches[0].entry }
@@ -36,9 +38,9 @@ struct SysfsDevices {
             throw .source(path: directory, detail: "several \(kind)s have the \(identityFile) \"\(wanted)\" (\(entries)), and their numbers change between boots; read each through a source that names the device itself (a 1-Wire id, an I²C address)")
         }
         guard !present.isEmpty else {
-            throw .source(path: directory, detail: "no \(kind) whose \(identityFile) is \"\(wanted)\": there are none; \(hint)")
+            throw .source(path: directory, detail: "no \(kind) whose \(identityFile) is \"\(wanted)\": this machine has none" + (setup.map { "; " + $0 } ?? ""))
         }
         let listed = present.map { "\($0.identity ?? "?") (\($0.entry))" }.joined(separator: ", ")
-        throw .source(path: directory, detail: "no \(kind) whose \(identityFile) is \"\(wanted)\"; present: \(listed); \(hint)")
+        throw .source(path: directory, detail: "no \(kind) whose \(identityFile) is \"\(wanted)\"; present: \(listed); use one of those \(identityFile)s" + (setup.map { ", or " + $0 } ?? ""))
     }
 }

@@ -27,7 +27,7 @@ public struct ThermalZoneSource<Tree: TextSource> {
     ///   are) or its `temp` is not a number; `.notReady` when the driver could not read it.
     public func read() throws(SensorError) -> SensorSample {
         let zones = SysfsDevices(directory: root + "/class/thermal", prefix: "thermal_zone", identityFile: "type", kind: "thermal zone")
-        let zone = try zones.find(type, in: tree, hint: "use one of those types")
+        let zone = try zones.find(type, in: tree, setup: nil)
         let temperature = try SysfsText.integer(zone + "/temp", in: tree)
         return SensorSample(temperature: Millidegrees(temperature), fractionDigits: fractionDigits)
     }

@@ -7,6 +7,7 @@ import Sensors
 /// protocols like `ReadingSource`, so the choice is an enum whose cases hold each source.
 enum DeviceSensor: ReadingSource {
     case simulated(SimulatedReadings)
+    case kernel(KernelReadings)
 
     /// Opens and starts the sensor, so a wiring or configuration mistake is one error line
     /// before anything else happens.
@@ -14,7 +15,11 @@ enum DeviceSensor: ReadingSource {
         switch options.spec {
         case .simulated:
             return .simulated(SimulatedReadings(fields: fields))
-        default:
+        case .hwmon, .iio, .thermal, .ds18b20:
+            var source = KernelReadings(spec: options.spec, fields: fields)
+            try source.check()
+            return .kernel(source)
+        case .i2c:
             throw Fatal(message: "\(options.spec): this build has no driver for it yet", exitCode: .configuration)
         }
     }
@@ -25,6 +30,9 @@ enum DeviceSensor: ReadingSource {
             let reading = source.read(sequence: sequence, takenAtMilliseconds: takenAtMilliseconds)
             self = .simulated(source)
             return reading
+        case .kernel(var source):
+            defer { self = .kernel(source) }
+            return try source.read(sequence: sequence, takenAtMilliseconds: takenAtMilliseconds)
         }
     }
 }

@@ -48,7 +48,7 @@ private let piHwmon: [String: String] = [
     }
 
     @Test func noHwmonAtAll_saysThereAreNone() {
-        #expect(throws: SensorError.source(path: "/sys/class/hwmon", detail: "no hwmon device whose name is \"cpu_thermal\": there are none; use one of those names, or bind the sensor's driver with a dtoverlay (e.g. dtoverlay=i2c-sensor,lm75) and reboot")) {
+        #expect(throws: SensorError.source(path: "/sys/class/hwmon", detail: "no hwmon device whose name is \"cpu_thermal\": this machine has none; bind the sensor's driver with a dtoverlay (e.g. dtoverlay=i2c-sensor,lm75) and reboot")) {
             try HwmonSource(tree: FixtureTree(), name: "cpu_thermal").read()
         }
     }
@@ -232,7 +232,7 @@ private let iioDevices: [String: String] = [
     }
 
     @Test func noZones_saysThereAreNone() {
-        #expect(throws: SensorError.source(path: "/sys/class/thermal", detail: "no thermal zone whose type is \"cpu-thermal\": there are none; use one of those types")) {
+        #expect(throws: SensorError.source(path: "/sys/class/thermal", detail: "no thermal zone whose type is \"cpu-thermal\": this machine has none")) {
             try ThermalZoneSource(tree: FixtureTree()).read()
         }
     }
