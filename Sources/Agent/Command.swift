@@ -56,6 +56,9 @@ public struct RunOptions: Equatable, Sendable {
     public var backlogLimit: Int = 4_096
     /// The sensor, and how to reach and power it.
     public var sensor = SensorOptions()
+    /// A GPIO line name with a status LED: slow blink provisioning, a blip per delivery, fast
+    /// blink on trouble.
+    public var statusLEDLine: String?
 
     public init() {}
 }
@@ -83,6 +86,8 @@ public struct SensorOptions: Equatable, Sendable {
     /// A GPIO line name (e.g. `GPIO17`) that switches the sensor's supply, for power-cycling it
     /// after repeated bus errors; nil when none is wired.
     public var powerLine: String?
+    /// A GPIO line name wired to the sensor's alert output: an edge takes a reading at once.
+    public var alertLine: String?
 
     public init() {}
 }

@@ -46,6 +46,8 @@ public enum CommandLineParser {
             case "--reprovision-interval":
                 options.reprovisionIntervalMilliseconds = try cursor.seconds(for: option, allowingZero: true)
             case "--backlog-limit": options.backlogLimit = try cursor.integer(for: option, in: 1...1_000_000)
+            case "--status-led": options.statusLEDLine = try cursor.value(for: option)
+            case "--alert": options.sensor.alertLine = try cursor.value(for: option)
             default:
                 if try parseSensorOption(option, &cursor, into: &options.sensor) { continue }
                 throw .unknownOption(option, command: command)
@@ -212,6 +214,10 @@ public enum CommandLineParser {
                                   ds18b20[:ID]. (default: simulated)
           --sensor-power <line>   GPIO line (e.g. GPIO17) switching the sensor's supply, to
                                   power-cycle it after repeated bus errors.
+          --alert <line>          GPIO line wired to the sensor's alert output; an edge takes a
+                                  reading at once.
+          --status-led <line>     GPIO line with a status LED: slow blink while provisioning, a
+                                  blip per delivered reading, fast blink on trouble.
 
         OPTIONS (provision): those of run, and:
           --force                 Register with DPS even when the saved assignment is valid.

@@ -19,6 +19,8 @@ public enum TelemetryLoop {
     ///   - firstSequence: the first reading's number, so that a second run in one process does
     ///     not reuse message IDs.
     ///   - shouldStop: asked each time round; true ends the loop with what is pending.
+    ///   - readingRequested: asked each time round; true takes the next reading now (an alert
+    ///     input fired) and restarts the schedule from it.
     public static func run<Source: ReadingSource, Store: AssignmentStore, Random: RandomSource, Transport: HTTPTransport, Clock: AgentClock>(
         source: inout Source,
         uplink: inout TelemetryUplink<Store, Random>,
@@ -29,6 +31,7 @@ public enum TelemetryLoop {
         transport: inout Transport,
         clock: Clock,
         shouldStop: () -> Bool = { false },
+        readingRequested: () -> Bool = { false },
         report: (UplinkEvent) -> Void
     ) throws(Transport.Failure) -> Outcome {
         var taken = 0
@@ -36,6 +39,7 @@ public enum TelemetryLoop {
         var nextReadingAt = clock.nowMilliseconds
         while !shouldStop() {
             let sampling = count == 0 || taken < count
+            if sampling && readingRequested() { nextReadingAt = clock.nowMilliseconds }
             if sampling && clock.nowMilliseconds >= nextReadingAt {
                 taken += 1
                 do {

@@ -20,15 +20,17 @@ struct TelemetryRun {
         var source = try DeviceSensor.open(
             options.sensor, fields: ReadingFields(humidity: options.includeHumidity, pressure: options.includePressure), clock: clock
         )
+        let device = try DeviceClock(ledLine: options.statusLEDLine, alertLine: options.sensor.alertLine)
         var setup = try Setup(options: options, clock: clock)
-        try connect(&setup, force: false)
+        try connect(&setup, force: false, clock: device)
         var outbox = Outbox(capacity: options.backlogLimit)
-        var progress = Progress(count: options.count)
+        var progress = Progress(count: options.count, clock: device)
         let outcome: TelemetryLoop.Outcome
         do {
             outcome = try TelemetryLoop.run(
                 source: &source, uplink: &setup.uplink, outbox: &outbox, count: options.count,
-                intervalMilliseconds: options.intervalMilliseconds, transport: &setup.client, clock: clock
+                intervalMilliseconds: options.intervalMilliseconds, transport: &setup.client, clock: device,
+                readingRequested: { device.takeAlert() }
             ) { progress.report($0) }
         } catch {
             throw Fatal(message: error.description + Self.lostReadings(outbox.count), exitCode: ExitCode.of(error))
@@ -48,13 +50,15 @@ struct TelemetryRun {
     /// `kelvin provision [--force]`.
     func provision(force: Bool) throws(Fatal) {
         var setup = try Setup(options: options, clock: clock)
-        try connect(&setup, force: force)
+        try connect(&setup, force: force, clock: DeviceClock(ledLine: options.statusLEDLine, alertLine: nil))
         setup.client.closeAll()
     }
 
-    private func connect(_ setup: inout Setup, force: Bool) throws(Fatal) {
+    private func connect(_ setup: inout Setup, force: Bool, clock: DeviceClock) throws(Fatal) {
+        clock.pattern = .provisioning
         do {
             let (saved, requests) = try setup.uplink.connect(force: force, transport: &setup.client, clock: clock) { Main.warn($0) }
+            clock.pattern = .sending(lastDeliveryMilliseconds: nil)
             let assignment = saved.assignment
             if requests == 0 {
                 Console.print("kelvin: using the saved assignment: hub \(assignment.hub) as device \(assignment.deviceID) (assigned \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)))")
@@ -62,6 +66,7 @@ struct TelemetryRun {
                 Console.print("kelvin: assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
             }
         } catch {
+            clock.pattern = .error
             throw Fatal(message: error.description + setup.chainHint(for: error), exitCode: ExitCode.of(error))
         }
     }
@@ -149,11 +154,17 @@ private struct Progress {
     private(set) var sensorFailures = 0
     private(set) var lastProblem: String?
 
-    init(count: Int) { self.count = count }
+    let clock: DeviceClock
+
+    init(count: Int, clock: DeviceClock) {
+        self.count = count
+        self.clock = clock
+    }
 
     var droppedNote: String { dropped == 0 ? "" : "; \(dropped) refused by the hub and dropped" }
 
     mutating func report(_ event: UplinkEvent) {
+        showOnLED(event)
         switch event {
         case .delivered(let readings, let hub, let batched):
             for reading in readings {
@@ -190,6 +201,18 @@ private struct Progress {
         case .reprovisioningFailed(let problem, let retry):
             lastProblem = problem
             Main.warn("provisioning again failed: \(problem); keeping the readings and trying again in \(Self.seconds(retry))")
+        }
+    }
+
+    /// A blip per delivery; a slow blink while provisioning again; fast blink while readings or
+    /// the sensor are in trouble, until the next delivery.
+    private func showOnLED(_ event: UplinkEvent) {
+        switch event {
+        case .delivered: clock.pattern = .sending(lastDeliveryMilliseconds: clock.nowMilliseconds)
+        case .identityRejected: clock.pattern = .provisioning
+        case .reprovisioned: clock.pattern = .sending(lastDeliveryMilliseconds: nil)
+        case .keptForLater, .reprovisioningFailed, .sensorFailed, .dropped: clock.pattern = .error
+        case .retrying, .batchRefused, .displaced, .reprovisioningDeferred, .note: break
         }
     }
 

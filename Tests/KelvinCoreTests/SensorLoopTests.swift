@@ -64,3 +64,46 @@ import Wire
         #expect(run.transport.messageIDs == ["dev-run-1", "dev-run-2", "dev-run-3"])
     }
 }
+
+@Suite struct AlertTests {
+    /// A clock whose first long sleep is cut short by an alert edge, as the device's clock is when
+    /// it waits on the alert line.
+    final class AlertingClock: AgentClock {
+        private(set) var nowMilliseconds: Int64 = 0
+        var wallClockSeconds: Int64 { wallClockMilliseconds / 1000 }
+        var wallClockMilliseconds: Int64 { 1_800_000_000_000 + nowMilliseconds }
+        var alertAfter: Int64?
+        var alertRaised = false
+
+        func sleep(milliseconds: Int64) {
+            if let after = alertAfter, milliseconds > after {
+                nowMilliseconds += after
+                alertAfter = nil
+                alertRaised = true
+                return
+            }
+            nowMilliseconds += max(milliseconds, 0)
+        }
+    }
+
+    @Test func alert_takesAReadingAtOnceAndRestartsTheSchedule() throws {
+        let clock = AlertingClock()
+        clock.alertAfter = 3_000
+        var run = UplinkTests.Run(script: Array(repeating: .success(HTTPResponse(status: 204)), count: 3))
+        _ = try run.uplink.connect(force: false, transport: &run.transport, clock: clock) { _ in }
+        var source = UplinkTests.Counter()
+        var delivered: [Int64] = []
+        let outcome = try TelemetryLoop.run(
+            source: &source, uplink: &run.uplink, outbox: &run.outbox, count: 3, intervalMilliseconds: 10_000,
+            transport: &run.transport, clock: clock,
+            readingRequested: {
+                defer { clock.alertRaised = false }
+                return clock.alertRaised
+            }
+        ) { event in
+            if case .delivered = event { delivered.append(clock.nowMilliseconds) }
+        }
+        #expect(outcome == .allDelivered)
+        #expect(delivered == [0, 3_000, 13_000])
+    }
+}

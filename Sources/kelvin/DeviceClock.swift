@@ -1,0 +1,88 @@
+import Agent
+import Platform
+import Sensors
+
+/// The loop's clock on a device: while the loop sleeps, it drives the status LED's pattern and
+/// watches the alert input, waking the loop early when the alert fires. One thread, no timers.
+final class DeviceClock: AgentClock {
+    private let clock = MonotonicClock()
+    private let led: HeldOutput?
+    private let alert: HeldEvents?
+    private var ledIsOn = false
+    /// What the LED shows now; the progress reporter changes it as the device's state changes.
+    var pattern: StatusLEDPattern = .provisioning {
+        didSet { refreshLED() }
+    }
+    /// Set when an alert edge cut a sleep short; the loop clears it when it takes the reading.
+    private(set) var alertRaised = false
+
+    /// - Parameters:
+    ///   - ledLine: a GPIO line name (e.g. `GPIO27`) with the status LED, or nil.
+    ///   - alertLine: a GPIO line name with the sensor's alert output, or nil.
+    /// - Throws: a configuration `Fatal` naming the line and the fix.
+    init(ledLine: String?, alertLine: String?) throws(Fatal) {
+        do {
+            led = try ledLine.map { name throws(GPIOError) in
+                HeldOutput(try OutputLine(try GPIOLineLocation.named(name), consumer: "kelvin-status"))
+            }
+            alert = try alertLine.map { name throws(GPIOError) in
+                HeldEvents(try EventLine(try GPIOLineLocation.named(name), consumer: "kelvin-alert", edges: .both))
+            }
+        } catch {
+            throw Fatal(message: error.description, exitCode: .configuration)
+        }
+    }
+
+    var nowMilliseconds: Int64 { clock.nowMilliseconds }
+    var wallClockSeconds: Int64 { clock.wallClockSeconds }
+    var wallClockMilliseconds: Int64 { clock.wallClockMilliseconds }
+
+    /// Takes (and clears) a pending alert.
+    func takeAlert() -> Bool {
+        defer { alertRaised = false }
+        return alertRaised
+    }
+
+    func sleep(milliseconds: Int64) {
+        let deadline = clock.nowMilliseconds + milliseconds
+        while true {
+            refreshLED()
+            let now = clock.nowMilliseconds
+            guard now < deadline else { return }
+            // Wake at the next LED change at the latest: at most every 50 ms while it blinks.
+            let step = led == nil ? deadline - now : min(deadline - now, 50)
+            if let alert {
+                do {
+                    if try alert.line.wait(timeoutMilliseconds: Int(step)) != nil {
+                        alertRaised = true
+                        return
+                    }
+                } catch {
+                    // A line that cannot be waited on must not turn the sleep into a busy loop.
+                    clock.sleep(milliseconds: step)
+                }
+            } else {
+                clock.sleep(milliseconds: step)
+            }
+        }
+    }
+
+    private func refreshLED() {
+        guard let led else { return }
+        let on = pattern.isOn(atMilliseconds: clock.nowMilliseconds)
+        guard on != ledIsOn else { return }
+        // A status LED that cannot be set is not worth stopping the telemetry for.
+        if (try? led.line.set(active: on)) != nil { ledIsOn = on }
+    }
+}
+
+/// A GPIO line held by reference, so that an optional one can be kept in a class.
+private final class HeldOutput {
+    let line: OutputLine
+    init(_ line: consuming OutputLine) { self.line = line }
+}
+
+private final class HeldEvents {
+    let line: EventLine
+    init(_ line: consuming EventLine) { self.line = line }
+}
