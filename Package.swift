@@ -24,7 +24,7 @@ let package = Package(
     ],
     targets: [
         // C shims: the only modules that see libc, OpenSSL and libgpiod.
-        .target(name: "CPosix"),
+        .target(name: "CPosix", linkerSettings: [.linkedLibrary("i2c")]),
         .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod")]),
 
