@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Agent", dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors"], swiftSettings: deviceSwiftSettings),
 
         // I/O edge: thin typed wrappers over the C shims.
-        .target(name: "Platform", dependencies: ["CPosix", "CGPIOD", "Wire"], swiftSettings: deviceSwiftSettings),
+        .target(name: "Platform", dependencies: ["CPosix", "CGPIOD", "Wire", "Sensors"], swiftSettings: deviceSwiftSettings),
         .target(name: "HTTPSClient", dependencies: ["COpenSSL", "Platform", "HTTP1", "Wire"], swiftSettings: deviceSwiftSettings),
 
         .executableTarget(
@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "KelvinIntegrationTests",
             dependencies: [
-                "KelvinCloud", "HTTPSClient", "Platform", "AzureIoT", "Agent", "Wire", "HTTP1",
+                "KelvinCloud", "HTTPSClient", "Platform", "AzureIoT", "Agent", "Wire", "HTTP1", "Sensors",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // A server that refuses the device certificate during the handshake, and server
