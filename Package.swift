@@ -24,7 +24,7 @@ let package = Package(
     ],
     targets: [
         // C shims: the only modules that see libc, OpenSSL and libgpiod.
-        .target(name: "CPosix"),
+        .target(name: "CPosix", linkerSettings: [.linkedLibrary("i2c")]),
         .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "CGPIOD", linkerSettings: [.linkedLibrary("gpiod")]),
 
@@ -36,7 +36,8 @@ let package = Package(
         .target(name: "Agent", dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors"], swiftSettings: deviceSwiftSettings),
 
         // I/O edge: thin typed wrappers over the C shims.
-        // Sensors for the seams the edge fulfils (`TextSource` over real files, GPIO edges).
+        // Sensors for the seams the edge fulfils (`I2CBus` and `TextSource` over the real
+        // devices and files, GPIO edges).
         .target(name: "Platform", dependencies: ["CPosix", "CGPIOD", "Wire", "Sensors"], swiftSettings: deviceSwiftSettings),
         .target(name: "HTTPSClient", dependencies: ["COpenSSL", "Platform", "HTTP1", "Wire"], swiftSettings: deviceSwiftSettings),
 

@@ -46,8 +46,8 @@ public enum SensorError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// A temperature sensor on an I²C bus, as a register map and its arithmetic: the bus does the
-/// transfers and `wait` the datasheet's measurement time, both injected so tests run the
-/// datasheet's vectors with no hardware and no sleeping.
+/// transfers and `wait` the datasheet's measurement time (in milliseconds), both injected so
+/// tests run the datasheet's vectors with no hardware and no sleeping.
 public protocol I2CSensorDriver {
     /// For messages: "BME280 at 0x76".
     var name: String { get }

@@ -51,11 +51,19 @@ struct ScriptedI2CBus: I2CBus {
     }
 
     mutating func writeThenRead(_ bytes: [UInt8], count: Int, at address: I2CAddress) throws(I2CError) -> [UInt8] {
-        trace.append("wr \(Self.hex(address.value)): \(Self.hex(bytes)) / \(count)")
-        if !failures.isEmpty { throw failures.removeFirst() }
-        guard let file = registers[address.value] else { throw .noDevice(bus: name, address: address) }
-        guard let start = bytes.first else { return [] }
-        return (0..<count).map { file[start &+ UInt8($0)] ?? 0 }
+        let request = "wr \(Self.hex(address.value)): \(Self.hex(bytes)) / \(count)"
+        if !failures.isEmpty {
+            trace.append("\(request) -> failure")
+            throw failures.removeFirst()
+        }
+        guard let file = registers[address.value] else {
+            trace.append("\(request) -> nack")
+            throw .noDevice(bus: name, address: address)
+        }
+        let start = bytes.first ?? pointers[address.value] ?? 0
+        let result = (0..<count).map { file[start &+ UInt8($0)] ?? 0 }
+        trace.append("\(request) -> \(Self.hex(result))")
+        return result
     }
 
     static func hex(_ byte: UInt8) -> String {
