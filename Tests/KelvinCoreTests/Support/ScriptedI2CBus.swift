@@ -7,7 +7,12 @@ struct ScriptedI2CBus: I2CBus {
     /// Register images per address: a write of one byte sets the register pointer; a read returns
     /// bytes from the pointer on (auto-increment).
     var registers: [UInt8: [UInt8: UInt8]] = [:]
-    /// Replies to plain reads, in order, per address (for command-based parts like the SHT3x).
+    /// Registers wider than a byte, per address: a read after the pointer returns that register's
+    /// bytes as the part sends them (MSB first), without running on into the next register, as on
+    /// the TMP102, TMP117, MCP9808 and LM75, whose 16-bit registers a byte image cannot hold.
+    var wideRegisters: [UInt8: [UInt8: [UInt8]]] = [:]
+    /// Replies to plain reads, in order, per address (for command-based parts like the SHT3x). An
+    /// empty reply is a NACK, as a Sensirion part gives while it is still measuring.
     var replies: [UInt8: [[UInt8]]] = [:]
     /// Failures to raise on the next transfers, in order, regardless of address.
     var failures: [I2CError] = []
@@ -19,7 +24,7 @@ struct ScriptedI2CBus: I2CBus {
     mutating func write(_ bytes: [UInt8], to address: I2CAddress) throws(I2CError) {
         trace.append("w \(Self.hex(address.value)): \(Self.hex(bytes))")
         if !failures.isEmpty { throw failures.removeFirst() }
-        guard registers[address.value] != nil || replies[address.value] != nil else {
+        guard registers[address.value] != nil || wideRegisters[address.value] != nil || replies[address.value] != nil else {
             throw .noDevice(bus: name, address: address)
         }
         guard let first = bytes.first else { return }
@@ -38,6 +43,10 @@ struct ScriptedI2CBus: I2CBus {
         if var queue = replies[address.value], !queue.isEmpty {
             bytes = queue.removeFirst()
             replies[address.value] = queue
+            if bytes.isEmpty {
+                trace.append("r \(Self.hex(address.value)): \(count) -> nack")
+                throw .noDevice(bus: name, address: address)
+            }
         } else if let file = registers[address.value] {
             let start = pointers[address.value] ?? 0
             bytes = (0..<count).map { file[start &+ UInt8($0)] ?? 0 }
@@ -53,6 +62,11 @@ struct ScriptedI2CBus: I2CBus {
     mutating func writeThenRead(_ bytes: [UInt8], count: Int, at address: I2CAddress) throws(I2CError) -> [UInt8] {
         trace.append("wr \(Self.hex(address.value)): \(Self.hex(bytes)) / \(count)")
         if !failures.isEmpty { throw failures.removeFirst() }
+        if let wide = wideRegisters[address.value] {
+            guard let start = bytes.first else { return [] }
+            let value = wide[start] ?? []
+            return (0..<count).map { $0 < value.count ? value[$0] : 0 }
+        }
         guard let file = registers[address.value] else { throw .noDevice(bus: name, address: address) }
         guard let start = bytes.first else { return [] }
         return (0..<count).map { file[start &+ UInt8($0)] ?? 0 }
