@@ -7,7 +7,12 @@ struct ScriptedI2CBus: I2CBus {
     /// Register images per address: a write of one byte sets the register pointer; a read returns
     /// bytes from the pointer on (auto-increment).
     var registers: [UInt8: [UInt8: UInt8]] = [:]
-    /// Replies to plain reads, in order, per address (for command-based parts like the SHT3x).
+    /// Registers wider than a byte, per address: a read after the pointer returns that register's
+    /// bytes as the part sends them (MSB first), without running on into the next register, as on
+    /// the TMP102, TMP117, MCP9808 and LM75, whose 16-bit registers a byte image cannot hold.
+    var wideRegisters: [UInt8: [UInt8: [UInt8]]] = [:]
+    /// Replies to plain reads, in order, per address (for command-based parts like the SHT3x). An
+    /// empty reply is a NACK, as a Sensirion part gives while it is still measuring.
     var replies: [UInt8: [[UInt8]]] = [:]
     /// Failures to raise on the next transfers, in order, regardless of address.
     var failures: [I2CError] = []
@@ -19,7 +24,7 @@ struct ScriptedI2CBus: I2CBus {
     mutating func write(_ bytes: [UInt8], to address: I2CAddress) throws(I2CError) {
         trace.append("w \(Self.hex(address.value)): \(Self.hex(bytes))")
         if !failures.isEmpty { throw failures.removeFirst() }
-        guard registers[address.value] != nil || replies[address.value] != nil else {
+        guard registers[address.value] != nil || wideRegisters[address.value] != nil || replies[address.value] != nil else {
             throw .noDevice(bus: name, address: address)
         }
         guard let first = bytes.first else { return }
@@ -38,6 +43,10 @@ struct ScriptedI2CBus: I2CBus {
         if var queue = replies[address.value], !queue.isEmpty {
             bytes = queue.removeFirst()
             replies[address.value] = queue
+            if bytes.isEmpty {
+                trace.append("r \(Self.hex(address.value)): \(count) -> nack")
+                throw .noDevice(bus: name, address: address)
+            }
         } else if let file = registers[address.value] {
             let start = pointers[address.value] ?? 0
             bytes = (0..<count).map { file[start &+ UInt8($0)] ?? 0 }
@@ -56,12 +65,17 @@ struct ScriptedI2CBus: I2CBus {
             trace.append("\(request) -> failure")
             throw failures.removeFirst()
         }
-        guard let file = registers[address.value] else {
+        let result: [UInt8]
+        if let wide = wideRegisters[address.value] {
+            let value = bytes.first.flatMap { wide[$0] } ?? []
+            result = (0..<count).map { $0 < value.count ? value[$0] : 0 }
+        } else if let file = registers[address.value] {
+            let start = bytes.first ?? pointers[address.value] ?? 0
+            result = (0..<count).map { file[start &+ UInt8($0)] ?? 0 }
+        } else {
             trace.append("\(request) -> nack")
             throw .noDevice(bus: name, address: address)
         }
-        let start = bytes.first ?? pointers[address.value] ?? 0
-        let result = (0..<count).map { file[start &+ UInt8($0)] ?? 0 }
         trace.append("\(request) -> \(Self.hex(result))")
         return result
     }
