@@ -88,6 +88,9 @@ expect_failure "payload that is not JSON" 78 "payload is not valid JSON" -- run 
     --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1
 expect_failure "property with a space" 78 "--property room=living room" -- run "${common[@]}" --property "room=living room" \
     --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1
+expect_failure "I2C not enabled" 69 "dtparam=i2c_arm=on" -- read --sensor bme280@250
+expect_failure "no such hwmon sensor" 69 "no hwmon device whose name is" -- read --sensor hwmon:kelvin-no-such-sensor
+expect_failure "sensor at an impossible address" 78 "cannot be at 0x50" -- read --sensor sht3x:0x50
 expect_failure "unreachable proxy" 69 "cannot reach the proxy 127.0.0.1:9" -- run "${common[@]}" --proxy http://127.0.0.1:9 \
     --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1 --provisioning-timeout 3
 

@@ -8,6 +8,7 @@ import Sensors
 enum DeviceSensor: ReadingSource {
     case simulated(SimulatedReadings)
     case kernel(KernelReadings)
+    case i2c(I2CReadingSource<I2CDriverChoice, LinuxI2CBus, GPIOPowerSwitch, MonotonicClock>)
 
     /// Opens and starts the sensor, so a wiring or configuration mistake is one error line
     /// before anything else happens.
@@ -19,8 +20,34 @@ enum DeviceSensor: ReadingSource {
             var source = KernelReadings(spec: options.spec, fields: fields)
             try source.check()
             return .kernel(source)
-        case .i2c:
-            throw Fatal(message: "\(options.spec): this build has no driver for it yet", exitCode: .configuration)
+        case .i2c(let chip, let busNumber, let address):
+            guard let driver = I2CDriverChoice(chip, address: address) else {
+                throw Fatal(message: "--sensor: a \(chip.displayName) cannot be at \(address); its address pins select \(chip.defaultAddress) and a few neighbours — see its datasheet", exitCode: .configuration)
+            }
+            let bus: LinuxI2CBus
+            do {
+                bus = try LinuxI2CBus(number: busNumber)
+            } catch {
+                throw Fatal(message: error.description, exitCode: error.exitCode)
+            }
+            var power: GPIOPowerSwitch?
+            if let line = options.powerLine {
+                do {
+                    power = try GPIOPowerSwitch(lineName: line, clock: clock)
+                } catch {
+                    throw Fatal(message: "--sensor-power: \(error)", exitCode: .configuration)
+                }
+            }
+            var source = I2CReadingSource(
+                driver: driver, bus: bus, power: power, fields: fields, clock: clock,
+                health: SensorHealth(canPowerCycle: power != nil)
+            )
+            do {
+                try source.start()
+            } catch {
+                throw Fatal(message: error.description, exitCode: error.exitCode)
+            }
+            return .i2c(source)
         }
     }
 
@@ -33,6 +60,30 @@ enum DeviceSensor: ReadingSource {
         case .kernel(var source):
             defer { self = .kernel(source) }
             return try source.read(sequence: sequence, takenAtMilliseconds: takenAtMilliseconds)
+        case .i2c(var source):
+            defer { self = .i2c(source) }
+            return try source.read(sequence: sequence, takenAtMilliseconds: takenAtMilliseconds)
+        }
+    }
+}
+
+extension I2CError {
+    /// Absent buses and missing devices are unavailable hardware; the rest is configuration.
+    var exitCode: ExitCode {
+        switch self {
+        case .busAbsent, .noDevice, .timedOut, .failed: return .unavailable
+        case .permissionDenied: return .permissionDenied
+        case .ownedByKernelDriver: return .configuration
+        }
+    }
+}
+
+extension SensorError {
+    var exitCode: ExitCode {
+        switch self {
+        case .bus(let error): return error.exitCode
+        case .wrongChip: return .configuration
+        case .checksumMismatch, .implausible, .notReady, .source: return .unavailable
         }
     }
 }

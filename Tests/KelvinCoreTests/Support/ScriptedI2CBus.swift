@@ -14,6 +14,8 @@ struct ScriptedI2CBus: I2CBus {
     /// Replies to plain reads, in order, per address (for command-based parts like the SHT3x). An
     /// empty reply is a NACK, as a Sensirion part gives while it is still measuring.
     var replies: [UInt8: [[UInt8]]] = [:]
+    /// Addresses a kernel driver owns: every transfer there fails as `I2C_SLAVE` would (EBUSY).
+    var ownedByKernel: Set<UInt8> = []
     /// Failures to raise on the next transfers, in order, regardless of address.
     var failures: [I2CError] = []
     private(set) var trace: [String] = []
@@ -24,6 +26,7 @@ struct ScriptedI2CBus: I2CBus {
     mutating func write(_ bytes: [UInt8], to address: I2CAddress) throws(I2CError) {
         trace.append("w \(Self.hex(address.value)): \(Self.hex(bytes))")
         if !failures.isEmpty { throw failures.removeFirst() }
+        if ownedByKernel.contains(address.value) { throw .ownedByKernelDriver(bus: name, address: address) }
         guard registers[address.value] != nil || wideRegisters[address.value] != nil || replies[address.value] != nil else {
             throw .noDevice(bus: name, address: address)
         }
