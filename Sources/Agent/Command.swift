@@ -1,4 +1,5 @@
 import AzureIoT
+import Sensors
 
 /// What the user asked `kelvin` to do.
 public enum Command: Equatable, Sendable {
@@ -82,7 +83,7 @@ public struct SendOptions: Equatable, Sendable {
 
 /// Which sensor to read and the GPIO line that powers it, shared by `run` and `read`.
 public struct SensorOptions: Equatable, Sendable {
-    public var spec: SensorSpec = .simulated
+    public var spec: SensorSpec = .simulated(SimulatedSensor.Settings())
     /// A GPIO line name (e.g. `GPIO17`) that switches the sensor's supply, for power-cycling it
     /// after repeated bus errors; nil when none is wired.
     public var powerLine: String?

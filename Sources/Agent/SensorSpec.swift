@@ -1,10 +1,10 @@
 import Sensors
 import Wire
 
-/// Which sensor `--sensor` names: `simulated`; an I²C part as `bme280[@BUS][:ADDRESS]`; or a
+/// Which sensor `--sensor` names: `simulated[:BASE[:SWING[:NOISE]]]` (°C); an I²C part as `bme280[@BUS][:ADDRESS]`; or a
 /// kernel source, `hwmon:NAME[:CHANNEL]`, `iio:NAME`, `thermal[:TYPE]`, `ds18b20[:ID]`.
 public enum SensorSpec: Equatable, Sendable, CustomStringConvertible {
-    case simulated
+    case simulated(SimulatedSensor.Settings)
     case i2c(I2CChip, bus: Int, address: I2CAddress)
     case hwmon(name: String, channel: Int)
     case iio(name: String)
@@ -13,12 +13,14 @@ public enum SensorSpec: Equatable, Sendable, CustomStringConvertible {
 
     /// - Throws: `SensorSpecError` naming the part that is wrong and the accepted forms.
     public init(parsing text: String) throws(SensorSpecError) {
-        let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map { String($0) }
+        let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map { String($0) }
         let head = parts[0]
+        if head == "simulated" {
+            self = .simulated(try Self.simulation(parts.dropFirst(), text: text))
+            return
+        }
+        guard parts.count <= 3 else { throw .malformed(text) }
         switch head {
-        case "simulated":
-            guard parts.count == 1 else { throw .malformed(text) }
-            self = .simulated
         case "hwmon":
             guard parts.count >= 2, !parts[1].isEmpty else { throw .missingName(text, kind: "hwmon") }
             var channel = 1
@@ -52,6 +54,19 @@ public enum SensorSpec: Equatable, Sendable, CustomStringConvertible {
             }
             self = .i2c(chip, bus: bus, address: address)
         }
+    }
+
+    /// `BASE:SWING:NOISE` in °C with up to three decimals, each optional from the right: the
+    /// simulation's triangle wave goes from BASE−SWING to BASE+SWING, plus up to ±NOISE.
+    static func simulation(_ values: ArraySlice<String>, text: String) throws(SensorSpecError) -> SimulatedSensor.Settings {
+        let defaults = SimulatedSensor.Settings()
+        var millidegrees: [Int32] = [defaults.base.value, defaults.swing, defaults.noise]
+        for (index, value) in values.enumerated() {
+            guard let parsed = DecimalText.decimal(Array(value.utf8))?.rounded(toFractionDigits: 3),
+                  parsed >= -100_000, parsed <= 200_000, index == 0 || parsed >= 0 else { throw .badSimulation(text) }
+            millidegrees[index] = Int32(parsed)
+        }
+        return SimulatedSensor.Settings(base: Millidegrees(millidegrees[0]), swing: millidegrees[1], noise: millidegrees[2])
     }
 
     /// `0x76` or `118`.
@@ -109,6 +124,19 @@ public enum I2CChip: Equatable, Sendable, CaseIterable {
         }
     }
 
+    /// What `--sensor` calls it.
+    public var optionName: String {
+        switch self {
+        case .bme280: return "bme280"
+        case .sht3x: return "sht3x"
+        case .sht4x: return "sht4x"
+        case .tmp117: return "tmp117"
+        case .tmp102: return "tmp102"
+        case .mcp9808: return "mcp9808"
+        case .lm75: return "lm75"
+        }
+    }
+
     /// The address the breakout boards ship with most often (sensor-facts.md §1.1, §2.1, §3).
     public var defaultAddress: I2CAddress {
         switch self {
@@ -126,8 +154,9 @@ public enum SensorSpecError: Error, Equatable, Sendable, CustomStringConvertible
     case missingName(String, kind: String)
     case badBus(String)
     case badAddress(String)
+    case badSimulation(String)
 
-    static let forms = "simulated, bme280|bmp280|sht3x|sht4x|tmp117|tmp102|mcp9808|lm75[@BUS][:ADDRESS], hwmon:NAME[:CHANNEL], iio:NAME, thermal[:TYPE], ds18b20[:ID]"
+    static let forms = "simulated[:BASE[:SWING[:NOISE]]], bme280|bmp280|sht3x|sht4x|tmp117|tmp102|mcp9808|lm75[@BUS][:ADDRESS], hwmon:NAME[:CHANNEL], iio:NAME, thermal[:TYPE], ds18b20[:ID]"
 
     public var description: String {
         switch self {
@@ -136,6 +165,7 @@ public enum SensorSpecError: Error, Equatable, Sendable, CustomStringConvertible
         case .missingName(let text, let kind): return "--sensor \(text) needs the \(kind) device's name, e.g. \(kind):\(kind == "iio" ? "dht11" : "cpu_thermal") (see its name file under /sys)"
         case .badBus(let text): return "--sensor \(text): the bus after @ is a number, e.g. bme280@1 for /dev/i2c-1"
         case .badAddress(let text): return "--sensor \(text): the address is 0x03–0x77, e.g. bme280:0x77"
+        case .badSimulation(let text): return "--sensor \(text): give °C as decimals, e.g. simulated:21.5:1.5:0.05 (base, swing and noise; swing and noise not negative)"
         }
     }
 }

@@ -14,8 +14,8 @@ enum DeviceSensor: ReadingSource {
     /// before anything else happens.
     static func open(_ options: SensorOptions, fields: ReadingFields, clock: MonotonicClock) throws(Fatal) -> DeviceSensor {
         switch options.spec {
-        case .simulated:
-            return .simulated(SimulatedReadings(fields: fields))
+        case .simulated(let settings):
+            return .simulated(SimulatedReadings(settings: settings, fields: fields))
         case .hwmon, .iio, .thermal, .ds18b20:
             var source = KernelReadings(spec: options.spec, fields: fields)
             try source.check()
@@ -45,10 +45,26 @@ enum DeviceSensor: ReadingSource {
             do {
                 try source.start()
             } catch {
-                throw Fatal(message: error.description, exitCode: error.exitCode)
+                throw Fatal(message: error.description + otherAddressHint(chip, address, error), exitCode: error.exitCode)
             }
             return .i2c(source)
         }
+    }
+
+    /// Breakout boards put the same part at either of two addresses; the other one is the first
+    /// thing to try when nothing answers.
+    private static func otherAddressHint(_ chip: I2CChip, _ address: I2CAddress, _ error: SensorError) -> String {
+        guard case .bus(.noDevice) = error else { return "" }
+        let other: UInt8
+        switch (chip, address.value) {
+        case (.bme280, 0x76): other = 0x77
+        case (.bme280, 0x77): other = 0x76
+        case (.sht3x, 0x44), (.sht4x, 0x44): other = 0x45
+        case (.sht3x, 0x45), (.sht4x, 0x45): other = 0x44
+        default: return ""
+        }
+        let otherAddress = I2CAddress(other)!
+        return "; many \(chip.displayName) boards sit at \(otherAddress) instead: try --sensor \(chip.optionName):\(otherAddress)"
     }
 
     mutating func read(sequence: Int, takenAtMilliseconds: Int64) throws(SensorError) -> Reading? {

@@ -4,10 +4,11 @@ import Sensors
 
 /// The simulated sensor as the loop's reading source, with humidity and pressure when asked for.
 struct SimulatedReadings: ReadingSource {
-    private var sensor = SimulatedSensor()
+    private var sensor: SimulatedSensor
     let fields: ReadingFields
 
-    init(fields: ReadingFields) {
+    init(settings: SimulatedSensor.Settings = SimulatedSensor.Settings(), fields: ReadingFields) {
+        sensor = SimulatedSensor(settings: settings)
         self.fields = fields
     }
 

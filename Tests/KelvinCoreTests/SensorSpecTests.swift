@@ -1,10 +1,13 @@
 import Agent
 import Sensors
 import Testing
+import Wire
 
 @Suite struct SensorSpecTests {
     @Test func everyForm_parses() throws {
-        #expect(try SensorSpec(parsing: "simulated") == .simulated)
+        #expect(try SensorSpec(parsing: "simulated") == .simulated(SimulatedSensor.Settings()))
+        #expect(try SensorSpec(parsing: "simulated:30.25:2:0.1") == .simulated(SimulatedSensor.Settings(base: Millidegrees(30_250), swing: 2_000, noise: 100)))
+        #expect(try SensorSpec(parsing: "simulated:-5") == .simulated(SimulatedSensor.Settings(base: Millidegrees(-5_000))))
         #expect(try SensorSpec(parsing: "bme280") == .i2c(.bme280, bus: 1, address: I2CAddress(0x76)!))
         #expect(try SensorSpec(parsing: "bmp280@3:0x77") == .i2c(.bme280, bus: 3, address: I2CAddress(0x77)!))
         #expect(try SensorSpec(parsing: "sht31:68") == .i2c(.sht3x, bus: 1, address: I2CAddress(0x44)!))
@@ -20,6 +23,8 @@ import Testing
 
     @Test func mistakes_sayWhatIsAccepted() {
         #expect(throws: SensorSpecError.unknownSensor("dht22")) { try SensorSpec(parsing: "dht22") }
+        #expect(throws: SensorSpecError.badSimulation("simulated:20:-1")) { try SensorSpec(parsing: "simulated:20:-1") }
+        #expect(throws: SensorSpecError.badSimulation("simulated:warm")) { try SensorSpec(parsing: "simulated:warm") }
         #expect(throws: SensorSpecError.badAddress("bme280:0x80")) { try SensorSpec(parsing: "bme280:0x80") }
         #expect(throws: SensorSpecError.badBus("bme280@x")) { try SensorSpec(parsing: "bme280@x") }
         #expect(throws: SensorSpecError.missingName("iio", kind: "iio")) { try SensorSpec(parsing: "iio") }
