@@ -110,6 +110,16 @@ elapsed_ms=$(( $(date +%s%3N) - start ))
 grep -q "after [0-9]* DPS requests" "$work/first-run.out" || fail "the first run did not register with DPS"
 [ -f "$work/state/assignment" ] || fail "the first run saved no assignment in $work/state"
 
+# `check` passes every line once the key is private; `status` shows the saved assignment.
+chmod 644 "$work/device-key-encrypted.pem"
+expect_failure "key readable by others" 78 "check(s) failed" -- check "${common[@]}" "${device[@]}"
+grep -q "✘ key $work/device-key-encrypted.pem can be read by others" "$work/out" || fail "check did not flag the readable key"
+chmod 600 "$work/device-key-encrypted.pem"
+run_kelvin check check "${common[@]}" "${device[@]}"
+[ "$(grep -c '^✔' "$work/check.out")" -ge 7 ] || fail "check passed fewer than 7 lines"
+run_kelvin status status "${common[@]}" "${device[@]}"
+grep -q "assignment:  hub " "$work/status.out" || fail "status did not show the saved assignment"
+
 # Provision once: the next start reuses the saved assignment and asks DPS nothing.
 dps_requests_before=$(grep -c "dps: $registration_id registering" "$work/cloud.log" || true)
 run_kelvin second-run run "${common[@]}" "${device[@]}" --count 1

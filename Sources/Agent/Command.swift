@@ -11,6 +11,10 @@ public enum Command: Equatable, Sendable {
     case read(ReadOptions)
     /// List what answers on an I²C bus and name the sensors it recognises.
     case scan(bus: Int)
+    /// Identity, assignment and sensor, from the files alone.
+    case status(RunOptions)
+    /// Every precondition of a run, one ✔/✘ line each.
+    case check(RunOptions)
     /// Send readings straight to a hub, without DPS: a bench tool and the benchmark's client.
     case send(SendOptions)
     case help

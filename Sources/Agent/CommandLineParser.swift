@@ -22,6 +22,8 @@ public enum CommandLineParser {
         case "read": return try parseRead(remaining)
         case "send": return .send(try parseSend(remaining))
         case "scan": return try parseScan(remaining)
+        case "status": return .status(try parseRun(remaining, command: "status"))
+        case "check": return .check(try parseRun(remaining, command: "check"))
         default: throw .unknownCommand(verb)
         }
     }
@@ -161,6 +163,9 @@ public enum CommandLineParser {
           send                    Send readings straight to a hub, without DPS.
           read                    Print sensor readings; no network.
           scan                    List the devices answering on an I²C bus, naming known sensors.
+          status                  Show the identity, the saved assignment and the sensor.
+          check                   Check files, key, chain, clock, sensor, DPS and hub: one ✔/✘ line
+                                  each, with the fix.
           help                    Show this help.
           version                 Show the version.
 
@@ -218,6 +223,8 @@ public enum CommandLineParser {
                                   reading at once.
           --status-led <line>     GPIO line with a status LED: slow blink while provisioning, a
                                   blip per delivered reading, fast blink on trouble.
+
+        OPTIONS (status, check): those of run.
 
         OPTIONS (provision): those of run, and:
           --force                 Register with DPS even when the saved assignment is valid.

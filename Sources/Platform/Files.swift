@@ -3,6 +3,15 @@ import CPosix
 /// Whole-file reads with a size bound: configuration, certificates and passphrases are small,
 /// and a bound turns a wrong path (say, a device node) into an error instead of an endless read.
 public enum Files {
+    /// The permission bits of `path` (`0o600` for a private file). The corresponding C function
+    /// is `stat`.
+    /// - Throws: `FileError.unreadable` with the errno.
+    public static func permissions(_ path: String) throws(FileError) -> UInt32 {
+        let mode = cposix_file_mode(path)
+        guard mode >= 0 else { throw .unreadable(path: path, Errno(rawValue: Int32(-mode))) }
+        return UInt32(mode) & 0o7777
+    }
+
     /// Reads the file at `path`.
     /// - Throws: `FileError.unreadable` with the errno, `.tooLarge` past `limit` bytes.
     public static func read(_ path: String, limit: Int) throws(FileError) -> [UInt8] {

@@ -22,6 +22,13 @@ enum Main {
             return .success
         case .read(let options):
             return report { () throws(Fatal) in try SensorRead(options: options).run() }
+        case .status(let options):
+            return report { () throws(Fatal) in try StatusReport(options: options).run() }
+        case .check(let options):
+            return report { () throws(Fatal) in
+                var check = HealthCheck(options: options)
+                try check.run()
+            }
         case .scan(let bus):
             return report { () throws(Fatal) in try BusScan(busNumber: bus).run() }
         case .run(let options):

@@ -77,7 +77,7 @@ struct TelemetryRun {
 }
 
 /// Everything a run needs before the first reading: identity, client, DPS settings, uplink.
-private struct Setup {
+struct Setup {
     var client: HTTPSClient
     var uplink: TelemetryUplink<FileAssignmentStore, SplitMix64>
     let identity: DeviceIdentity

@@ -73,7 +73,9 @@ import Wire
         #expect(note?.contains("append the intermediate CA certificate") == true)
         #expect(fixture.log.contains { $0.contains("fleet-device-7") && $0.contains("intermediate") })
 
-        // A self-signed certificate refused the same way is not a chain problem.
+        // A self-signed certificate (digitalSignature only, no keyCertSign) is seen as one, and
+        // refused the same way it is not a chain problem.
+        #expect(try fixture.context().certificateChainShape?.leafIsSelfIssued == true)
         #expect(CertificateChainAdvice.note(
             for: .rejected(ServiceFailure(httpStatus: 401, errorCode: 401002, message: nil, trackingID: nil)),
             intermediates: 0, leafIsSelfIssued: true, certificatePath: "device-cert.pem"

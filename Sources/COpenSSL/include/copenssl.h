@@ -59,7 +59,7 @@ int copenssl_context_certificate_validity(copenssl_context *context, int64_t *no
 
 /// How many certificates follow the leaf in the loaded chain file, and whether the leaf is
 /// self-issued: a CA-signed leaf with no intermediates cannot pass a group enrollment.
-/// The corresponding C functions are `SSL_CTX_get0_chain_certs` and `X509_check_issued`.
+/// The corresponding C functions are `SSL_CTX_get0_chain_certs` and `X509_NAME_cmp`.
 int copenssl_context_certificate_chain_shape(copenssl_context *context, int *intermediates, int *self_issued);
 
 /// A stream over a connected non-blocking socket, sending SNI for `host` (unless it is an IP
