@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-readings=${READINGS:-3}
+readings=${READINGS:-8}
 dps_port=${DPS_PORT:-44300}
 hub_port=${HUB_PORT:-44301}
 demo=out/demo
@@ -18,7 +18,7 @@ bin=$(realpath --relative-to=. "$(swift build --show-bin-path)")
 
 mkdir -p "$demo"
 "$bin/kelvin-cloud" init --dir "$demo" --registration-id kelvin-demo-device
-"$bin/kelvin-cloud" serve --dir "$demo" --dps-port "$dps_port" --hub-port "$hub_port" --retry-after 1 \
+"$bin/kelvin-cloud" serve --dir "$demo" --dps-port "$dps_port" --hub-port "$hub_port" --admin-port "${ADMIN_PORT:-44302}" --retry-after 1 \
     >"$demo/cloud.log" 2>&1 &
 cloud_pid=$!
 trap 'kill $cloud_pid 2>/dev/null || true; wait $cloud_pid 2>/dev/null || true' EXIT
@@ -31,6 +31,10 @@ grep 'DPS on ' "$demo/cloud.log"
 
 # The emulator is on loopback: a proxy from the environment must not stand in between.
 unset https_proxy HTTPS_PROXY
+# Two seconds into the run the hub goes down for four: the readings taken meanwhile queue up and
+# reach the hub in one batch once it is back.
+(sleep 2 && curl -s -X POST "127.0.0.1:${ADMIN_PORT:-44302}/admin/outage" -d '{"seconds": 4}' >/dev/null \
+    && echo "demo: the hub is down for 4 s") &
 set -x
 "$bin/kelvin" run --dps "localhost:$dps_port" --id-scope 0ne00000001 \
     --cert "$demo/device-cert.pem" --key "$demo/device-key.pem" --ca-file "$demo/server-ca.pem" \
