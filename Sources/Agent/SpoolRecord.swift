@@ -114,15 +114,9 @@ public enum SpoolRecord: Equatable, Sendable {
     public static func decode(_ bytes: [UInt8]) -> Decoded {
         var records: [(record: SpoolRecord, end: Int)] = []
         var offset = 0
-        while bytes.count - offset >= framingBytes {
-            let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
-            let end = offset + 2 + length + 4
-            guard length > 0, end <= bytes.count else { break }
-            let stored = UInt32(bytes[end - 4]) | UInt32(bytes[end - 3]) << 8 | UInt32(bytes[end - 2]) << 16 | UInt32(bytes[end - 1]) << 24
-            guard CRC32.checksum(bytes[offset..<(end - 4)]) == stored,
-                  let record = parse(bytes[(offset + 2)..<(end - 4)]) else { break }
-            records.append((record, end))
-            offset = end
+        while let frame = intactFrame(in: bytes, at: offset), let record = parse(bytes[frame.payload]) {
+            records.append((record, frame.end))
+            offset = frame.end
         }
         return Decoded(records: records, intactBytes: offset)
     }
@@ -130,14 +124,22 @@ public enum SpoolRecord: Equatable, Sendable {
     /// The kind byte of a payload whose checksum holds but whose kind this version does not
     /// know, or nil: the file was then written by a newer Kelvin, not torn.
     static func unknownKind(in bytes: [UInt8], at offset: Int) -> UInt8? {
-        guard bytes.count - offset >= framingBytes + 1 else { return nil }
+        guard let frame = intactFrame(in: bytes, at: offset) else { return nil }
+        let kind = bytes[frame.payload.lowerBound]
+        return Kind(rawValue: kind) == nil ? kind : nil
+    }
+
+    /// The payload's range and the record's end when a whole record whose checksum holds
+    /// starts at `offset`.
+    private static func intactFrame(in bytes: [UInt8], at offset: Int) -> (payload: Range<Int>, end: Int)? {
+        guard bytes.count - offset >= framingBytes else { return nil }
         let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
         let end = offset + 2 + length + 4
         guard length > 0, end <= bytes.count else { return nil }
-        let stored = UInt32(bytes[end - 4]) | UInt32(bytes[end - 3]) << 8 | UInt32(bytes[end - 2]) << 16 | UInt32(bytes[end - 1]) << 24
+        var stored: UInt32 = 0
+        for index in 0..<4 { stored |= UInt32(bytes[end - 4 + index]) << UInt32(8 * index) }
         guard CRC32.checksum(bytes[offset..<(end - 4)]) == stored else { return nil }
-        let kind = bytes[offset + 2]
-        return Kind(rawValue: kind) == nil ? kind : nil
+        return ((offset + 2)..<(end - 4), end)
     }
 
     private static func parse(_ payload: ArraySlice<UInt8>) -> SpoolRecord? {
