@@ -2,16 +2,38 @@ import AzureIoT
 
 /// Readings taken but not yet accepted by the hub, oldest first, in a bounded buffer reserved
 /// up front, so that queueing a reading never allocates and an outage cannot eat the memory.
+///
+/// With a journal (the spool), every change is written through: a reading is journaled before
+/// it is queued, and whatever leaves the queue is acknowledged, so the journal holds exactly
+/// the queue and the uplink sends from memory as before.
 public struct Outbox {
     public let capacity: Int
     private var readings: [Reading]
-    /// Readings pushed out by newer ones while the buffer was full, since start.
+    private let journal: OutboxJournal?
+    /// Readings pushed out by newer ones while the buffer (or the journal's bound) was full,
+    /// since start.
     public private(set) var overflowed = 0
 
     public init(capacity: Int) {
         self.capacity = max(capacity, 1)
         readings = []
         readings.reserveCapacity(self.capacity)
+        journal = nil
+    }
+
+    /// A queue written through to `journal`, starting with the readings it kept (`restoring`,
+    /// oldest first, not journaled again); when they outnumber the capacity, the oldest give way.
+    public init(capacity: Int, journal: OutboxJournal, restoring restored: some Collection<Reading>) {
+        self.capacity = max(capacity, 1)
+        readings = []
+        readings.reserveCapacity(self.capacity)
+        self.journal = journal
+        let excess = max(restored.count - self.capacity, 0)
+        readings.append(contentsOf: restored.dropFirst(excess))
+        if excess > 0 {
+            overflowed = excess
+            journal.removedOldest(excess)
+        }
     }
 
     public var count: Int { readings.count }
@@ -25,9 +47,20 @@ public struct Outbox {
     @discardableResult
     public mutating func append(_ reading: Reading) -> Reading? {
         var displaced: Reading?
+        if let journal {
+            // The journal's byte bound dropped its oldest, which are this queue's oldest too.
+            let droppedByJournal = min(journal.appended(reading), readings.count)
+            if droppedByJournal > 0 {
+                displaced = readings[0]
+                readings.removeFirst(droppedByJournal)
+                overflowed += droppedByJournal
+            }
+        }
         if readings.count == capacity {
-            displaced = readings.removeFirst()
+            let oldest = readings.removeFirst()
+            displaced = displaced ?? oldest
             overflowed += 1
+            journal?.removedOldest(1)
         }
         readings.append(reading)
         return displaced
@@ -35,6 +68,26 @@ public struct Outbox {
 
     /// Forgets the `count` oldest readings, once the hub has accepted (or refused for good) them.
     public mutating func removeOldest(_ count: Int) {
-        readings.removeFirst(min(count, readings.count))
+        let removed = min(max(count, 0), readings.count)
+        guard removed > 0 else { return }
+        readings.removeFirst(removed)
+        journal?.removedOldest(removed)
+    }
+}
+
+/// Where an ``Outbox`` writes its changes through to: closures rather than a generic
+/// parameter, so that `Outbox` stays one type for the uplink and the loop whether it has a
+/// journal or not. Failures stay inside the journal (see ``SpoolJournal``): a reading that
+/// cannot be kept on disk is still worth sending.
+public struct OutboxJournal {
+    /// Called before a reading is queued; returns how many of the oldest queued readings the
+    /// journal dropped to make room for it.
+    public var appended: (Reading) -> Int
+    /// Called after the `count` oldest readings left the queue.
+    public var removedOldest: (Int) -> Void
+
+    public init(appended: @escaping (Reading) -> Int, removedOldest: @escaping (Int) -> Void) {
+        self.appended = appended
+        self.removedOldest = removedOldest
     }
 }

@@ -1,0 +1,207 @@
+import AzureIoT
+import Wire
+
+/// One record of the spool file: a reading, the run it was numbered in, or how many readings
+/// the hub has taken.
+///
+/// Each record is framed as
+///
+///     length (UInt16 LE) | payload (length bytes) | CRC-32 (LE) of length and payload
+///
+/// and the payload's first byte says what it is and in which layout (a later layout takes a new
+/// value rather than a version field, so one byte does both). Integers are little-endian.
+///
+/// - `1` reading: sequence (UInt64), takenAtMilliseconds (Int64), temperature millidegrees
+///   (Int32), temperature fraction digits (UInt8), flags (UInt8: bit 0 humidity, bit 1
+///   pressure), then humidity millipercent (Int32) and fraction digits (UInt8) when bit 0 is
+///   set, then pressure pascals (Int32) when bit 1 is set. 23 to 32 bytes.
+/// - `2` run: the first sequence number not yet reserved (UInt64), then the message-ID prefix
+///   (the rest of the payload, UTF-8).
+/// - `3` acknowledgement: how many readings from the start of the file the hub has taken or
+///   refused for good (UInt64), counting every reading record before it.
+///
+/// The message-ID prefix is stored once per run, not per reading. A reading's message ID must
+/// stay the same on every send, across reboots too, or the copy that reached the hub just
+/// before a power cut (sent, not yet acknowledged) comes again under another ID and nothing
+/// downstream can tell it is a duplicate. So readings keep the prefix they were numbered under,
+/// and the spool carries it in its run record; storing it in every reading would double a
+/// record's size on the SD card for the same information. See ``Spool`` for how the next run
+/// continues that prefix without ever reusing a number.
+public enum SpoolRecord: Equatable, Sendable {
+    case reading(Reading)
+    case run(firstUnreservedSequence: Int, messageIDPrefix: String)
+    case acknowledgement(readingsFromStart: Int)
+
+    /// Length field, kind byte and checksum: what a record costs beyond its values.
+    static let framingBytes = 2 + 4
+
+    /// The longest prefix a run record takes; real prefixes are a registration ID (at most 128
+    /// bytes) and a run ID.
+    public static let maximumMessageIDPrefixBytes = 1024
+
+    enum Kind: UInt8 {
+        case reading = 1
+        case run = 2
+        case acknowledgement = 3
+    }
+
+    private static let hasHumidity: UInt8 = 1
+    private static let hasPressure: UInt8 = 2
+
+    /// The framed record's bytes.
+    public func encoded() -> [UInt8] {
+        var payload: [UInt8] = []
+        payload.reserveCapacity(40)
+        switch self {
+        case .reading(let reading):
+            payload.append(Kind.reading.rawValue)
+            Self.append(UInt64(truncatingIfNeeded: reading.sequence), to: &payload)
+            Self.append(UInt64(bitPattern: reading.takenAtMilliseconds), to: &payload)
+            Self.append(UInt32(bitPattern: reading.temperature.value), to: &payload)
+            payload.append(UInt8(truncatingIfNeeded: reading.temperatureFractionDigits))
+            var flags: UInt8 = 0
+            if reading.humidity != nil { flags |= Self.hasHumidity }
+            if reading.pressure != nil { flags |= Self.hasPressure }
+            payload.append(flags)
+            if let humidity = reading.humidity {
+                Self.append(UInt32(bitPattern: humidity.millipercent), to: &payload)
+                payload.append(UInt8(truncatingIfNeeded: humidity.fractionDigits))
+            }
+            if let pressure = reading.pressure {
+                Self.append(UInt32(bitPattern: pressure.pascals), to: &payload)
+            }
+        case .run(let sequence, let prefix):
+            payload.append(Kind.run.rawValue)
+            Self.append(UInt64(truncatingIfNeeded: sequence), to: &payload)
+            payload.append(contentsOf: prefix.utf8.prefix(Self.maximumMessageIDPrefixBytes))
+        case .acknowledgement(let count):
+            payload.append(Kind.acknowledgement.rawValue)
+            Self.append(UInt64(truncatingIfNeeded: count), to: &payload)
+        }
+        var record: [UInt8] = []
+        record.reserveCapacity(payload.count + Self.framingBytes)
+        record.append(UInt8(truncatingIfNeeded: payload.count))
+        record.append(UInt8(truncatingIfNeeded: payload.count >> 8))
+        record.append(contentsOf: payload)
+        let checksum = CRC32.checksum(record)
+        for shift in stride(from: 0, to: 32, by: 8) { record.append(UInt8(truncatingIfNeeded: checksum >> UInt32(shift))) }
+        return record
+    }
+
+    /// What a buffer of records holds: the intact records from the start, and where the first
+    /// one that is not starts.
+    public struct Decoded: Equatable, Sendable {
+        /// Each intact record and the offset just past it.
+        public var records: [(record: SpoolRecord, end: Int)]
+        /// The offset of the first record cut short or damaged, or the buffer's end when every
+        /// byte belongs to an intact record. Everything from here is a torn tail.
+        public var intactBytes: Int
+
+        public static func == (lhs: Decoded, rhs: Decoded) -> Bool {
+            lhs.intactBytes == rhs.intactBytes
+                && lhs.records.count == rhs.records.count
+                && zip(lhs.records, rhs.records).allSatisfy { $0.record == $1.record && $0.end == $1.end }
+        }
+    }
+
+    /// Reads records from the start of `bytes` until one is incomplete, fails its checksum or
+    /// does not parse.
+    ///
+    /// Damage in the middle ends the intact part too, rather than being skipped: the spool is
+    /// written only at its end, so anything but a torn last record means the medium failed, and
+    /// after a bad length field there is no telling where the next record starts — searching
+    /// for one could take bytes inside a payload for a frame. What is dropped is counted.
+    public static func decode(_ bytes: [UInt8]) -> Decoded {
+        var records: [(record: SpoolRecord, end: Int)] = []
+        var offset = 0
+        while let frame = intactFrame(in: bytes, at: offset), let record = parse(bytes[frame.payload]) {
+            records.append((record, frame.end))
+            offset = frame.end
+        }
+        return Decoded(records: records, intactBytes: offset)
+    }
+
+    /// The kind byte of a payload whose checksum holds but whose kind this version does not
+    /// know, or nil: the file was then written by a newer Kelvin, not torn.
+    static func unknownKind(in bytes: [UInt8], at offset: Int) -> UInt8? {
+        guard let frame = intactFrame(in: bytes, at: offset) else { return nil }
+        let kind = bytes[frame.payload.lowerBound]
+        return Kind(rawValue: kind) == nil ? kind : nil
+    }
+
+    /// The payload's range and the record's end when a whole record whose checksum holds
+    /// starts at `offset`.
+    private static func intactFrame(in bytes: [UInt8], at offset: Int) -> (payload: Range<Int>, end: Int)? {
+        guard bytes.count - offset >= framingBytes else { return nil }
+        let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
+        let end = offset + 2 + length + 4
+        guard length > 0, end <= bytes.count else { return nil }
+        var stored: UInt32 = 0
+        for index in 0..<4 { stored |= UInt32(bytes[end - 4 + index]) << UInt32(8 * index) }
+        guard CRC32.checksum(bytes[offset..<(end - 4)]) == stored else { return nil }
+        return ((offset + 2)..<(end - 4), end)
+    }
+
+    private static func parse(_ payload: ArraySlice<UInt8>) -> SpoolRecord? {
+        var cursor = payload.startIndex
+        func byte() -> UInt8 {
+            defer { cursor += 1 }
+            return payload[cursor]
+        }
+        func uint32() -> UInt32 {
+            var value: UInt32 = 0
+            for index in 0..<4 { value |= UInt32(payload[cursor + index]) << UInt32(8 * index) }
+            cursor += 4
+            return value
+        }
+        func uint64() -> UInt64 {
+            var value: UInt64 = 0
+            for index in 0..<8 { value |= UInt64(payload[cursor + index]) << UInt64(8 * index) }
+            cursor += 8
+            return value
+        }
+        guard let kind = Kind(rawValue: byte()) else { return nil }
+        switch kind {
+        case .reading:
+            guard payload.count >= 23 else { return nil }
+            // Int is 32 bits on armv7: a number that does not fit is damage, not a reading.
+            guard let sequence = Int(exactly: uint64()) else { return nil }
+            let taken = Int64(bitPattern: uint64())
+            let temperature = Int32(bitPattern: uint32())
+            let digits = Int(byte())
+            let flags = byte()
+            guard digits <= 3, flags & ~(hasHumidity | hasPressure) == 0 else { return nil }
+            let expected = 23 + (flags & hasHumidity != 0 ? 5 : 0) + (flags & hasPressure != 0 ? 4 : 0)
+            guard payload.count == expected else { return nil }
+            var humidity: RelativeHumidity?
+            if flags & hasHumidity != 0 {
+                let millipercent = Int32(bitPattern: uint32())
+                let humidityDigits = Int(byte())
+                guard humidityDigits <= 3 else { return nil }
+                humidity = RelativeHumidity(millipercent: millipercent, fractionDigits: humidityDigits)
+            }
+            var pressure: Pressure?
+            if flags & hasPressure != 0 { pressure = Pressure(pascals: Int32(bitPattern: uint32())) }
+            return .reading(Reading(temperature: Millidegrees(temperature), temperatureFractionDigits: digits,
+                                    humidity: humidity, pressure: pressure, takenAtMilliseconds: taken, sequence: sequence))
+        case .run:
+            guard payload.count >= 9, payload.count - 9 <= maximumMessageIDPrefixBytes,
+                  let sequence = Int(exactly: uint64()) else { return nil }
+            let prefixBytes = payload[cursor...]
+            let prefix = String(decoding: prefixBytes, as: UTF8.self)
+            guard prefix.utf8.elementsEqual(prefixBytes) else { return nil }
+            return .run(firstUnreservedSequence: sequence, messageIDPrefix: prefix)
+        case .acknowledgement:
+            guard payload.count == 9, let count = Int(exactly: uint64()) else { return nil }
+            return .acknowledgement(readingsFromStart: count)
+        }
+    }
+
+    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+}
