@@ -84,9 +84,9 @@ expect_failure "unreachable DPS" 69 "127.0.0.1:9" -- run --dps 127.0.0.1:9 --ca-
     --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1 --provisioning-timeout 3
 https_proxy=https://proxy.invalid:3128 expect_failure "unusable proxy URL" 78 "https_proxy is not a usable proxy URL" -- \
     run "${common[@]}" --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1
-expect_failure "payload that is not JSON" 78 "payload is not valid JSON" -- run "${common[@]}" --payload '{model' \
+expect_failure "payload that is not JSON" 64 "payload is not valid JSON" -- run "${common[@]}" --payload '{model' \
     --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1
-expect_failure "property with a space" 78 "--property room=living room" -- run "${common[@]}" --property "room=living room" \
+expect_failure "property with a space" 64 "--property room=living room" -- run "${common[@]}" --property "room=living room" \
     --cert "$work/device-cert.pem" --key "$work/device-key.pem" --count 1
 expect_failure "I2C not enabled" 69 "dtparam=i2c_arm=on" -- read --sensor bme280@250
 expect_failure "no such hwmon sensor" 69 "no hwmon device whose name is" -- read --sensor hwmon:kelvin-no-such-sensor

@@ -3,22 +3,33 @@ import Sensors
 
 /// What the user asked `kelvin` to do.
 public enum Command: Equatable, Sendable {
-    /// Provision (once) and send readings.
-    case run(RunOptions)
+    /// Provision (once) and send readings, with the options `Configuration` resolves.
+    case run(ConfigurationRequest)
     /// Provision (reusing a valid saved assignment unless `force`), print the assignment, exit.
-    case provision(RunOptions, force: Bool)
-    /// Print readings from the sensor; no network.
-    case read(ReadOptions)
+    case provision(ConfigurationRequest, force: Bool)
+    /// Print readings from the sensor; no network. The sensor comes from the configuration.
+    case read(ReadOptions, configuration: ConfigurationRequest)
     /// List what answers on an I²C bus and name the sensors it recognises.
     case scan(bus: Int)
     /// Identity, assignment and sensor, from the files alone.
-    case status(RunOptions)
+    case status(ConfigurationRequest)
     /// Every precondition of a run, one ✔/✘ line each.
-    case check(RunOptions)
+    case check(ConfigurationRequest)
     /// Send readings straight to a hub, without DPS: a bench tool and the benchmark's client.
     case send(SendOptions)
     case help
     case version
+}
+
+/// What the command line says about the configuration: the file to read and the settings given
+/// as flags, already checked. Reading the file is left to the executable, as the core does no I/O.
+public struct ConfigurationRequest: Equatable, Sendable {
+    public var path: String = Configuration.defaultPath
+    /// True when `--config` named the file, which then must exist; the default may be absent.
+    public var isExplicit = false
+    public var flags: [SettingInput] = []
+
+    public init() {}
 }
 
 /// Everything `kelvin run` needs. Certificate paths and the DPS endpoint have no defaults worth

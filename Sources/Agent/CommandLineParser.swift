@@ -11,61 +11,52 @@ public enum CommandLineParser {
         switch verb {
         case "-h", "--help", "help": return .help
         case "-V", "--version", "version": return .version
-        case "run": return .run(try parseRun(remaining, command: "run"))
+        case "run": return .run(try parseConfiguration(remaining, command: "run"))
         case "provision":
             var force = false
-            let options = try parseRun(remaining.filter { argument in
+            let request = try parseConfiguration(remaining.filter { argument in
                 if argument == "--force" { force = true }
                 return argument != "--force"
             }[...], command: "provision")
-            return .provision(options, force: force)
+            return .provision(request, force: force)
         case "read": return try parseRead(remaining)
         case "send": return .send(try parseSend(remaining))
         case "scan": return try parseScan(remaining)
-        case "status": return .status(try parseRun(remaining, command: "status"))
-        case "check": return .check(try parseRun(remaining, command: "check"))
+        case "status": return .status(try parseConfiguration(remaining, command: "status"))
+        case "check": return .check(try parseConfiguration(remaining, command: "check"))
         default: throw .unknownCommand(verb)
         }
     }
 
-    private static func parseRun(_ arguments: ArraySlice<String>, command: String) throws(UsageError) -> RunOptions {
-        var options = RunOptions()
+    /// `--config` and the flags of the settings `Configuration` lists (for `read`, only the
+    /// sensor's), each checked now so that a mistyped flag is a usage error.
+    private static func parseConfiguration(
+        _ arguments: ArraySlice<String>,
+        command: String,
+        settings: [String]? = nil,
+        other: (String, inout OptionCursor) throws(UsageError) -> Bool = { _, _ in false }
+    ) throws(UsageError) -> ConfigurationRequest {
+        var request = ConfigurationRequest()
         var cursor = OptionCursor(arguments)
         while let option = cursor.next() {
-            if try parseConnectionOption(option, &cursor, into: &options) { continue }
-            switch option {
-            case "--dps": options.dpsEndpoint = try cursor.value(for: option)
-            case "--id-scope": options.idScope = try cursor.value(for: option)
-            case "--count": options.count = try cursor.integer(for: option, in: 0...1_000_000_000)
-            case "--interval": options.intervalMilliseconds = try cursor.seconds(for: option)
-            case "--provisioning-timeout": options.provisioningTimeoutMilliseconds = try cursor.seconds(for: option)
-            case "--state-dir": options.stateDirectory = try cursor.value(for: option)
-            case "--dps-api-version": options.dpsAPIVersion = try cursor.apiVersion(for: option)
-            case "--hub-api-version": options.hubAPIVersion = try cursor.apiVersion(for: option)
-            case "--payload": options.provisioningPayload = try cursor.value(for: option)
-            case "--property": options.properties.append(try cursor.value(for: option))
-            case "--include": try parseIncluded(try cursor.value(for: option), into: &options)
-            case "--reprovision-interval":
-                options.reprovisionIntervalMilliseconds = try cursor.seconds(for: option, allowingZero: true)
-            case "--backlog-limit": options.backlogLimit = try cursor.integer(for: option, in: 1...1_000_000)
-            case "--status-led": options.statusLEDLine = try cursor.value(for: option)
-            case "--alert": options.sensor.alertLine = try cursor.value(for: option)
-            default:
-                if try parseSensorOption(option, &cursor, into: &options.sensor) { continue }
+            if option == "--config" {
+                request.path = try cursor.value(for: option)
+                request.isExplicit = true
+            } else if let setting = Configuration.setting(forFlag: option), settings?.contains(where: { $0 == setting.key }) ?? true {
+                request.flags.append(try flagInput(setting, &cursor))
+            } else if try !other(option, &cursor) {
                 throw .unknownOption(option, command: command)
             }
         }
-        return options
+        return request
     }
 
-    /// `--include humidity,pressure`: the quantities sent besides temperature.
-    private static func parseIncluded(_ list: String, into options: inout RunOptions) throws(UsageError) {
-        for name in list.split(separator: ",") {
-            switch name {
-            case "humidity": options.includeHumidity = true
-            case "pressure": options.includePressure = true
-            default: throw .invalidValue("--include", list, expected: "a comma-separated list of humidity, pressure")
-            }
+    private static func flagInput(_ setting: Setting, _ cursor: inout OptionCursor) throws(UsageError) -> SettingInput {
+        let text = try cursor.value(for: setting.flag)
+        do {
+            return try Configuration.flagInput(setting, text: text)
+        } catch {
+            throw .invalidSetting(error)
         }
     }
 
@@ -73,7 +64,15 @@ public enum CommandLineParser {
         var options = SendOptions()
         var cursor = OptionCursor(arguments)
         while let option = cursor.next() {
-            if try parseConnectionOption(option, &cursor, into: &options.connection) { continue }
+            if let setting = Configuration.setting(forFlag: option), Self.connectionSettings.contains(where: { $0 == setting.key }) {
+                let input = try flagInput(setting, &cursor)
+                do {
+                    try Configuration.apply([input], to: &options.connection)
+                } catch {
+                    throw .invalidSetting(error)
+                }
+                continue
+            }
             switch option {
             case "--hub": options.hubEndpoint = try cursor.value(for: option)
             case "--device": options.deviceID = try cursor.value(for: option)
@@ -87,40 +86,24 @@ public enum CommandLineParser {
         return options
     }
 
-    /// The identity, trust and timeout options `run` and `send` share; false when `option` is
-    /// not one of them.
-    private static func parseConnectionOption(
-        _ option: String,
-        _ cursor: inout OptionCursor,
-        into options: inout RunOptions
-    ) throws(UsageError) -> Bool {
-        switch option {
-        case "--cert": options.certificatePath = try cursor.value(for: option)
-        case "--key": options.keyPath = try cursor.value(for: option)
-        case "--key-passphrase-file": options.keyPassphrasePath = try cursor.value(for: option)
-        case "--ca-file": options.trustedCAPath = try cursor.value(for: option)
-        case "--ca-dir": options.trustedCADirectory = try cursor.value(for: option)
-        case "--proxy": options.proxy = try cursor.value(for: option)
-        case "--connect-timeout": options.connectTimeoutMilliseconds = try cursor.seconds(for: option)
-        case "--io-timeout": options.ioTimeoutMilliseconds = try cursor.seconds(for: option)
-        default: return false
-        }
-        return true
-    }
+    /// The identity, trust and timeout settings `send` shares with `run`.
+    static let connectionSettings = [
+        "identity.certificate", "identity.key", "identity.key_passphrase_file", "tls.ca_file", "tls.ca_dir",
+        "network.proxy", "network.connect_timeout", "network.io_timeout",
+    ]
 
     private static func parseRead(_ arguments: ArraySlice<String>) throws(UsageError) -> Command {
         var options = ReadOptions()
-        var cursor = OptionCursor(arguments)
-        while let option = cursor.next() {
+        let request = try parseConfiguration(arguments, command: "read", settings: ["sensor.type", "sensor.power_line"]) {
+            (option: String, cursor: inout OptionCursor) throws(UsageError) -> Bool in
             switch option {
             case "--count": options.count = try cursor.integer(for: option, in: 1...1_000_000_000)
             case "--interval": options.intervalMilliseconds = try cursor.seconds(for: option)
-            default:
-                if try parseSensorOption(option, &cursor, into: &options.sensor) { continue }
-                throw .unknownOption(option, command: "read")
+            default: return false
             }
+            return true
         }
-        return .read(options)
+        return .read(options, configuration: request)
     }
 
     private static func parseScan(_ arguments: ArraySlice<String>) throws(UsageError) -> Command {
@@ -133,22 +116,6 @@ public enum CommandLineParser {
             }
         }
         return .scan(bus: bus)
-    }
-
-    /// `--sensor` and `--sensor-power`, shared by `run` and `read`; false when `option` is neither.
-    private static func parseSensorOption(_ option: String, _ cursor: inout OptionCursor, into options: inout SensorOptions) throws(UsageError) -> Bool {
-        switch option {
-        case "--sensor":
-            let text = try cursor.value(for: option)
-            do {
-                options.spec = try SensorSpec(parsing: text)
-            } catch {
-                throw .invalidSensor(error)
-            }
-        case "--sensor-power": options.powerLine = try cursor.value(for: option)
-        default: return false
-        }
-        return true
     }
 
     public static let helpText = """
@@ -170,6 +137,9 @@ public enum CommandLineParser {
           version                 Show the version.
 
         OPTIONS (run):
+          --config <file>         Settings file: key = value under [sections], each key also a
+                                  KELVIN_* variable and a flag below; see CONFIGURATION.
+                                  (default: /etc/kelvin/kelvin.conf, when it exists)
           --dps <host[:port]>     DPS endpoint. (default: localhost:44300, the local emulator;
                                   Azure: global.azure-devices-provisioning.net)
           --id-scope <scope>      DPS ID scope. (default: 0ne00000001)
@@ -239,12 +209,20 @@ public enum CommandLineParser {
                                   resumed TLS handshake; for measuring).
           Exits 0 only when every reading was accepted (HTTP 2xx).
 
-        OPTIONS (read): --sensor and --sensor-power as for run, and:
+        OPTIONS (read): --config, --sensor and --sensor-power as for run, and:
           --count <n>             Readings to print. (default: 1)
           --interval <seconds>    Time between readings. (default: 1)
 
         OPTIONS (scan):
           --bus <n>               The I²C bus, /dev/i2c-N. (default: 1)
+
+        CONFIGURATION: a setting given as a flag wins over its environment variable, which wins
+          over the file. A key's variable is KELVIN_ and the key in capitals, `.` as `_`:
+          interval under [telemetry] is telemetry.interval, KELVIN_TELEMETRY_INTERVAL and
+          --interval. Durations are written 500ms, 30s, 5m or 2h (flags and variables also take
+          plain seconds); lists as ["a", "b"] in the file and a,b in a variable. The example
+          kelvin.conf in board/ documents every key. A mistake in the file names its line and
+          exits 78.
 
         EXIT STATUS: 0 success, 64 usage, 65 bad data from a service, 66 missing file,
           69 service unavailable, 75 temporary failure, 77 refused by a service, 78 configuration.
@@ -275,36 +253,14 @@ private struct OptionCursor {
         return number
     }
 
-    mutating func apiVersion(for option: String) throws(UsageError) -> String {
-        let text = try value(for: option)
-        guard APIVersion(text) != nil else {
-            throw .invalidValue(option, text, expected: "an api-version such as 2021-06-01 or 2025-07-01-preview")
-        }
-        return text
-    }
-
     /// Seconds with up to three decimals ("1", "0.5"), as milliseconds.
     mutating func seconds(for option: String, allowingZero: Bool = false) throws(UsageError) -> Int64 {
         let text = try value(for: option)
         let lowest: Int64 = allowingZero ? 0 : 1
-        guard let milliseconds = Self.parseMilliseconds(text), milliseconds >= lowest, milliseconds <= 86_400_000 else {
+        guard let milliseconds = SettingKind.plainSeconds(Array(text.utf8)[...]), milliseconds >= lowest, milliseconds <= 86_400_000 else {
             throw .invalidValue(option, text, expected: allowingZero ? "seconds between 0 and 86400" : "seconds between 0.001 and 86400")
         }
         return milliseconds
-    }
-
-    static func parseMilliseconds(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")) else {
-            guard let whole = ASCII.parseDecimal(bytes[...]), whole >= 0 else { return nil }
-            return Int64(whole) * 1000
-        }
-        let fraction = bytes[(dot + 1)...]
-        guard fraction.count >= 1, fraction.count <= 3, let whole = dot == 0 ? 0 : ASCII.parseDecimal(bytes[..<dot]),
-              whole >= 0, whole <= 86_400, let part = ASCII.parseDecimal(fraction), part >= 0 else { return nil }
-        var scaled = Int64(part)
-        for _ in fraction.count..<3 { scaled *= 10 }
-        return Int64(whole) * 1000 + scaled
     }
 }
 
@@ -314,7 +270,8 @@ public enum UsageError: Error, Equatable, CustomStringConvertible {
     case missingValue(String)
     case missingOption(String, command: String)
     case invalidValue(String, String, expected: String)
-    case invalidSensor(SensorSpecError)
+    /// A setting's flag with a value the setting does not take.
+    case invalidSetting(ConfigurationError)
 
     public var description: String {
         switch self {
@@ -323,7 +280,7 @@ public enum UsageError: Error, Equatable, CustomStringConvertible {
         case .missingValue(let option): return "option '\(option)' needs a value"
         case .missingOption(let option, let command): return "'kelvin \(command)' needs \(option); see 'kelvin help'"
         case .invalidValue(let option, let value, let expected): return "option '\(option)' got '\(value)'; expected \(expected)"
-        case .invalidSensor(let error): return error.description
+        case .invalidSetting(let error): return error.description
         }
     }
 }

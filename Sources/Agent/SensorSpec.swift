@@ -160,12 +160,21 @@ public enum SensorSpecError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .unknownSensor(let name): return "--sensor: no driver for \"\(name)\"; use one of \(Self.forms)"
-        case .malformed(let text): return "--sensor \(text) is not one of \(Self.forms)"
-        case .missingName(let text, let kind): return "--sensor \(text) needs the \(kind) device's name, e.g. \(kind):\(kind == "iio" ? "dht11" : "cpu_thermal") (see its name file under /sys)"
-        case .badBus(let text): return "--sensor \(text): the bus after @ is a number, e.g. bme280@1 for /dev/i2c-1"
-        case .badAddress(let text): return "--sensor \(text): the address is 0x03–0x77, e.g. bme280:0x77"
-        case .badSimulation(let text): return "--sensor \(text): give °C as decimals, e.g. simulated:21.5:1.5:0.05 (base, swing and noise; swing and noise not negative)"
+        case .unknownSensor: return "--sensor: " + problem
+        case .malformed(let text), .missingName(let text, _), .badBus(let text), .badAddress(let text), .badSimulation(let text):
+            return "--sensor \(text)" + (self == .malformed(text) ? " is " : ": ") + problem
+        }
+    }
+
+    /// What is wrong, without naming where the spec was written (a flag, a key, a variable).
+    public var problem: String {
+        switch self {
+        case .unknownSensor(let name): return "no driver for \"\(name)\"; use one of \(Self.forms)"
+        case .malformed: return "not one of \(Self.forms)"
+        case .missingName(_, let kind): return "needs the \(kind) device's name, e.g. \(kind):\(kind == "iio" ? "dht11" : "cpu_thermal") (see its name file under /sys)"
+        case .badBus: return "the bus after @ is a number, e.g. bme280@1 for /dev/i2c-1"
+        case .badAddress: return "the address is 0x03–0x77, e.g. bme280:0x77"
+        case .badSimulation: return "give °C as decimals, e.g. simulated:21.5:1.5:0.05 (base, swing and noise; swing and noise not negative)"
         }
     }
 }

@@ -225,6 +225,15 @@ const char *cposix_environment_value(const char *name) {
     return getenv(name);
 }
 
+extern char **environ;
+
+const char *cposix_environment_entry(size_t index) {
+    for (size_t i = 0; i < index; i++) {
+        if (environ[i] == NULL) return NULL;
+    }
+    return environ[index];
+}
+
 void cposix_ignore_broken_pipe(void) {
     signal(SIGPIPE, SIG_IGN);
 }

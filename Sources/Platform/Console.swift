@@ -28,6 +28,20 @@ public enum Environment {
         guard let value = cposix_environment_value(name) else { return nil }
         return String(cString: value)
     }
+
+    /// The names of all variables, for spotting a misspelt one. The corresponding C variable
+    /// is `environ`.
+    public static func names() -> [String] {
+        var names: [String] = []
+        var index = 0
+        while let entry = cposix_environment_entry(index) {
+            let bytes = Array(String(cString: entry).utf8)
+            let end = bytes.firstIndex(of: UInt8(ascii: "=")) ?? bytes.endIndex
+            names.append(String(decoding: bytes[..<end], as: UTF8.self))
+            index += 1
+        }
+        return names
+    }
 }
 
 /// Process-wide settings made once at start.

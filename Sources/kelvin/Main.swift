@@ -20,23 +20,51 @@ enum Main {
         case .version:
             Console.print("kelvin " + KelvinVersion.text)
             return .success
-        case .read(let options):
-            return report { () throws(Fatal) in try SensorRead(options: options).run() }
-        case .status(let options):
-            return report { () throws(Fatal) in try StatusReport(options: options).run() }
-        case .check(let options):
+        case .read(var options, let request):
             return report { () throws(Fatal) in
-                var check = HealthCheck(options: options)
+                options.sensor = try resolve(request).sensor
+                try SensorRead(options: options).run()
+            }
+        case .status(let request):
+            return report { () throws(Fatal) in try StatusReport(options: resolve(request)).run() }
+        case .check(let request):
+            return report { () throws(Fatal) in
+                var check = HealthCheck(options: try resolve(request))
                 try check.run()
             }
         case .scan(let bus):
             return report { () throws(Fatal) in try BusScan(busNumber: bus).run() }
-        case .run(let options):
-            return report { () throws(Fatal) in try TelemetryRun(options: options).run() }
-        case .provision(let options, let force):
-            return report { () throws(Fatal) in try TelemetryRun(options: options).provision(force: force) }
+        case .run(let request):
+            return report { () throws(Fatal) in try TelemetryRun(options: resolve(request)).run() }
+        case .provision(let request, let force):
+            return report { () throws(Fatal) in try TelemetryRun(options: resolve(request)).provision(force: force) }
         case .send(let options):
             return report { () throws(Fatal) in try SendRun(options: options).run() }
+        }
+    }
+
+    /// The options from the configuration file, the environment and the flags.
+    /// - Throws: `Fatal` with exit 66 when a file named by `--config` cannot be read, 78 for a
+    ///   mistake in the file or the environment.
+    private static func resolve(_ request: ConfigurationRequest) throws(Fatal) -> RunOptions {
+        var file: [UInt8]?
+        do {
+            file = try Files.read(request.path, limit: ConfigFile.maximumBytes)
+        } catch {
+            if !request.isExplicit && error.isMissing {
+                file = nil
+            } else {
+                let hint = request.isExplicit ? "; check --config" : "; fix it, or name another file with --config"
+                throw Fatal(message: error.description + hint, exitCode: error.isMissing ? .noInput : .configuration)
+            }
+        }
+        for name in Configuration.unknownEnvironmentNames(Environment.names()) {
+            warn(Configuration.unknownEnvironmentWarning(name))
+        }
+        do {
+            return try Configuration.resolve(file: file, path: request.path, environment: { Environment.value($0) }, flags: request.flags)
+        } catch {
+            throw Fatal(message: error.description, exitCode: .configuration)
         }
     }
 

@@ -10,6 +10,12 @@ import Wire
             "--key-passphrase-file", "p", "--ca-file", "ca.pem", "--count", "3", "--interval", "0.5",
             "--connect-timeout", "2", "--io-timeout", "3", "--provisioning-timeout", "30", "--proxy", "http://proxy:3128",
         ])
+        guard case .run(let request) = command else {
+            Issue.record("not a run: \(command)")
+            return
+        }
+        #expect(request.path == "/etc/kelvin/kelvin.conf")
+        #expect(!request.isExplicit)
         var expected = RunOptions()
         expected.dpsEndpoint = "localhost:1"
         expected.idScope = "0ne1"
@@ -23,7 +29,7 @@ import Wire
         expected.connectTimeoutMilliseconds = 2_000
         expected.ioTimeoutMilliseconds = 3_000
         expected.provisioningTimeoutMilliseconds = 30_000
-        #expect(command == .run(expected))
+        #expect(try Configuration.resolve(file: nil, path: "kelvin.conf", environment: { _ in nil }, flags: request.flags) == expected)
     }
 
     @Test func send_sharesTheConnectionOptionsAndNeedsAHub() throws {
@@ -57,12 +63,24 @@ import Wire
         #expect(try CommandLineParser.parse(["kelvin", "--version"]) == .version)
         var read = ReadOptions()
         read.count = 2
-        #expect(try CommandLineParser.parse(["kelvin", "read", "--count", "2"]) == .read(read))
-        read.sensor.spec = .i2c(.sht4x, bus: 3, address: I2CAddress(0x44)!)
-        read.sensor.powerLine = "GPIO17"
-        #expect(try CommandLineParser.parse(["kelvin", "read", "--count", "2", "--sensor", "sht4x@3", "--sensor-power", "GPIO17"]) == .read(read))
+        #expect(try CommandLineParser.parse(["kelvin", "read", "--count", "2"]) == .read(read, configuration: ConfigurationRequest()))
+        let command = try CommandLineParser.parse(["kelvin", "read", "--count", "2", "--sensor", "sht4x@3", "--sensor-power", "GPIO17", "--config", "k.conf"])
+        guard case .read(let options, let request) = command else {
+            Issue.record("not a read: \(command)")
+            return
+        }
+        #expect(options == read)
+        #expect(request.path == "k.conf")
+        #expect(request.isExplicit)
+        let sensor = try Configuration.resolve(file: nil, path: "k.conf", environment: { _ in nil }, flags: request.flags).sensor
+        #expect(sensor.spec == .i2c(.sht4x, bus: 3, address: I2CAddress(0x44)!))
+        #expect(sensor.powerLine == "GPIO17")
+        #expect(throws: UsageError.unknownOption("--alert", command: "read")) { try CommandLineParser.parse(["kelvin", "read", "--alert", "GPIO4"]) }
         #expect(try CommandLineParser.parse(["kelvin", "scan", "--bus", "0"]) == .scan(bus: 0))
-        #expect(throws: UsageError.invalidSensor(.unknownSensor("bme680"))) { try CommandLineParser.parse(["kelvin", "run", "--sensor", "bme680"]) }
+        #expect(throws: UsageError.invalidSetting(ConfigurationError(
+            "--sensor bme680: no driver for \"bme680\"; use one of simulated[:BASE[:SWING[:NOISE]]], "
+                + "bme280|bmp280|sht3x|sht4x|tmp117|tmp102|mcp9808|lm75[@BUS][:ADDRESS], hwmon:NAME[:CHANNEL], iio:NAME, thermal[:TYPE], ds18b20[:ID]"
+        ))) { try CommandLineParser.parse(["kelvin", "run", "--sensor", "bme680"]) }
     }
 
     @Test func mistakes_nameTheOption() {
@@ -70,11 +88,15 @@ import Wire
         #expect(throws: UsageError.unknownOption("--colour", command: "run")) { try CommandLineParser.parse(["kelvin", "run", "--colour"]) }
         #expect(throws: UsageError.missingValue("--cert")) { try CommandLineParser.parse(["kelvin", "run", "--cert"]) }
         #expect(throws: UsageError.missingValue("--cert")) { try CommandLineParser.parse(["kelvin", "run", "--cert", "--key"]) }
-        #expect(throws: UsageError.invalidValue("--count", "many", expected: "a whole number from 0 to 1000000000")) {
+        #expect(throws: UsageError.invalidSetting(ConfigurationError("--count many: expected a whole number from 0 to 1000000000"))) {
             try CommandLineParser.parse(["kelvin", "run", "--count", "many"])
         }
-        #expect(throws: UsageError.invalidValue("--interval", "0.0001", expected: "seconds between 0.001 and 86400")) {
+        #expect(throws: UsageError.invalidSetting(ConfigurationError("--interval 0.0001: expected a duration like 30s or 5m, from 1ms to 24h"))) {
             try CommandLineParser.parse(["kelvin", "run", "--interval", "0.0001"])
+        }
+        #expect(throws: UsageError.missingValue("--config")) { try CommandLineParser.parse(["kelvin", "provision", "--config"]) }
+        #expect(throws: UsageError.unknownOption("--config", command: "send")) {
+            try CommandLineParser.parse(["kelvin", "send", "--hub", "h", "--config", "k.conf"])
         }
     }
 }

@@ -65,6 +65,8 @@ int cposix_sleep_milliseconds(int64_t milliseconds);
 const char *cposix_error_text(int error_number);
 /// The corresponding C function is `getenv`; NULL when unset.
 const char *cposix_environment_value(const char *name);
+/// The `index`th `NAME=value` of `environ`; NULL past the last.
+const char *cposix_environment_entry(size_t index);
 /// Ignores SIGPIPE so that writing to a socket the peer closed is an EPIPE error, not death.
 void cposix_ignore_broken_pipe(void);
 
