@@ -48,6 +48,12 @@ public enum CommandLineParser {
             case "--backlog-limit": options.backlogLimit = try cursor.integer(for: option, in: 1...1_000_000)
             case "--status-led": options.statusLEDLine = try cursor.value(for: option)
             case "--alert": options.sensor.alertLine = try cursor.value(for: option)
+            case "--log-level":
+                let name = try cursor.value(for: option)
+                guard let level = LogLevel(name: name) else {
+                    throw .invalidValue(option, name, expected: "error, warning, info or debug")
+                }
+                options.logLevel = level
             default:
                 if try parseSensorOption(option, &cursor, into: &options.sensor) { continue }
                 throw .unknownOption(option, command: command)
@@ -218,6 +224,8 @@ public enum CommandLineParser {
                                   reading at once.
           --status-led <line>     GPIO line with a status LED: slow blink while provisioning, a
                                   blip per delivered reading, fast blink on trouble.
+          --log-level <level>     The least important lines logged to stderr: error, warning,
+                                  info or debug. (default: info)
 
         OPTIONS (provision): those of run, and:
           --force                 Register with DPS even when the saved assignment is valid.
