@@ -154,4 +154,54 @@ duplicates=$(curl -sf "${admin}messages" | grep -o '"duplicates":[0-9]*' | cut -
     || fail "admin API ${admin}messages did not answer"
 [ "$duplicates" = 0 ] || fail "kelvin-cloud saw $duplicates duplicated message IDs"
 curl -sf "${admin}messages" | grep -q '"site":"bench-1"' || fail "the application property site=bench-1 did not arrive"
+# Under systemd: READY=1 once the loop runs, STATUS= after deliveries, watchdog pings, journald
+# priorities on stderr; SIGTERM during a long sleep ends the run at once with exit 0 and a
+# summary. A python3 datagram socket stands in for systemd's notify socket.
+notify_socket="$work/notify"
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(60)
+with open(sys.argv[2], "a") as out:
+    while True:
+        try:
+            message = s.recv(4096).decode()
+        except socket.timeout:
+            break
+        out.write(message + "\n")
+        out.flush()
+        if message == "STOPPING=1":
+            break
+' "$notify_socket" "$work/notifications" &
+notify_pid=$!
+for _ in $(seq 1 50); do [ -S "$notify_socket" ] && break; sleep 0.1; done
+NOTIFY_SOCKET=$notify_socket WATCHDOG_USEC=1000000 JOURNAL_STREAM=8:1 \
+    "${kelvin[@]}" run "${common[@]}" "${device[@]}" --count 0 --interval 60 --log-level debug >"$work/service.out" 2>&1 &
+kelvin_pid=$!
+for _ in $(seq 1 300); do
+    grep -q '^STATUS=sent 1' "$work/notifications" 2>/dev/null && break
+    kill -0 "$kelvin_pid" 2>/dev/null || { cat "$work/service.out" >&2; fail "kelvin exited before its first delivery"; }
+    sleep 0.1
+done
+sleep 1.2 # long enough for a watchdog ping during the 60 s sleep
+stop_start=$(date +%s%3N)
+kill -TERM "$kelvin_pid"
+status=0
+wait "$kelvin_pid" || status=$?
+stop_ms=$(( $(date +%s%3N) - stop_start ))
+wait "$notify_pid" 2>/dev/null || true
+sed "s/^/e2e[$label]: service | /" "$work/service.out"
+sed "s/^/e2e[$label]: notify | /" "$work/notifications"
+[ "$status" -eq 0 ] || fail "kelvin exited $status after SIGTERM, expected 0"
+[ "$stop_ms" -lt 2000 ] || fail "kelvin took $stop_ms ms to stop after SIGTERM"
+grep -q '^<6>stopped by SIGTERM: sent 1, queued 0, hub ' "$work/service.out" || fail "no journald-style stop summary"
+grep -q '^<7>told systemd READY=1$' "$work/service.out" || fail "no debug line for READY=1"
+if grep -v '^<[3467]>' "$work/service.out" | grep -q .; then fail "a line without a journald priority"; fi
+[ "$(head -1 "$work/notifications")" = "READY=1" ] || fail "the first notification was not READY=1"
+grep -q '^STATUS=sent 1, queued 0, hub ' "$work/notifications" || fail "no STATUS= line after the delivery"
+[ "$(grep -c '^WATCHDOG=1$' "$work/notifications")" -ge 2 ] || fail "fewer than two watchdog pings (at start and during the sleep)"
+[ "$(tail -1 "$work/notifications")" = "STOPPING=1" ] || fail "the last notification was not STOPPING=1"
+echo "e2e[$label]: ok  under systemd's protocols: READY, STATUS, watchdog pings, stopped by SIGTERM in $stop_ms ms"
+
 echo "e2e[$label]: PASS: provisioned once, reused the assignment, re-provisioned after deletion; $received readings in all (first run ${elapsed_ms} ms)"

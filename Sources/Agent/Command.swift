@@ -75,6 +75,8 @@ public struct RunOptions: Equatable, Sendable {
     /// A GPIO line name with a status LED: slow blink provisioning, a blip per delivery, fast
     /// blink on trouble.
     public var statusLEDLine: String?
+    /// The least important log lines written to stderr.
+    public var logLevel: LogLevel = .info
 
     public init() {}
 }

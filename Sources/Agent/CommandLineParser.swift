@@ -193,6 +193,8 @@ public enum CommandLineParser {
                                   reading at once.
           --status-led <line>     GPIO line with a status LED: slow blink while provisioning, a
                                   blip per delivered reading, fast blink on trouble.
+          --log-level <level>     The least important lines logged to stderr: error, warning,
+                                  info or debug. (default: info)
 
         OPTIONS (status, check): those of run.
 

@@ -53,6 +53,7 @@ public enum Configuration {
         .text("sensor.power_line", "--sensor-power") { $0.sensor.powerLine = $1 },
         .text("sensor.alert_line", "--alert") { $0.sensor.alertLine = $1 },
         .text("status.led_line", "--status-led") { $0.statusLEDLine = $1 },
+        .text("log.level", "--log-level", .logLevel) { $0.logLevel = LogLevel(name: $1) ?? .info },
     ]
 
     public static func setting(forKey key: String) -> Setting? {
@@ -255,6 +256,8 @@ public enum SettingKind: Equatable, Sendable {
     case payload
     /// A `--sensor` spec.
     case sensor
+    /// `error`, `warning`, `info` or `debug`.
+    case logLevel
     case integer(ClosedRange<Int>)
     /// Milliseconds; written `30s`, `500ms`, `5m`, `2h` (and, in flags and the environment, as
     /// plain seconds, which is what the flags have always taken).
@@ -277,7 +280,7 @@ public enum SettingKind: Equatable, Sendable {
             if let milliseconds = Self.plainSeconds(bytes) { return .duration(milliseconds: milliseconds) }
         case .include, .properties:
             return .strings(text.split(separator: ",", omittingEmptySubsequences: false).map { String($0) })
-        case .text, .endpoint, .apiVersion, .payload, .sensor:
+        case .text, .endpoint, .apiVersion, .payload, .sensor, .logLevel:
             break
         }
         return .string(text)
@@ -323,6 +326,11 @@ public enum SettingKind: Equatable, Sendable {
                 _ = try ProvisioningPayload(json: text)
             } catch {
                 throw SettingProblem(error.description)
+            }
+            return .text(text)
+        case .logLevel:
+            guard case .string(let text) = value, LogLevel(name: text) != nil else {
+                throw SettingProblem("expected one of \"error\", \"warning\", \"info\" or \"debug\"")
             }
             return .text(text)
         case .sensor:

@@ -14,6 +14,15 @@ public struct MonotonicClock: Sendable {
         _ = cposix_sleep_milliseconds(milliseconds)
     }
 
+    /// Sleeps unless a signal arrives first (see `Signals`), so that a termination request is
+    /// acted on at once. Returns false when a signal cut the sleep short.
+    /// The corresponding C function is `nanosleep`.
+    @discardableResult
+    public func sleepUnlessSignalled(milliseconds: Int64) -> Bool {
+        guard milliseconds > 0 else { return true }
+        return cposix_sleep_milliseconds_until_signal(milliseconds) == 0
+    }
+
     /// Seconds since 1970. The corresponding C function is `clock_gettime(CLOCK_REALTIME)`.
     public var wallClockSeconds: Int64 { cposix_wall_clock_seconds() }
 

@@ -50,4 +50,12 @@ public enum Process {
     public static func ignoreBrokenPipe() {
         cposix_ignore_broken_pipe()
     }
+
+    /// This process's id, for `WATCHDOG_PID`. The corresponding C function is `getpid`.
+    public static var id: Int64 { cposix_process_id() }
+
+    /// Ends the process now with `status`. The corresponding C function is `exit`.
+    public static func exit(_ status: Int32) -> Never {
+        cposix_exit(status)
+    }
 }

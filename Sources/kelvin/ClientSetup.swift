@@ -18,7 +18,7 @@ enum ClientSetup {
     static func client(_ options: RunOptions, identity: DeviceIdentity, proxySettings: ProxySettings) -> HTTPSClient {
         if let proxy = proxySettings.proxy {
             let exclusions = proxySettings.exclusions.isEmpty ? "" : ", except for hosts in no_proxy"
-            Console.print("kelvin: connecting through the proxy \(proxy.address) from \(proxy.source)\(exclusions)")
+            Log.info("connecting through the proxy \(proxy.address) from \(proxy.source)\(exclusions)")
         }
         return HTTPSClient(
             context: identity.context,

@@ -10,7 +10,7 @@ enum Main {
         do {
             command = try CommandLineParser.parse(arguments)
         } catch {
-            Console.printError("kelvin: error: \(error)")
+            Log.error("\(error)")
             return .usage
         }
         switch command {
@@ -35,9 +35,17 @@ enum Main {
         case .scan(let bus):
             return report { () throws(Fatal) in try BusScan(busNumber: bus).run() }
         case .run(let request):
-            return report { () throws(Fatal) in try TelemetryRun(options: resolve(request)).run() }
+            return report { () throws(Fatal) in
+                let options = try resolve(request)
+                Log.format.threshold = options.logLevel
+                try TelemetryRun(options: options).run()
+            }
         case .provision(let request, let force):
-            return report { () throws(Fatal) in try TelemetryRun(options: resolve(request)).provision(force: force) }
+            return report { () throws(Fatal) in
+                let options = try resolve(request)
+                Log.format.threshold = options.logLevel
+                try TelemetryRun(options: options).provision(force: force)
+            }
         case .send(let options):
             return report { () throws(Fatal) in try SendRun(options: options).run() }
         }
@@ -70,7 +78,7 @@ enum Main {
 
     /// A problem the command works around (a retry), on stderr.
     static func warn(_ line: String) {
-        Console.printError("kelvin: warning: " + line)
+        Log.warning(line)
     }
 
     /// Runs a command, turning its failure into one error line and its exit status.
@@ -79,7 +87,7 @@ enum Main {
             try command()
             return .success
         } catch {
-            Console.printError("kelvin: error: " + error.message)
+            Log.error(error.message)
             return error.exitCode
         }
     }

@@ -16,29 +16,45 @@ struct TelemetryRun {
     let clock = MonotonicClock()
 
     func run() throws(Fatal) {
+        try installSignalHandlers()
         // The sensor first: a wiring mistake should not wait behind a DPS registration.
-        var source = try DeviceSensor.open(
+        let tally = ReadingTally()
+        var source = TallyingSource(base: try DeviceSensor.open(
             options.sensor, fields: ReadingFields(humidity: options.includeHumidity, pressure: options.includePressure), clock: clock
-        )
-        let device = try DeviceClock(ledLine: options.statusLEDLine, alertLine: options.sensor.alertLine)
+        ), tally: tally)
+        let supervisor = Supervisor(nowMilliseconds: clock.nowMilliseconds, stallLimitMilliseconds: stallLimitMilliseconds)
+        let device = try DeviceClock(ledLine: options.statusLEDLine, alertLine: options.sensor.alertLine, supervisor: supervisor)
         var setup = try Setup(options: options, clock: clock)
         try connect(&setup, force: false, clock: device)
+        device.exitsOnTermination = false
         var outbox = Outbox(capacity: options.backlogLimit)
-        var progress = Progress(count: options.count, clock: device)
+        var progress = Progress(count: options.count, clock: device, tally: tally, supervisor: supervisor)
         let outcome: TelemetryLoop.Outcome
         do {
             outcome = try TelemetryLoop.run(
                 source: &source, uplink: &setup.uplink, outbox: &outbox, count: options.count,
                 intervalMilliseconds: options.intervalMilliseconds, transport: &setup.client, clock: device,
+                shouldStop: {
+                    supervisor.loopTurned(atMilliseconds: clock.nowMilliseconds)
+                    if Signals.takeReload() {
+                        Log.info("reload requested (SIGHUP); reloading the configuration is not supported yet, so the run carries on unchanged")
+                    }
+                    return Signals.terminationRequested
+                },
                 readingRequested: { device.takeAlert() }
             ) { progress.report($0) }
         } catch {
             throw Fatal(message: error.description + Self.lostReadings(outbox.count), exitCode: ExitCode.of(error))
         }
         setup.client.closeAll()
+        if let signal = Signals.terminationSignalName {
+            supervisor.notify(.stopping)
+            Log.info("stopped by \(signal): \(progress.summary)" + Self.lostReadings(outbox.count))
+            return
+        }
         switch outcome {
         case .allDelivered:
-            Console.print("kelvin: done: \(progress.delivered) readings delivered over \(setup.client.connectionsOpened) TLS connections" + progress.droppedNote)
+            Log.info("done: \(progress.delivered) readings delivered over \(setup.client.connectionsOpened) TLS connections" + progress.droppedNote)
         case .undelivered(let pending):
             throw Fatal(
                 message: "\(pending) of \(options.count) readings were not delivered (last problem: \(progress.lastProblem ?? "none")); check the network and the hub",
@@ -49,9 +65,26 @@ struct TelemetryRun {
 
     /// `kelvin provision [--force]`.
     func provision(force: Bool) throws(Fatal) {
+        try installSignalHandlers()
         var setup = try Setup(options: options, clock: clock)
         try connect(&setup, force: force, clock: DeviceClock(ledLine: options.statusLEDLine, alertLine: nil))
         setup.client.closeAll()
+    }
+
+    private func installSignalHandlers() throws(Fatal) {
+        do {
+            try Signals.install()
+        } catch {
+            throw Fatal(message: "cannot install the SIGTERM/SIGINT/SIGHUP handlers: \(error)", exitCode: .failure)
+        }
+    }
+
+    /// The longest one healthy turn of the loop takes: a sampling interval, a whole provisioning
+    /// and one send (connect plus a read and a write). A loop that has not turned for longer is
+    /// stuck, and the watchdog pings stop so that systemd restarts it.
+    private var stallLimitMilliseconds: Int64 {
+        options.intervalMilliseconds + options.provisioningTimeoutMilliseconds
+            + options.connectTimeoutMilliseconds + 2 * options.ioTimeoutMilliseconds
     }
 
     private func connect(_ setup: inout Setup, force: Bool, clock: DeviceClock) throws(Fatal) {
@@ -61,9 +94,9 @@ struct TelemetryRun {
             clock.pattern = .sending(lastDeliveryMilliseconds: nil)
             let assignment = saved.assignment
             if requests == 0 {
-                Console.print("kelvin: using the saved assignment: hub \(assignment.hub) as device \(assignment.deviceID) (assigned \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)))")
+                Log.info("using the saved assignment: hub \(assignment.hub) as device \(assignment.deviceID) (assigned \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)))")
             } else {
-                Console.print("kelvin: assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
+                Log.info("assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
             }
         } catch {
             clock.pattern = .error
@@ -106,7 +139,7 @@ struct Setup {
         let proxySettings = try ClientSetup.proxySettings(options)
         identity = try DeviceIdentity.load(options, clock: clock)
         certificatePath = options.certificatePath
-        Console.print("kelvin: device \(identity.registrationID) (certificate SHA-256 \(identity.thumbprint))")
+        Log.info("device \(identity.registrationID) (certificate SHA-256 \(identity.thumbprint))")
         client = ClientSetup.client(options, identity: identity, proxySettings: proxySettings)
         let settings = ProvisioningSettings(
             endpoint: dps, idScope: options.idScope, registrationID: identity.registrationID,
@@ -124,7 +157,7 @@ struct Setup {
             applicationProperties: properties
         )
         uplink = TelemetryUplink(keeper: keeper, settings: uplinkSettings, random: random)
-        Console.print("kelvin: DPS at \(settings.endpoint) (ID scope \(settings.idScope)); assignment kept in \(store.path)")
+        Log.info("DPS at \(settings.endpoint) (ID scope \(settings.idScope)); assignment kept in \(store.path)")
     }
 
     static func stateDirectory(_ options: RunOptions) -> String {
@@ -146,22 +179,49 @@ struct Setup {
     }
 }
 
-/// Turns the loop's events into the progress lines a person watches.
+/// Counts the readings the loop took, so that the status line can say how many wait.
+private final class ReadingTally {
+    var taken = 0
+}
+
+private struct TallyingSource<Base: ReadingSource>: ReadingSource {
+    var base: Base
+    let tally: ReadingTally
+
+    mutating func read(sequence: Int, takenAtMilliseconds: Int64) throws(SensorError) -> Reading? {
+        let reading = try base.read(sequence: sequence, takenAtMilliseconds: takenAtMilliseconds)
+        if reading != nil { tally.taken += 1 }
+        return reading
+    }
+}
+
+/// Turns the loop's events into the progress lines a person watches and systemd's status line.
 private struct Progress {
     let count: Int
     private(set) var delivered = 0
     private(set) var dropped = 0
+    private(set) var displaced = 0
     private(set) var sensorFailures = 0
     private(set) var lastProblem: String?
+    private var lastHub: String?
 
     let clock: DeviceClock
+    let tally: ReadingTally
+    let supervisor: Supervisor
 
-    init(count: Int, clock: DeviceClock) {
+    init(count: Int, clock: DeviceClock, tally: ReadingTally, supervisor: Supervisor) {
         self.count = count
         self.clock = clock
+        self.tally = tally
+        self.supervisor = supervisor
     }
 
     var droppedNote: String { dropped == 0 ? "" : "; \(dropped) refused by the hub and dropped" }
+
+    /// `sent 1423, queued 0, hub myhub`: the line `systemctl status` shows.
+    var summary: String {
+        "sent \(delivered), queued \(tally.taken - delivered - dropped - displaced), hub \(lastHub ?? "none yet")"
+    }
 
     mutating func report(_ event: UplinkEvent) {
         showOnLED(event)
@@ -170,8 +230,10 @@ private struct Progress {
             for reading in readings {
                 delivered += 1
                 let progress = count > 0 ? "\(reading.sequence)/\(count)" : "\(reading.sequence)"
-                Console.print("kelvin: sent \(reading.temperature) to \(hub) (\(progress))" + (batched ? " in a batch of \(readings.count)" : ""))
+                Log.info("sent \(reading.temperature) to \(hub) (\(progress))" + (batched ? " in a batch of \(readings.count)" : ""))
             }
+            lastHub = hub.description
+            supervisor.notify(.status(summary))
         case .retrying(let problem, let delay, let pending):
             lastProblem = problem
             Main.warn("\(problem); sending \(pending) reading(s) again in \(Self.seconds(delay))")
@@ -187,6 +249,7 @@ private struct Progress {
             sensorFailures += 1
             Main.warn("no reading this time: \(error)")
         case .displaced(let reading):
+            displaced += 1
             Main.warn("the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise --backlog-limit to hold more")
         case .identityRejected(let failure):
             lastProblem = "the hub rejected the device (\(failure))"
@@ -195,7 +258,7 @@ private struct Progress {
             Main.warn("provisioned too recently to ask DPS again; waiting \(Self.seconds(delay)) (--reprovision-interval)")
         case .reprovisioned(let saved, let requests):
             let assignment = saved.assignment
-            Console.print("kelvin: assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
+            Log.info("assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
         case .note(let line):
             Main.warn(line)
         case .reprovisioningFailed(let problem, let retry):

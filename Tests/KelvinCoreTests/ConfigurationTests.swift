@@ -133,6 +133,7 @@ import Testing
         ("sensor.power_line", "\"GPIO17\"", "GPIO17", { $0.sensor.powerLine = "GPIO17" }),
         ("sensor.alert_line", "\"GPIO27\"", "GPIO27", { $0.sensor.alertLine = "GPIO27" }),
         ("status.led_line", "\"GPIO22\"", "GPIO22", { $0.statusLEDLine = "GPIO22" }),
+        ("log.level", "\"debug\"", "debug", { $0.logLevel = .debug }),
     ]
 
     @Test func theSamples_coverEverySetting() {
@@ -164,7 +165,7 @@ import Testing
     // MARK: bad files
 
     static let forms = "simulated[:BASE[:SWING[:NOISE]]], bme280|bmp280|sht3x|sht4x|tmp117|tmp102|mcp9808|lm75[@BUS][:ADDRESS], hwmon:NAME[:CHANNEL], iio:NAME, thermal[:TYPE], ds18b20[:ID]"
-    static let sections = "dps, hub, identity, tls, network, telemetry, state, sensor, status"
+    static let sections = "dps, hub, identity, tls, network, telemetry, state, sensor, status, log"
     static let anyValue = "expected a \"string\", a whole number, true or false, a duration like 30s, or [\"a\", \"b\"]"
 
     static let badFiles: [(file: String, error: String)] = [

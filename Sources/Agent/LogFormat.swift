@@ -1,0 +1,52 @@
+/// How important a log line is; the raw values are syslog's priorities, which journald reads
+/// from a `<N>` prefix.
+public enum LogLevel: Int, Equatable, Sendable, CustomStringConvertible {
+    case error = 3
+    case warning = 4
+    case info = 6
+    case debug = 7
+
+    /// `--log-level`'s words.
+    public init?(name: String) {
+        switch name {
+        case "error": self = .error
+        case "warning": self = .warning
+        case "info": self = .info
+        case "debug": self = .debug
+        default: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .error: return "error"
+        case .warning: return "warning"
+        case .info: return "info"
+        case .debug: return "debug"
+        }
+    }
+}
+
+/// Turns an event into its stderr line: plain for a person at a terminal
+/// (`kelvin: warning: …`), or with a `<N>` priority prefix when stderr is the journal (systemd
+/// sets `JOURNAL_STREAM`), since journald already names the program and shows the priority.
+public struct LogFormat: Equatable, Sendable {
+    /// The least important level still written.
+    public var threshold: LogLevel
+    public var journal: Bool
+
+    public init(threshold: LogLevel = .info, journal: Bool = false) {
+        self.threshold = threshold
+        self.journal = journal
+    }
+
+    /// The line for `message` at `level`, or nil when the threshold leaves it out.
+    public func line(_ level: LogLevel, _ message: String) -> String? {
+        guard level.rawValue <= threshold.rawValue else { return nil }
+        if journal { return "<\(level.rawValue)>" + message }
+        switch level {
+        case .info: return "kelvin: " + message
+        case .error, .warning, .debug: return "kelvin: \(level): " + message
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import Agent
+import Platform
+
+/// The run's event lines on stderr, one per event, through `LogFormat`: journald priorities when
+/// systemd connects stderr to the journal, plain otherwise.
+enum Log {
+    /// Set once at start from `--log-level`; one thread, so no lock.
+    nonisolated(unsafe) static var format = LogFormat(threshold: .info, journal: Environment.value("JOURNAL_STREAM") != nil)
+
+    static func error(_ message: String) { write(.error, message) }
+    static func warning(_ message: String) { write(.warning, message) }
+    static func info(_ message: String) { write(.info, message) }
+    static func debug(_ message: String) { write(.debug, message) }
+
+    private static func write(_ level: LogLevel, _ message: String) {
+        guard let line = format.line(level, message) else { return }
+        Console.printError(line)
+    }
+}
