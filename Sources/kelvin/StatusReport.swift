@@ -1,5 +1,6 @@
 import Agent
 import AzureIoT
+import HTTPSClient
 import Platform
 import Wire
 

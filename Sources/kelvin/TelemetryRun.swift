@@ -25,14 +25,18 @@ struct TelemetryRun {
         let supervisor = Supervisor(nowMilliseconds: clock.nowMilliseconds, stallLimitMilliseconds: stallLimitMilliseconds)
         let device = try DeviceClock(ledLine: options.statusLEDLine, alertLine: options.sensor.alertLine, supervisor: supervisor)
         var setup = try Setup(options: options, clock: clock)
+        let spool = openSpool(&setup)
         try connect(&setup, force: false, clock: device)
         device.exitsOnTermination = false
-        var outbox = Outbox(capacity: options.backlogLimit)
+        var outbox = spool?.outbox(capacity: options.backlogLimit) ?? Outbox(capacity: options.backlogLimit)
+        if !outbox.isEmpty { Log.info("\(outbox.count) reading(s) from an earlier run are in the spool; they go first") }
+        let firstSequence = spool?.spool.nextSequence ?? 1
         var progress = Progress(count: options.count, clock: device, tally: tally, supervisor: supervisor)
+        progress.firstSequence = firstSequence
         let outcome: TelemetryLoop.Outcome
         do {
             outcome = try TelemetryLoop.run(
-                source: &source, uplink: &setup.uplink, outbox: &outbox, count: options.count,
+                source: &source, uplink: &setup.uplink, outbox: &outbox, count: options.count, firstSequence: firstSequence,
                 intervalMilliseconds: options.intervalMilliseconds, transport: &setup.client, clock: device,
                 shouldStop: {
                     supervisor.loopTurned(atMilliseconds: clock.nowMilliseconds)
@@ -44,12 +48,14 @@ struct TelemetryRun {
                 readingRequested: { device.takeAlert() }
             ) { progress.report($0) }
         } catch {
-            throw Fatal(message: error.description + Self.lostReadings(outbox.count), exitCode: ExitCode.of(error))
+            spool?.synchronize()
+            throw Fatal(message: error.description + Self.undelivered(outbox.count, spooled: spool != nil), exitCode: ExitCode.of(error))
         }
+        spool?.synchronize()
         setup.client.closeAll()
         if let signal = Signals.terminationSignalName {
             supervisor.notify(.stopping)
-            Log.info("stopped by \(signal): \(progress.summary)" + Self.lostReadings(outbox.count))
+            Log.info("stopped by \(signal): \(progress.summary)" + Self.undelivered(outbox.count, spooled: spool != nil))
             return
         }
         switch outcome {
@@ -104,8 +110,42 @@ struct TelemetryRun {
         }
     }
 
-    private static func lostReadings(_ pending: Int) -> String {
-        pending == 0 ? "" : " (\(pending) readings not yet delivered are lost)"
+    private static func undelivered(_ pending: Int, spooled: Bool) -> String {
+        guard pending > 0 else { return "" }
+        return spooled ? " (\(pending) readings not yet delivered stay in the spool for the next run)" : " (\(pending) readings not yet delivered are lost)"
+    }
+
+    /// The spool at `<state-dir>/spool`, with the uplink numbering from it so that readings from
+    /// an earlier run keep their message IDs; nil (readings then kept in memory only, with a
+    /// warning) when the state directory cannot hold it.
+    private func openSpool(_ setup: inout Setup) -> SpoolJournal<FileSpoolStorage>? {
+        let directory = Setup.stateDirectory(options)
+        let journal: SpoolJournal<FileSpoolStorage>
+        do {
+            try Files.createDirectory(directory)
+        } catch {
+            Self.warnNoSpool(directory, error.description)
+            return nil
+        }
+        do {
+            journal = try DeviceSpool.open(
+                stateDirectory: directory, settings: Spool<FileSpoolStorage>.Settings(),
+                newMessageIDPrefix: setup.uplink.settings.messageIDPrefix, log: { Log.warning($0) }
+            )
+        } catch {
+            Self.warnNoSpool(directory, error.description)
+            return nil
+        }
+        if journal.spool.messageIDPrefix != setup.uplink.settings.messageIDPrefix {
+            var settings = setup.uplink.settings
+            settings.messageIDPrefix = journal.spool.messageIDPrefix
+            setup.uplink = TelemetryUplink(keeper: setup.uplink.keeper, settings: settings, random: SplitMix64(seed: SystemRandom.seed()))
+        }
+        return journal
+    }
+
+    private static func warnNoSpool(_ directory: String, _ problem: String) {
+        Log.warning("cannot keep a spool in \(directory) (\(problem)); unsent readings are kept in memory only and lost on restart — make \(directory) writable by this user or choose another with --state-dir")
     }
 }
 
@@ -204,6 +244,8 @@ private struct Progress {
     private(set) var sensorFailures = 0
     private(set) var lastProblem: String?
     private var lastHub: String?
+    /// The first sequence number of this run; readings below it came from the spool.
+    var firstSequence = 1
 
     let clock: DeviceClock
     let tally: ReadingTally
@@ -220,7 +262,7 @@ private struct Progress {
 
     /// `sent 1423, queued 0, hub myhub`: the line `systemctl status` shows.
     var summary: String {
-        "sent \(delivered), queued \(tally.taken - delivered - dropped - displaced), hub \(lastHub ?? "none yet")"
+        "sent \(delivered), queued \(max(0, tally.taken - delivered - dropped - displaced)), hub \(lastHub ?? "none yet")"
     }
 
     mutating func report(_ event: UplinkEvent) {
@@ -229,7 +271,8 @@ private struct Progress {
         case .delivered(let readings, let hub, let batched):
             for reading in readings {
                 delivered += 1
-                let progress = count > 0 ? "\(reading.sequence)/\(count)" : "\(reading.sequence)"
+                let number = reading.sequence - firstSequence + 1
+                let progress = reading.sequence < firstSequence ? "from the spool" : count > 0 ? "\(number)/\(count)" : "\(number)"
                 Log.info("sent \(reading.temperature) to \(hub) (\(progress))" + (batched ? " in a batch of \(readings.count)" : ""))
             }
             lastHub = hub.description
