@@ -111,7 +111,7 @@ struct HealthCheck {
         return saved
     }
 
-    /// A TLS handshake with the device certificate and one request: any HTTP answer proves the
+    /// A TLS handshake with the device certificate and one request: an HTTP answer of whatever status proves the
     /// network path, the server's certificate and ours.
     private mutating func checkReachable(_ service: String, _ address: String, identity: DeviceIdentity) {
         guard let endpoint = Endpoint(parsing: address) else {
