@@ -7,7 +7,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
 
 demo:
 	scripts/demo.sh
@@ -32,6 +32,7 @@ test:
 	@scripts/stage.sh "unit and integration tests" $(MAKE) --no-print-directory unit-tests
 	@scripts/stage.sh "parser fuzzing" $(MAKE) --no-print-directory fuzz
 	@scripts/stage.sh "host end to end" $(MAKE) --no-print-directory e2e-host
+	@scripts/stage.sh "power cuts (200 x SIGKILL)" $(MAKE) --no-print-directory power-cut
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "aarch64 cross build" $(MAKE) --no-print-directory cross-aarch64
 	@scripts/stage.sh "aarch64 end to end under qemu" $(MAKE) --no-print-directory e2e-aarch64
@@ -48,6 +49,11 @@ e2e-host:
 	$(SWIFT) build --product kelvin
 	$(SWIFT) build --product kelvin-cloud
 	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh host $(BIN)/kelvin
+
+power-cut:
+	$(SWIFT) build --product kelvin
+	$(SWIFT) build --product kelvin-cloud
+	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/power-cut.sh $(BIN)/kelvin
 
 embedded-check:
 	cross/build-embedded-host.sh

@@ -45,7 +45,9 @@ public enum TelemetryLoop {
                 do {
                     if let reading = try source.read(sequence: nextSequence, takenAtMilliseconds: clock.wallClockMilliseconds) {
                         nextSequence += 1
-                        if let displaced = outbox.append(reading) { report(.displaced(displaced)) }
+                        let displaced = outbox.append(reading)
+                        report(.queued(reading))
+                        if let displaced { report(.displaced(displaced)) }
                     }
                 } catch {
                     report(.sensorFailed(error))

@@ -3,6 +3,8 @@ import Sensors
 
 /// What happened to the readings on their way to the hub, for the log and progress lines.
 public enum UplinkEvent {
+    /// A reading was taken and queued (in the spool, when there is one), before any send.
+    case queued(Reading)
     /// The hub accepted these readings (oldest first); the slice is only valid during the report.
     case delivered(ArraySlice<Reading>, hub: Endpoint, batched: Bool)
     /// A retriable problem; the same readings go again after the delay.

@@ -33,6 +33,7 @@ struct TelemetryRun {
         let firstSequence = spool?.spool.nextSequence ?? 1
         var progress = Progress(count: options.count, clock: device, tally: tally, supervisor: supervisor)
         progress.firstSequence = firstSequence
+        progress.messageIDPrefix = setup.uplink.settings.messageIDPrefix
         let outcome: TelemetryLoop.Outcome
         do {
             outcome = try TelemetryLoop.run(
@@ -246,6 +247,8 @@ private struct Progress {
     private var lastHub: String?
     /// The first sequence number of this run; readings below it came from the spool.
     var firstSequence = 1
+    /// What message IDs start with, for the debug log of queued readings.
+    var messageIDPrefix = ""
 
     let clock: DeviceClock
     let tally: ReadingTally
@@ -291,6 +294,8 @@ private struct Progress {
         case .sensorFailed(let error):
             sensorFailures += 1
             Main.warn("no reading this time: \(error)")
+        case .queued(let reading):
+            Log.debug("queued \(messageIDPrefix)-\(reading.sequence)")
         case .displaced(let reading):
             displaced += 1
             Main.warn("the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise --backlog-limit to hold more")
@@ -318,7 +323,7 @@ private struct Progress {
         case .identityRejected: clock.pattern = .provisioning
         case .reprovisioned: clock.pattern = .sending(lastDeliveryMilliseconds: nil)
         case .keptForLater, .reprovisioningFailed, .sensorFailed, .dropped: clock.pattern = .error
-        case .retrying, .batchRefused, .displaced, .reprovisioningDeferred, .note: break
+        case .retrying, .batchRefused, .displaced, .reprovisioningDeferred, .note, .queued: break
         }
     }
 

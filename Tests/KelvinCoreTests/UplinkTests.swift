@@ -64,7 +64,10 @@ import Wire
             let outcome = try TelemetryLoop.run(
                 source: &source, uplink: &uplink, outbox: &outbox, count: count, intervalMilliseconds: interval,
                 transport: &transport, clock: clock
-            ) { recorded.append(UplinkTests.describe($0)) }
+            ) { event in
+                if case .queued = event { return }
+                recorded.append(UplinkTests.describe(event))
+            }
             events += recorded
             return outcome
         }
@@ -84,6 +87,7 @@ import Wire
         case .reprovisioningDeferred(let delay): return "deferred \(delay)"
         case .reprovisioned(let saved, let requests): return "reprovisioned to \(saved.assignment.hub) in \(requests)"
         case .note(let line): return "note \(line)"
+        case .queued(let reading): return "queued \(reading.sequence)"
         case .reprovisioningFailed(_, let retry): return "reprovisioning failed, again in \(retry)"
         }
     }

@@ -119,6 +119,7 @@ import Wire
             case .identityRejected(let failure): kinds.append("rejected \(failure.httpStatus)")
             case .reprovisioned(let saved, _): kinds.append("reprovisioned \(saved.assignment.substatus)")
             case .delivered(let readings, _, _): kinds.append("delivered \(readings.count)")
+            case .queued: break
             default: kinds.append("other")
             }
         } == .allDelivered)
