@@ -10,7 +10,11 @@ enum Log {
     static func error(_ message: String) { write(.error, message) }
     static func warning(_ message: String) { write(.warning, message) }
     static func info(_ message: String) { write(.info, message) }
-    static func debug(_ message: String) { write(.debug, message) }
+    /// The message is only built when debug lines are wanted: the loop logs one per reading.
+    static func debug(_ message: @autoclosure () -> String) {
+        guard format.threshold == .debug else { return }
+        write(.debug, message())
+    }
 
     private static func write(_ level: LogLevel, _ message: String) {
         guard let line = format.line(level, message) else { return }
