@@ -50,7 +50,7 @@ public enum BusScanner {
         switch value {
         case 0x76, 0x77:
             guard let id = try? bus.writeThenRead([0xD0], count: 1, at: address).first else { return .unknown }
-            let evidence = "chip ID " + hex(id)
+            let evidence = "chip ID " + hexText(id)
             switch id {
             case 0x60: return .sensor(name: "BME280", evidence: evidence, option: "bme280:" + at)
             case 0x56, 0x57, 0x58: return .sensor(name: "BMP280 (no humidity)", evidence: evidence, option: "bmp280:" + at)
@@ -61,20 +61,20 @@ public enum BusScanner {
             }
         case 0x44, 0x45, 0x46:
             if value != 0x46, let status = sensirionWord(command: [0xF3, 0x2D], on: &bus, at: address, wait: wait, settle: 1) {
-                return .sensor(name: "SHT3x", evidence: "status " + hex(status), option: "sht3x:" + at)
+                return .sensor(name: "SHT3x", evidence: "status " + hexText(status), option: "sht3x:" + at)
             }
             if let serial = sensirionWord(command: [0x89], on: &bus, at: address, wait: wait, settle: 2) {
-                return .sensor(name: "SHT4x", evidence: "serial " + hex(serial) + "…", option: "sht4x:" + at)
+                return .sensor(name: "SHT4x", evidence: "serial " + hexText(serial) + "…", option: "sht4x:" + at)
             }
             return .unknown
         case 0x18...0x1F:
             guard let manufacturer = try? bus.writeThenRead([0x06], count: 2, at: address), manufacturer == [0x00, 0x54],
                   let device = try? bus.writeThenRead([0x07], count: 2, at: address), device.first == 0x04 else { return .unknown }
-            return .sensor(name: "MCP9808", evidence: "manufacturer 0x0054, device " + hex(device[0]) + hex(device[1], prefix: false), option: "mcp9808:" + at)
+            return .sensor(name: "MCP9808", evidence: "manufacturer 0x0054, device " + hexText(UInt16(device[0]) << 8 | UInt16(device[1])), option: "mcp9808:" + at)
         case 0x48...0x4F:
             if value <= 0x4B, let id = try? bus.writeThenRead([0x0F], count: 2, at: address), id.count == 2,
                id[0] & 0x0F == 0x01, id[1] == 0x17 || id[1] == 0x19 {
-                return .sensor(name: id[1] == 0x17 ? "TMP117" : "TMP119", evidence: "device ID " + hex(id[0]) + hex(id[1], prefix: false), option: "tmp117:" + at)
+                return .sensor(name: id[1] == 0x17 ? "TMP117" : "TMP119", evidence: "device ID " + hexText(UInt16(id[0]) << 8 | UInt16(id[1])), option: "tmp117:" + at)
             }
             // TMP102 and the LM75 family have no identity register (sensor-facts.md §3).
             let option = value <= 0x4B ? "tmp102:" + at + " or lm75:" + at : "lm75:" + at
@@ -93,15 +93,5 @@ public enum BusScanner {
         guard let reply = try? bus.read(count: 3, from: address), reply.count == 3,
               SensirionCRC.checksum(reply[0..<2]) == reply[2] else { return nil }
         return UInt16(reply[0]) << 8 | UInt16(reply[1])
-    }
-
-    static func hex(_ byte: UInt8, prefix: Bool = true) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        let text = String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]], as: UTF8.self)
-        return prefix ? "0x" + text : text
-    }
-
-    static func hex(_ word: UInt16) -> String {
-        hex(UInt8(word >> 8)) + hex(UInt8(word & 0xFF), prefix: false)
     }
 }

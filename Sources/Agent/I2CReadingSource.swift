@@ -30,9 +30,8 @@ public struct I2CReadingSource<Driver: I2CSensorDriver, Bus: I2CBus, Power: Powe
         self.power = power
         self.fields = fields
         self.clock = clock
-        var health = health
-        if power == nil { health = SensorHealth(restartAfter: health.restartAfter, powerCycleAfter: health.powerCycleAfter, maximumSkip: health.maximumSkip, canPowerCycle: false) }
         self.health = health
+        if power == nil { self.health.canPowerCycle = false }
     }
 
     /// Starts the sensor once, up front, so that a wiring mistake is reported before anything else.

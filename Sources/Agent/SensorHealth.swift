@@ -18,7 +18,8 @@ public struct SensorHealth: Equatable, Sendable {
     public let restartAfter: Int
     public let powerCycleAfter: Int
     public let maximumSkip: Int
-    public let canPowerCycle: Bool
+    /// False when no power line is wired; the reading source clears it then.
+    public var canPowerCycle: Bool
     public private(set) var consecutiveFailures = 0
     private var failedRestarts = 0
     private var slotsToSkip = 0

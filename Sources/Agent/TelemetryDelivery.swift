@@ -18,24 +18,17 @@ public enum TelemetryDelivery {
         var random = random
         var attempt = 1
         while true {
-            let trouble: RetryTrouble
-            let problem: String
-            var failure: ServiceFailure?
-            var retryAfter: Int?
+            let failed: FailedAttempt
             do {
                 let response = try transport.send(host: hub.host, port: hub.port, request)
-                if (200..<300).contains(response.status) { return }
-                let refusal = ServiceFailure(hubResponse: response)
-                failure = refusal
-                trouble = .status(response.status, errorCode: refusal.errorCode)
-                problem = "the hub answered \(refusal)"
-                retryAfter = response.retryAfterSeconds(now: clock.wallClockSeconds)
+                guard let refused = FailedAttempt(response: response, wallClockSeconds: clock.wallClockSeconds) else { return }
+                failed = refused
             } catch {
                 guard Transport.isTransient(error) else { throw .transport(error) }
-                trouble = .connectionFailed
-                problem = error.description
+                failed = FailedAttempt(connectionProblem: error.description)
             }
-            switch policy.decide(attempt: attempt, after: trouble, retryAfterSeconds: retryAfter, random: &random) {
+            let problem = failed.problem
+            switch policy.decide(attempt: attempt, after: failed.trouble, retryAfterSeconds: failed.retryAfterSeconds, random: &random) {
             case .retry(let delay):
                 log("\(problem); sending again in \(delay) ms")
                 clock.sleep(milliseconds: delay)
@@ -43,9 +36,9 @@ public enum TelemetryDelivery {
             case .giveUp:
                 throw .gaveUp(attempts: attempt, lastProblem: problem)
             case .dropMessage:
-                throw .refused(failure ?? ServiceFailure(httpStatus: 0, errorCode: nil, message: problem, trackingID: nil))
+                throw .refused(failed.failure)
             case .reprovision:
-                throw .identityRejected(failure ?? ServiceFailure(httpStatus: 0, errorCode: nil, message: problem, trackingID: nil))
+                throw .identityRejected(failed.failure)
             }
         }
     }

@@ -111,16 +111,12 @@ public struct TelemetryUplink<Store: AssignmentStore, Random: RandomSource> {
             guard Transport.isTransient(error) else { throw error }
             sent = .failure(error)
         }
-        let trouble: RetryTrouble
-        let problem: String
-        var failure: ServiceFailure?
-        var retryAfter: Int?
+        let failed: FailedAttempt
         switch sent {
         case .failure(let error):
-            trouble = .connectionFailed
-            problem = error.description
+            failed = FailedAttempt(connectionProblem: error.description)
         case .success(let response):
-            if (200..<300).contains(response.status) {
+            guard let refused = FailedAttempt(response: response, wallClockSeconds: clock.wallClockSeconds) else {
                 report(.delivered(outbox.pending.prefix(count), hub: channel.hub, batched: !single))
                 outbox.removeOldest(count)
                 if singlesBeforeBatching > 0 { singlesBeforeBatching -= 1 }
@@ -128,13 +124,10 @@ public struct TelemetryUplink<Store: AssignmentStore, Random: RandomSource> {
                 isStalled = false
                 return
             }
-            let refusal = ServiceFailure(hubResponse: response)
-            failure = refusal
-            trouble = .status(response.status, errorCode: refusal.errorCode)
-            problem = "the hub answered \(refusal)"
-            retryAfter = response.retryAfterSeconds(now: clock.wallClockSeconds)
+            failed = refused
         }
-        let decision = settings.retryPolicy.decide(attempt: failedAttempts + 1, after: trouble, retryAfterSeconds: retryAfter, random: &random)
+        let problem = failed.problem
+        let decision = settings.retryPolicy.decide(attempt: failedAttempts + 1, after: failed.trouble, retryAfterSeconds: failed.retryAfterSeconds, random: &random)
         let now = clock.nowMilliseconds
         switch decision {
         case .retry(let delay):
@@ -147,7 +140,7 @@ public struct TelemetryUplink<Store: AssignmentStore, Random: RandomSource> {
             nextAttemptAt = now + settings.pauseAfterGivingUpMilliseconds
             report(.keptForLater(problem: problem, pending: outbox.count, retryInMilliseconds: settings.pauseAfterGivingUpMilliseconds))
         case .dropMessage:
-            let refusal = failure ?? ServiceFailure(httpStatus: 0, errorCode: nil, message: problem, trackingID: nil)
+            let refusal = failed.failure
             failedAttempts = 0
             if single {
                 report(.dropped(outbox.pending[outbox.pending.startIndex], refusal))
@@ -160,7 +153,7 @@ public struct TelemetryUplink<Store: AssignmentStore, Random: RandomSource> {
         case .reprovision:
             failedAttempts = 0
             self.channel = nil
-            report(.identityRejected(failure ?? ServiceFailure(httpStatus: 0, errorCode: nil, message: problem, trackingID: nil)))
+            report(.identityRejected(failed.failure))
             try reprovision(transport: &transport, clock: clock, report: report)
         }
     }

@@ -53,6 +53,15 @@ struct DeviceIdentity {
         return DeviceIdentity(context: context, registrationID: registrationID, thumbprint: ASCII.hexadecimalString(context.certificateSHA256))
     }
 
+    /// What a saved assignment must have been made for to serve this device with `options`, as
+    /// `AssignmentKeeper` checks it before a run.
+    func assignmentKey(_ options: RunOptions) -> AssignmentKey {
+        AssignmentKey(
+            dpsEndpoint: Endpoint(parsing: options.dpsEndpoint)?.description ?? options.dpsEndpoint,
+            idScope: options.idScope, registrationID: registrationID.value, certificateSHA256: thumbprint
+        )
+    }
+
     /// The passphrase comes from a file or the environment, never argv, where any user could
     /// read it in the process list.
     private static func loadPassphrase(_ options: RunOptions) throws(Fatal) -> [UInt8] {

@@ -99,11 +99,7 @@ struct HealthCheck {
             }
             return nil
         }
-        let key = AssignmentKey(
-            dpsEndpoint: Endpoint(parsing: options.dpsEndpoint)?.description ?? options.dpsEndpoint,
-            idScope: options.idScope, registrationID: identity.registrationID.value, certificateSHA256: identity.thumbprint
-        )
-        if let mismatch = saved.mismatch(with: key) {
+        if let mismatch = saved.mismatch(with: identity.assignmentKey(options)) {
             pass("the saved assignment \(mismatch): the next run registers with DPS again")
             return nil
         }
@@ -125,11 +121,7 @@ struct HealthCheck {
             fail(error.message)
             return
         }
-        var client = HTTPSClient(
-            context: identity.context,
-            timeouts: HTTPSConnection.Timeouts(connectMilliseconds: options.connectTimeoutMilliseconds, ioMilliseconds: options.ioTimeoutMilliseconds),
-            proxySettings: proxySettings
-        )
+        var client = ClientSetup.client(options, identity: identity, proxySettings: proxySettings)
         defer { client.closeAll() }
         do {
             let response = try client.send(host: endpoint.host, port: endpoint.port, method: .get, target: "/")

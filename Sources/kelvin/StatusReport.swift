@@ -19,11 +19,7 @@ struct StatusReport {
         let store = FileAssignmentStore(directory: Setup.stateDirectory(options))
         var notes: [String] = []
         if let saved = store.load(log: { notes.append($0) }) {
-            let key = AssignmentKey(
-                dpsEndpoint: Endpoint(parsing: options.dpsEndpoint)?.description ?? options.dpsEndpoint,
-                idScope: options.idScope, registrationID: identity.registrationID.value, certificateSHA256: identity.thumbprint
-            )
-            let validity = saved.mismatch(with: key).map { " — stale: \($0)" } ?? ""
+            let validity = saved.mismatch(with: identity.assignmentKey(options)).map { " — stale: \($0)" } ?? ""
             Console.print("assignment:  hub \(saved.assignment.hub) as device \(saved.assignment.deviceID) (\(saved.assignment.substatus), \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)))\(validity)")
         } else {
             Console.print("assignment:  none saved in \(store.path)" + (notes.first.map { " (\($0))" } ?? "; the next run registers with DPS"))
