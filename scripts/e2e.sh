@@ -121,6 +121,8 @@ run_kelvin check check "${common[@]}" "${device[@]}"
 [ "$(grep -c '^✔' "$work/check.out")" -ge 7 ] || fail "check passed fewer than 7 lines"
 run_kelvin status status "${common[@]}" "${device[@]}"
 grep -q "assignment:  hub " "$work/status.out" || fail "status did not show the saved assignment"
+grep -q "spool:       0 reading(s) waiting" "$work/status.out" || fail "status did not show an empty spool"
+grep -q "counters:    delivered 3, " "$work/status.out" || fail "status did not count the 3 delivered readings"
 
 # Provision once: the next start reuses the saved assignment and asks DPS nothing.
 dps_requests_before=$(grep -c "dps: $registration_id registering" "$work/cloud.log" || true)
@@ -224,5 +226,42 @@ grep -q '^STATUS=sent 1, queued 0, hub ' "$work/notifications" || fail "no STATU
 [ "$(grep -c '^WATCHDOG=1$' "$work/notifications")" -ge 2 ] || fail "fewer than two watchdog pings (at start and during the sleep)"
 [ "$(tail -1 "$work/notifications")" = "STOPPING=1" ] || fail "the last notification was not STOPPING=1"
 echo "e2e[$label]: ok  under systemd's protocols: READY, STATUS, watchdog pings, stopped by SIGTERM in $stop_ms ms"
+
+# SIGHUP reloads the configuration file in place: a shorter interval applies at once, a broken
+# file is refused with one error line and the run carries on as it was, and SIGTERM still ends
+# it with exit 0. The spool and the message numbering stay as they were (no duplicates below).
+printf '[telemetry]\ninterval = 60s\n' >"$work/kelvin.conf"
+"${kelvin[@]}" run --config "$work/kelvin.conf" "${common[@]}" "${device[@]}" --count 0 >"$work/reload.out" 2>&1 &
+kelvin_pid=$!
+wait_for_sent() {
+    local want=$1
+    for _ in $(seq 1 200); do
+        [ "$(grep -c ': sent [0-9.-]* °C to ' "$work/reload.out")" -ge "$want" ] && return 0
+        kill -0 "$kelvin_pid" 2>/dev/null || { cat "$work/reload.out" >&2; fail "kelvin exited during the reload test"; }
+        sleep 0.1
+    done
+    cat "$work/reload.out" >&2
+    fail "fewer than $want readings sent in the reload test"
+}
+wait_for_sent 1
+printf '[telemetry]\ninterval = 300ms\n' >"$work/kelvin.conf"
+kill -HUP "$kelvin_pid"
+wait_for_sent 4
+printf '[telemetry]\nintervall = 1s\n' >"$work/kelvin.conf"
+kill -HUP "$kelvin_pid"
+for _ in $(seq 1 50); do grep -q 'reload failed' "$work/reload.out" && break; sleep 0.1; done
+sent_after_bad_reload=$(( $(grep -c ': sent [0-9.-]* °C to ' "$work/reload.out") + 2 ))
+wait_for_sent "$sent_after_bad_reload"
+kill -TERM "$kelvin_pid"
+status=0
+wait "$kelvin_pid" || status=$?
+sed "s/^/e2e[$label]: reload | /" "$work/reload.out"
+[ "$status" -eq 0 ] || fail "kelvin exited $status after SIGTERM in the reload test"
+grep -q 'error: reload failed, carrying on with the configuration as it was: .*kelvin.conf:2: unknown key telemetry.intervall' "$work/reload.out" \
+    || fail "a broken configuration on SIGHUP was not refused with its line"
+duplicates=$(curl -sf "${admin}messages" | grep -o '"duplicates":[0-9]*' | cut -d: -f2)
+[ "$duplicates" = 0 ] || fail "kelvin-cloud saw $duplicates duplicated message IDs after the reloads"
+received=$(grep -c "telemetry $registration_id" "$work/cloud.log" || true)
+echo "e2e[$label]: ok  SIGHUP applied a new interval at once, refused a broken file and carried on"
 
 echo "e2e[$label]: PASS: provisioned once, reused the assignment, re-provisioned after deletion; $received readings in all (first run ${elapsed_ms} ms)"

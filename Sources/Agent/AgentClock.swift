@@ -7,4 +7,11 @@ public protocol AgentClock {
     /// Milliseconds since 1970, for stamping readings.
     var wallClockMilliseconds: Int64 { get }
     func sleep(milliseconds: Int64)
+    /// The loop's wait between turns; it may end early for something the loop handles itself
+    /// (a reload). Every other wait uses `sleep`.
+    func idle(milliseconds: Int64)
+}
+
+extension AgentClock {
+    public func idle(milliseconds: Int64) { sleep(milliseconds: milliseconds) }
 }

@@ -70,6 +70,12 @@ public struct RunOptions: Equatable, Sendable {
     public var reprovisionIntervalMilliseconds: Int64 = 300_000
     /// Readings held in memory while the hub cannot be reached; past it, the oldest give way.
     public var backlogLimit: Int = 4_096
+    /// The spool file never grows past this many bytes; past it, the oldest readings give way.
+    public var spoolMaximumBytes: Int = 1 << 20
+    /// Sync the spool to the medium after every this many readings: 1 after each (no reading
+    /// lost to a power cut, the most SD-card wear), 0 never (the kernel writes back within
+    /// about 30 s).
+    public var spoolSyncEvery: Int = 10
     /// The sensor, and how to reach and power it.
     public var sensor = SensorOptions()
     /// A GPIO line name with a status LED: slow blink provisioning, a blip per delivery, fast

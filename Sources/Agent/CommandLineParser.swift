@@ -130,7 +130,8 @@ public enum CommandLineParser {
           send                    Send readings straight to a hub, without DPS.
           read                    Print sensor readings; no network.
           scan                    List the devices answering on an I²C bus, naming known sensors.
-          status                  Show the identity, the saved assignment and the sensor.
+          status                  Show the identity, the saved assignment, the spool's backlog,
+                                  the delivery counters and the sensor.
           check                   Check files, key, chain, clock, sensor, DPS and hub: one ✔/✘ line
                                   each, with the fix.
           help                    Show this help.
@@ -182,6 +183,10 @@ public enum CommandLineParser {
                                   humidity, pressure or humidity,pressure.
           --backlog-limit <n>     Readings held while the hub is unreachable; past it the oldest
                                   give way. A backlog goes in batches. (default: 4096)
+          --spool-max-bytes <n>   Bound on the spool file of unsent readings in the state
+                                  directory; past it the oldest give way. (default: 1048576)
+          --spool-sync-every <n>  Sync the spool to the card after every n readings; 1 after
+                                  each, 0 never (less SD-card wear). (default: 10)
           --sensor <sensor>       simulated; an I²C part: bme280, bmp280, sht3x, sht4x, tmp117,
                                   tmp102, mcp9808 or lm75, with @BUS and :ADDRESS if not the
                                   default (bme280@1:0x77); a kernel source: hwmon:NAME[:CHANNEL],

@@ -47,6 +47,8 @@ public enum Configuration {
         .list("telemetry.properties", "--property", .properties) { $0.properties = $1 },
         .integer("telemetry.backlog_limit", "--backlog-limit", 1...1_000_000) { $0.backlogLimit = $1 },
         .text("state.directory", "--state-dir") { $0.stateDirectory = $1 },
+        .integer("spool.max_bytes", "--spool-max-bytes", 4096...(1 << 30)) { $0.spoolMaximumBytes = $1 },
+        .integer("spool.sync_every", "--spool-sync-every", 0...1_000_000) { $0.spoolSyncEvery = $1 },
         Setting(key: "sensor.type", flag: "--sensor", kind: .sensor) { options, value in
             if case .sensor(let spec) = value { options.sensor.spec = spec }
         },

@@ -66,6 +66,22 @@ public struct Outbox {
         return displaced
     }
 
+    /// Gives the readings new times (the clock was set after they were taken) where `stamp`
+    /// changes them. The journal keeps the times the readings were written with.
+    /// - Returns: how many readings changed.
+    @discardableResult
+    public mutating func restamp(_ stamp: (Int64) -> Int64) -> Int {
+        var changed = 0
+        for index in readings.indices {
+            let new = stamp(readings[index].takenAtMilliseconds)
+            if new != readings[index].takenAtMilliseconds {
+                readings[index].takenAtMilliseconds = new
+                changed += 1
+            }
+        }
+        return changed
+    }
+
     /// Forgets the `count` oldest readings, once the hub has accepted (or refused for good) them.
     public mutating func removeOldest(_ count: Int) {
         let removed = min(max(count, 0), readings.count)

@@ -73,10 +73,7 @@ public struct SavedAssignment: Equatable, Sendable {
         Self.appendField(.idScope, key.idScope, to: &writer)
         Self.appendField(.registrationID, key.registrationID, to: &writer)
         Self.appendField(.certificateSHA256, key.certificateSHA256, to: &writer)
-        let checksum = CRC32.checksum(writer.bytes)
-        writer.append(Self.checksumPrefix)
-        writer.append(hexadecimal(checksum))
-        writer.append(UInt8(ascii: "\n"))
+        ChecksummedText.seal(&writer)
         return writer.bytes
     }
 
@@ -88,24 +85,20 @@ public struct SavedAssignment: Equatable, Sendable {
     public static func decode(_ bytes: [UInt8]) throws(SavedAssignmentError) -> SavedAssignment {
         guard bytes.count <= maximumFileSize else { throw .tooLarge(bytes: bytes.count) }
         guard bytes.last == UInt8(ascii: "\n") else { throw .truncated }
-        let lines = bytes.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        try checkHeader(lines[0])
-        guard lines.count >= 2, let checksumLine = lines.last,
-              ASCII.equals(checksumLine.prefix(checksumPrefix.utf8CodeUnitCount), checksumPrefix) else {
-            throw .truncated
+        // Another kind of file is named as such, checksummed or not.
+        try checkHeader(bytes[..<(bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex)])
+        let lines: [ArraySlice<UInt8>]
+        do {
+            lines = try ChecksummedText.lines(bytes)
+        } catch {
+            switch error {
+            case .truncated: throw .truncated
+            case .malformedChecksum(let line): throw .malformedLine(line)
+            case .mismatch(let stored, let computed): throw .checksumMismatch(stored: stored, computed: computed)
+            }
         }
-        let checksumDigits = checksumLine.dropFirst(checksumPrefix.utf8CodeUnitCount)
-        // By hand rather than ASCII.parseHexadecimal: its Int is 32 bits on armv7.
-        guard checksumDigits.count == 8 else { throw .malformedLine(lines.count) }
-        var stored: UInt32 = 0
-        for digit in checksumDigits {
-            guard let nibble = lowerCaseHexadecimalValue(digit) else { throw .malformedLine(lines.count) }
-            stored = stored << 4 | UInt32(nibble)
-        }
-        let computed = CRC32.checksum(bytes[..<checksumLine.startIndex])
-        guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
         var values = FieldValues()
-        for index in 1..<(lines.count - 1) {
+        for index in 1..<lines.count {
             let line = lines[index]
             guard let equals = line.firstIndex(of: UInt8(ascii: "=")) else { throw .malformedLine(index + 1) }
             guard let field = Field.named(line[..<equals]) else { continue }
@@ -145,7 +138,6 @@ public struct SavedAssignment: Equatable, Sendable {
 
     private static let header: StaticString = "kelvin-assignment 1"
     private static let magic: StaticString = "kelvin-assignment "
-    private static let checksumPrefix: StaticString = "crc32="
 
     private static func checkHeader(_ line: ArraySlice<UInt8>) throws(SavedAssignmentError) {
         let magicLength = magic.utf8CodeUnitCount
@@ -168,14 +160,6 @@ public struct SavedAssignment: Equatable, Sendable {
             }
         }
         writer.append(UInt8(ascii: "\n"))
-    }
-
-    private static func lowerCaseHexadecimalValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        default: return nil
-        }
     }
 
     /// The keys of version 1, in the order they are written.
@@ -220,7 +204,7 @@ public struct SavedAssignment: Equatable, Sendable {
                 throw .badValue(field: Field.assignedAt.name.description, reason: "not a whole number of seconds")
             }
             let thumbprint = try required(.certificateSHA256)
-            guard thumbprint.utf8.count == 64, thumbprint.utf8.allSatisfy({ SavedAssignment.lowerCaseHexadecimalValue($0) != nil }) else {
+            guard thumbprint.utf8.count == 64, thumbprint.utf8.allSatisfy({ ChecksummedText.lowerCaseHexadecimalValue($0) != nil }) else {
                 throw .badValue(field: Field.certificateSHA256.name.description, reason: "not 64 lower-case hexadecimal digits")
             }
             return SavedAssignment(
@@ -292,7 +276,7 @@ public enum SavedAssignmentError: Error, Equatable, CustomStringConvertible {
         case .unknownVersion(let version):
             return "the saved assignment is format version \"\(version)\", which this Kelvin does not know" + consequence
         case .checksumMismatch(let stored, let computed):
-            return "the saved assignment is damaged (CRC-32 \(hexadecimal(computed)), the file says \(hexadecimal(stored)))" + consequence
+            return "the saved assignment is damaged (CRC-32 \(ChecksummedText.hexadecimal(computed)), the file says \(ChecksummedText.hexadecimal(stored)))" + consequence
         case .malformedLine(let line):
             return "the saved assignment's line \(line) is not key=value" + consequence
         case .duplicateField(let field):
@@ -305,8 +289,3 @@ public enum SavedAssignmentError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Eight lower-case hex digits, as the checksum line holds them.
-private func hexadecimal(_ value: UInt32) -> String {
-    ASCII.hexadecimalString([UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
-                             UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
-}

@@ -114,43 +114,27 @@ public struct Spool<Storage: SpoolStorage> {
         let size = storage.size
         let bytes: [UInt8]
         do { bytes = try storage.read(from: 0, count: size) } catch { throw .storage(error) }
-        let decoded = SpoolRecord.decode(bytes)
-        if let kind = SpoolRecord.unknownKind(in: bytes, at: decoded.intactBytes) {
-            throw .newerFormat(location: storage.location, kind: kind)
-        }
-        let tornBytes = bytes.count - decoded.intactBytes
+        let contents = SpoolContents(decoding: bytes)
+        if let kind = contents.unknownKind { throw .newerFormat(location: storage.location, kind: kind) }
+        let tornBytes = contents.tornBytes
         if tornBytes > 0 {
             do {
-                try storage.truncate(to: decoded.intactBytes)
+                try storage.truncate(to: bytes.count - tornBytes)
                 try storage.synchronize()
             } catch { throw .storage(error) }
         }
-
-        var prefix: String?
-        var reservedUpTo = 1
-        var all: [Reading] = []
-        var acknowledged = 0
-        for (record, _) in decoded.records {
-            switch record {
-            case .reading(let reading): all.append(reading)
-            case .run(let sequence, let runPrefix):
-                prefix = runPrefix
-                reservedUpTo = max(reservedUpTo, sequence)
-            case .acknowledgement(let count): acknowledged = count
-            }
-        }
-        acknowledged = min(acknowledged, all.count)
-        let pending = Array(all[acknowledged...])
-        let continued = prefix != nil && !pending.isEmpty
+        let pending = Array(contents.pending)
+        let continuedPrefix = pending.isEmpty ? nil : contents.messageIDPrefix
+        let continued = continuedPrefix != nil
         var spool = Spool(
             storage: storage,
             settings: settings,
-            messageIDPrefix: continued ? prefix ?? newMessageIDPrefix : newMessageIDPrefix,
-            nextSequence: continued ? reservedUpTo : 1,
+            messageIDPrefix: continuedPrefix ?? newMessageIDPrefix,
+            nextSequence: continued ? contents.reservedUpTo : 1,
             readings: pending,
-            readingsInFile: all.count,
-            acknowledgedInFile: acknowledged,
-            reservedUpTo: continued ? reservedUpTo : 1
+            readingsInFile: contents.readingsInFile.count,
+            acknowledgedInFile: contents.acknowledged,
+            reservedUpTo: continued ? contents.reservedUpTo : 1
         )
         let droppedBefore = spool.dropped
         if !continued {

@@ -80,6 +80,15 @@ public struct TelemetryUplink<Store: AssignmentStore, Random: RandomSource> {
         return (saved, requests)
     }
 
+    /// Takes the saved assignment while it is valid, without asking DPS. With none, the first
+    /// ``service(_:transport:clock:report:)`` provisions under the retry rules, so that a
+    /// reload (new identity files, another ID scope) never blocks the loop on DPS.
+    public mutating func adoptSavedAssignment(log: (String) -> Void) -> SavedAssignment? {
+        guard let saved = keeper.savedAssignment(log: log) else { return nil }
+        adopt(saved)
+        return saved
+    }
+
     /// Makes one delivery attempt for the oldest queued readings if one is due.
     ///
     /// - Throws: the transport's failure when it is not transient (an untrusted server, say):

@@ -16,6 +16,11 @@ public enum UplinkEvent {
     case batchRefused(ServiceFailure, readings: Int)
     /// The hub will never accept this reading; it alone is dropped.
     case dropped(Reading, ServiceFailure)
+    /// The wall clock is not set (it reads before 2024), so readings are stamped from the
+    /// monotonic clock until it is; said once per stretch.
+    case clockUnset(wallClockMilliseconds: Int64)
+    /// The wall clock is set now; the queued readings stamped before it have their times.
+    case clockSet(wallClockMilliseconds: Int64, restampedReadings: Int)
     /// The sensor gave no reading at this slot; the loop carries on at the next.
     case sensorFailed(SensorError)
     /// The queue was full: the oldest reading gave way to a new one.

@@ -11,7 +11,9 @@ public struct Reading: Equatable, Sendable {
     /// Nil when the sensor has no pressure channel or the configuration leaves it out.
     public var pressure: Pressure?
     /// Wall-clock time the sensor was read, Unix milliseconds: the message's creation time, kept
-    /// when the message waits in the spool or is sent again.
+    /// when the message waits in the spool or is sent again. Zero or less when the time is not
+    /// known (the device's clock was not set when it was read; see `ReadingTime` in Agent): the
+    /// message then carries no creation time rather than a wrong one.
     public var takenAtMilliseconds: Int64
     /// The message number; the message ID is `<prefix>-<sequence>`.
     public var sequence: Int
@@ -31,6 +33,9 @@ public struct Reading: Equatable, Sendable {
         self.takenAtMilliseconds = takenAtMilliseconds
         self.sequence = sequence
     }
+
+    /// Whether the message carries `iothub-creation-time-utc`.
+    public var hasCreationTime: Bool { takenAtMilliseconds > 0 }
 
     // The body's fixed parts, shared by the writer and the length so they cannot drift apart.
     private static let temperatureKey: StaticString = "{\"temperature\": "

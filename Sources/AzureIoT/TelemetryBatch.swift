@@ -21,7 +21,8 @@ extension TelemetryChannel {
         var count = 0
         for reading in readings {
             let separator = count > 0 ? TelemetryBatchRequest.separator.utf8CodeUnitCount : 0
-            let entry = separator + fixed + Base64.encodedByteCount(reading.bodyByteCount) + ASCII.decimalByteCount(reading.sequence)
+            let creationTime = reading.hasCreationTime ? creationTimeMemberByteCount : 0
+            let entry = separator + fixed + creationTime + Base64.encodedByteCount(reading.bodyByteCount) + ASCII.decimalByteCount(reading.sequence)
             guard count == 0 || total + entry <= maximumBodyBytes else { break }
             total += entry
             count += 1
@@ -30,15 +31,21 @@ extension TelemetryChannel {
     }
 
     /// The bytes of an entry that do not depend on the reading: all of it but the body's
-    /// encoding and the sequence number's digits.
+    /// encoding, the sequence number's digits and the creation time.
     var batchEntryFixedByteCount: Int {
         typealias Entry = TelemetryBatchRequest
         return Entry.entryOpening.utf8CodeUnitCount + Entry.afterBody.utf8CodeUnitCount
             + messageIDPrefixJSON.count + 1
-            + Entry.afterMessageID.utf8CodeUnitCount + Self.applicationHeaderPrefix.utf8CodeUnitCount
+            + Entry.afterMessageID.utf8CodeUnitCount
+            + propertyJSONMembers.count + Entry.entryClosing.utf8CodeUnitCount
+    }
+
+    /// The creation-time member, for a reading whose time is known.
+    var creationTimeMemberByteCount: Int {
+        typealias Entry = TelemetryBatchRequest
+        return Entry.beforeCreationTimeName.utf8CodeUnitCount + Self.applicationHeaderPrefix.utf8CodeUnitCount
             + Self.creationTimePropertyName.utf8CodeUnitCount + Entry.beforeCreationTime.utf8CodeUnitCount
             + UTCTimestamp.byteCount + Entry.afterCreationTime.utf8CodeUnitCount
-            + propertyJSONMembers.count + Entry.entryClosing.utf8CodeUnitCount
     }
 }
 
@@ -63,7 +70,8 @@ public struct TelemetryBatchRequest: HTTPRequestSource, Sendable {
     static let closing: StaticString = "]"
     static let entryOpening: StaticString = "{\"body\":\""
     static let afterBody: StaticString = "\",\"base64Encoded\":true,\"properties\":{\"iothub-messageid\":\""
-    static let afterMessageID: StaticString = "\",\"iothub-contenttype\":\"application/json\",\"iothub-contentencoding\":\"utf-8\",\""
+    static let afterMessageID: StaticString = "\",\"iothub-contenttype\":\"application/json\",\"iothub-contentencoding\":\"utf-8\""
+    static let beforeCreationTimeName: StaticString = ",\""
     static let beforeCreationTime: StaticString = "\":\""
     static let afterCreationTime: StaticString = "\""
     static let entryClosing: StaticString = "}}"
@@ -96,11 +104,14 @@ public struct TelemetryBatchRequest: HTTPRequestSource, Sendable {
         writer.append(UInt8(ascii: "-"))
         writer.appendDecimal(reading.sequence)
         writer.append(Self.afterMessageID)
-        writer.append(TelemetryChannel.applicationHeaderPrefix)
-        writer.append(TelemetryChannel.creationTimePropertyName)
-        writer.append(Self.beforeCreationTime)
-        UTCTimestamp.append(milliseconds: reading.takenAtMilliseconds, to: &writer)
-        writer.append(Self.afterCreationTime)
+        if reading.hasCreationTime {
+            writer.append(Self.beforeCreationTimeName)
+            writer.append(TelemetryChannel.applicationHeaderPrefix)
+            writer.append(TelemetryChannel.creationTimePropertyName)
+            writer.append(Self.beforeCreationTime)
+            UTCTimestamp.append(milliseconds: reading.takenAtMilliseconds, to: &writer)
+            writer.append(Self.afterCreationTime)
+        }
         writer.append(contentsOf: channel.propertyJSONMembers)
         writer.append(Self.entryClosing)
     }

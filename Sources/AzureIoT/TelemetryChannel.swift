@@ -120,11 +120,13 @@ public struct TelemetryReading: HTTPRequestSource, Sendable {
         writer.append("iothub-messageid: ")
         channel.writeMessageID(sequence: reading.sequence, to: &writer)
         writer.append("\r\n")
-        writer.append(TelemetryChannel.applicationHeaderPrefix)
-        writer.append(TelemetryChannel.creationTimePropertyName)
-        writer.append(": ")
-        UTCTimestamp.append(milliseconds: reading.takenAtMilliseconds, to: &writer)
-        writer.append("\r\n")
+        if reading.hasCreationTime {
+            writer.append(TelemetryChannel.applicationHeaderPrefix)
+            writer.append(TelemetryChannel.creationTimePropertyName)
+            writer.append(": ")
+            UTCTimestamp.append(milliseconds: reading.takenAtMilliseconds, to: &writer)
+            writer.append("\r\n")
+        }
         writer.append(contentsOf: channel.propertyHeaderLines)
         TelemetryChannel.writeUserAgentLine(to: &writer)
     }

@@ -51,6 +51,10 @@ int cposix_take_termination_signal(void) {
     return __atomic_exchange_n(&termination_signal, 0, __ATOMIC_SEQ_CST);
 }
 
+int cposix_reload_requested(void) {
+    return reload_requested;
+}
+
 int cposix_take_reload_request(void) {
     return __atomic_exchange_n(&reload_requested, 0, __ATOMIC_SEQ_CST);
 }

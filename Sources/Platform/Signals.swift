@@ -26,6 +26,9 @@ public enum Signals {
     /// Whether a termination signal arrived, and clears it.
     public static func takeTermination() -> Bool { cposix_take_termination_signal() != 0 }
 
+    /// Whether SIGHUP (reload) arrived and is not yet taken; a sleep ends early for it.
+    public static var reloadRequested: Bool { cposix_reload_requested() != 0 }
+
     /// Whether SIGHUP (reload) arrived since the last call, and clears it.
     public static func takeReload() -> Bool { cposix_take_reload_request() != 0 }
 }

@@ -20,6 +20,7 @@ final class DeviceClock: AgentClock {
     /// again) is retrying, and would retry at once forever: the process ends there instead.
     private var returnedForTermination = false
     private var ledIsOn = false
+    private var wakesForReload = false
     /// What the LED shows now; the progress reporter changes it as the device's state changes.
     var pattern: StatusLEDPattern = .provisioning {
         didSet { refreshLED() }
@@ -55,6 +56,15 @@ final class DeviceClock: AgentClock {
         return alertRaised
     }
 
+    /// The loop's wait between turns ends at a reload (SIGHUP), which the loop takes when it
+    /// next asks whether to stop. Other waits (a retry's backoff, a DPS poll) keep their length,
+    /// or a reload would turn them into a hot loop.
+    func idle(milliseconds: Int64) {
+        wakesForReload = true
+        sleep(milliseconds: milliseconds)
+        wakesForReload = false
+    }
+
     func sleep(milliseconds: Int64) {
         let deadline = clock.nowMilliseconds + milliseconds
         while true {
@@ -66,7 +76,7 @@ final class DeviceClock: AgentClock {
                 return
             }
             let now = clock.nowMilliseconds
-            guard now < deadline else { return }
+            guard now < deadline, !(wakesForReload && Signals.reloadRequested) else { return }
             var step = deadline - now
             // Wake at the next LED change at the latest: at most every 50 ms while it blinks.
             if led != nil { step = min(step, 50) }

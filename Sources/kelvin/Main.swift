@@ -38,7 +38,7 @@ enum Main {
             return report { () throws(Fatal) in
                 let options = try resolve(request)
                 Log.format.threshold = options.logLevel
-                try TelemetryRun(options: options).run()
+                try TelemetryRun(options: options, reloadOptions: { () throws(Fatal) in try resolve(request) }).run()
             }
         case .provision(let request, let force):
             return report { () throws(Fatal) in

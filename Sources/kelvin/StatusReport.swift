@@ -24,6 +24,42 @@ struct StatusReport {
         } else {
             Console.print("assignment:  none saved in \(store.path)" + (notes.first.map { " (\($0))" } ?? "; the next run registers with DPS"))
         }
+        spoolLines(directory: Setup.stateDirectory(options))
         Console.print("sensor:      \(options.sensor.spec)")
+    }
+
+    /// The spool read as it is, without opening it for writing: a running agent may hold it.
+    private func spoolLines(directory: String) {
+        let path = directory + "/spool"
+        let bytes: [UInt8]
+        do {
+            bytes = try Files.read(path, limit: 1 << 30)
+        } catch {
+            Console.print("spool:       " + (error.isMissing ? "none in \(directory) (no run has queued a reading)" : "\(error)"))
+            bytes = []
+        }
+        if !bytes.isEmpty {
+            let contents = SpoolContents(decoding: bytes)
+            let pending = contents.pending
+            var line = "spool:       \(pending.count) reading(s) waiting in \(path) (\(bytes.count) of at most \(options.spoolMaximumBytes) bytes)"
+            if let oldest = pending.first, let newest = pending.last {
+                line += ", taken \(Self.time(oldest.takenAtMilliseconds)) to \(Self.time(newest.takenAtMilliseconds))"
+            }
+            if contents.tornBytes > 0 { line += "; a torn tail of \(contents.tornBytes) bytes, dropped at the next start" }
+            if let kind = contents.unknownKind { line += "; records of kind \(kind) from a newer Kelvin follow" }
+            Console.print(line)
+        }
+        let notes = CounterFile(directory: directory)
+        if let counters = notes.load(log: { Console.print("counters:    \($0)") }) {
+            Console.print("counters:    delivered \(counters.delivered), refused by the hub \(counters.refused), "
+                + "given way to newer \(counters.displaced), sensor failures \(counters.sensorFailures) "
+                + "(since \(Self.time(counters.sinceMilliseconds)), as of \(Self.time(counters.updatedMilliseconds)))")
+        } else {
+            Console.print("counters:    none yet in \(notes.path)")
+        }
+    }
+
+    private static func time(_ milliseconds: Int64) -> String {
+        milliseconds > 0 ? UTCTimestamp.text(milliseconds: milliseconds) : "unknown time"
     }
 }

@@ -9,7 +9,7 @@ final class Supervisor {
     private var lastPingAt: Int64?
     private var lastLoopTurnAt: Int64
     /// The longest a healthy loop turn takes; see `WatchdogSchedule.pingDue`.
-    private let stallLimitMilliseconds: Int64
+    var stallLimitMilliseconds: Int64
     private var readySent = false
     private var failureReported = false
 

@@ -13,16 +13,19 @@ extension MonotonicClock: AgentClock {}
 /// device.
 struct TelemetryRun {
     let options: RunOptions
+    /// Reads the configuration again, for SIGHUP; nil: a reload is refused with a warning.
+    var reloadOptions: (() throws(Fatal) -> RunOptions)?
     let clock = MonotonicClock()
 
     func run() throws(Fatal) {
         try installSignalHandlers()
+        var options = options
         // The sensor first: a wiring mistake should not wait behind a DPS registration.
         let tally = ReadingTally()
         var source = TallyingSource(base: try DeviceSensor.open(
             options.sensor, fields: ReadingFields(humidity: options.includeHumidity, pressure: options.includePressure), clock: clock
         ), tally: tally)
-        let supervisor = Supervisor(nowMilliseconds: clock.nowMilliseconds, stallLimitMilliseconds: stallLimitMilliseconds)
+        let supervisor = Supervisor(nowMilliseconds: clock.nowMilliseconds, stallLimitMilliseconds: stallLimitMilliseconds(options))
         let device = try DeviceClock(ledLine: options.statusLEDLine, alertLine: options.sensor.alertLine, supervisor: supervisor)
         var setup = try Setup(options: options, clock: clock)
         let spool = openSpool(&setup)
@@ -30,29 +33,53 @@ struct TelemetryRun {
         device.exitsOnTermination = false
         var outbox = spool?.outbox(capacity: options.backlogLimit) ?? Outbox(capacity: options.backlogLimit)
         if !outbox.isEmpty { Log.info("\(outbox.count) reading(s) from an earlier run are in the spool; they go first") }
+        // A monotonic stamp from an earlier process may be from an earlier boot: no time beats
+        // a wrong one.
+        let untimed = outbox.restamp(ReadingTime.forgotten)
+        if untimed > 0 {
+            Main.warn("\(untimed) reading(s) from an earlier run were taken before the clock was set; they go without a creation time")
+        }
         let firstSequence = spool?.spool.nextSequence ?? 1
-        var progress = Progress(count: options.count, clock: device, tally: tally, supervisor: supervisor)
+        var progress = Progress(
+            count: options.count, clock: device, tally: tally, supervisor: supervisor,
+            counterFile: spool == nil ? nil : CounterFile(directory: Setup.stateDirectory(options))
+        )
         progress.firstSequence = firstSequence
         progress.messageIDPrefix = setup.uplink.settings.messageIDPrefix
-        let outcome: TelemetryLoop.Outcome
-        do {
-            outcome = try TelemetryLoop.run(
-                source: &source, uplink: &setup.uplink, outbox: &outbox, count: options.count, firstSequence: firstSequence,
-                intervalMilliseconds: options.intervalMilliseconds, transport: &setup.client, clock: device,
-                shouldStop: {
-                    supervisor.loopTurned(atMilliseconds: clock.nowMilliseconds)
-                    if Signals.takeReload() {
-                        Log.info("reload requested (SIGHUP); reloading the configuration is not supported yet, so the run carries on unchanged")
-                    }
-                    return Signals.terminationRequested
-                },
-                readingRequested: { device.takeAlert() }
-            ) { progress.report($0) }
-        } catch {
+        var position = TelemetryLoop.Position(count: options.count, firstSequence: firstSequence)
+        var outcome = TelemetryLoop.Outcome.allDelivered
+        while true {
+            var reloadRequested = false
+            do {
+                outcome = try TelemetryLoop.run(
+                    source: &source, uplink: &setup.uplink, outbox: &outbox, position: &position,
+                    intervalMilliseconds: options.intervalMilliseconds, transport: &setup.client, clock: device,
+                    shouldStop: {
+                        supervisor.loopTurned(atMilliseconds: clock.nowMilliseconds)
+                        if Signals.takeReload() { reloadRequested = true }
+                        return reloadRequested || Signals.terminationRequested
+                    },
+                    readingRequested: { device.takeAlert() }
+                ) { progress.report($0) }
+            } catch {
+                spool?.synchronize()
+                progress.saveCounters(force: true)
+                throw Fatal(message: error.description + Self.undelivered(outbox.count, spooled: spool != nil), exitCode: ExitCode.of(error))
+            }
+            guard reloadRequested, !Signals.terminationRequested else { break }
             spool?.synchronize()
-            throw Fatal(message: error.description + Self.undelivered(outbox.count, spooled: spool != nil), exitCode: ExitCode.of(error))
+            progress.saveCounters(force: true)
+            let interval = options.intervalMilliseconds
+            reload(&options, setup: &setup, supervisor: supervisor)
+            if options.intervalMilliseconds != interval {
+                position.reschedule(
+                    intervalMilliseconds: options.intervalMilliseconds, nowMilliseconds: clock.nowMilliseconds, wallClockMilliseconds: clock.wallClockMilliseconds
+                )
+                Log.info("readings every \(Progress.seconds(options.intervalMilliseconds)) from the next one on")
+            }
         }
         spool?.synchronize()
+        progress.saveCounters(force: true)
         setup.client.closeAll()
         if let signal = Signals.terminationSignalName {
             supervisor.notify(.stopping)
@@ -68,6 +95,46 @@ struct TelemetryRun {
                 exitCode: .temporaryFailure
             )
         }
+    }
+
+    /// SIGHUP: reads the configuration and the identity files again and carries on with them,
+    /// keeping the queue, the spool, the message numbering and the schedule. A configuration or
+    /// identity that does not load leaves the run as it was, with an error line saying why.
+    /// The assignment is reused while it still matches; otherwise the loop provisions again
+    /// under its retry rules rather than blocking here.
+    private func reload(_ options: inout RunOptions, setup: inout Setup, supervisor: Supervisor) {
+        guard let reloadOptions else {
+            Main.warn("reload requested (SIGHUP), but this run was not started from a configuration; carrying on unchanged")
+            return
+        }
+        Log.info("reload requested (SIGHUP): reading the configuration and the identity files again")
+        let reloaded: RunOptions
+        var fresh: Setup
+        do {
+            reloaded = try reloadOptions()
+            fresh = try Setup(options: reloaded, clock: clock)
+        } catch {
+            Log.error("reload failed, carrying on with the configuration as it was: \(error.message)")
+            return
+        }
+        // Queued readings keep the message IDs they were numbered under.
+        fresh.keepMessageIDPrefix(setup.uplink.settings.messageIDPrefix)
+        let restartOnly = reloaded.keysNeedingRestart(comparedWith: options)
+        if !restartOnly.isEmpty {
+            Main.warn("\(restartOnly.joined(separator: ", ")) changed; a reload cannot apply that, restart kelvin (systemctl restart kelvin) to use it")
+        }
+        setup.client.closeAll()
+        setup = fresh
+        if let saved = setup.uplink.adoptSavedAssignment(log: { Main.warn($0) }) {
+            Log.info("reloaded; using the saved assignment: hub \(saved.assignment.hub) as device \(saved.assignment.deviceID)")
+        } else {
+            Log.info("reloaded; the saved assignment does not fit the new settings, so the next send registers with DPS first")
+        }
+        var applied = reloaded
+        applied.keepRestartOnlySettings(of: options)
+        options = applied
+        Log.format.threshold = options.logLevel
+        supervisor.stallLimitMilliseconds = stallLimitMilliseconds(options)
     }
 
     /// `kelvin provision [--force]`.
@@ -89,7 +156,7 @@ struct TelemetryRun {
     /// The longest one healthy turn of the loop takes: a sampling interval, a whole provisioning
     /// and one send (connect plus a read and a write). A loop that has not turned for longer is
     /// stuck, and the watchdog pings stop so that systemd restarts it.
-    private var stallLimitMilliseconds: Int64 {
+    private func stallLimitMilliseconds(_ options: RunOptions) -> Int64 {
         options.intervalMilliseconds + options.provisioningTimeoutMilliseconds
             + options.connectTimeoutMilliseconds + 2 * options.ioTimeoutMilliseconds
     }
@@ -130,18 +197,18 @@ struct TelemetryRun {
         }
         do {
             journal = try DeviceSpool.open(
-                stateDirectory: directory, settings: Spool<FileSpoolStorage>.Settings(),
+                stateDirectory: directory,
+                settings: Spool<FileSpoolStorage>.Settings(
+                    maximumBytes: options.spoolMaximumBytes,
+                    syncPolicy: options.spoolSyncEvery == 0 ? .never : .everyRecords(options.spoolSyncEvery)
+                ),
                 newMessageIDPrefix: setup.uplink.settings.messageIDPrefix, log: { Log.warning($0) }
             )
         } catch {
             Self.warnNoSpool(directory, error.description)
             return nil
         }
-        if journal.spool.messageIDPrefix != setup.uplink.settings.messageIDPrefix {
-            var settings = setup.uplink.settings
-            settings.messageIDPrefix = journal.spool.messageIDPrefix
-            setup.uplink = TelemetryUplink(keeper: setup.uplink.keeper, settings: settings, random: SplitMix64(seed: SystemRandom.seed()))
-        }
+        setup.keepMessageIDPrefix(journal.spool.messageIDPrefix)
         return journal
     }
 
@@ -201,6 +268,15 @@ struct Setup {
         Log.info("DPS at \(settings.endpoint) (ID scope \(settings.idScope)); assignment kept in \(store.path)")
     }
 
+    /// Numbers messages under `prefix` (the spool's, or the one queued readings already carry)
+    /// instead of the fresh one this setup made up.
+    mutating func keepMessageIDPrefix(_ prefix: String) {
+        guard prefix != uplink.settings.messageIDPrefix else { return }
+        var settings = uplink.settings
+        settings.messageIDPrefix = prefix
+        uplink = TelemetryUplink(keeper: uplink.keeper, settings: settings, random: SplitMix64(seed: SystemRandom.seed()))
+    }
+
     static func stateDirectory(_ options: RunOptions) -> String {
         if let directory = options.stateDirectory { return directory }
         if let systemd = Environment.value("STATE_DIRECTORY"), !systemd.isEmpty {
@@ -253,12 +329,39 @@ private struct Progress {
     let clock: DeviceClock
     let tally: ReadingTally
     let supervisor: Supervisor
+    /// The totals across runs, for `kelvin status`; nil without a state directory.
+    private var counters: DeliveryCounters?
+    private let counterFile: CounterFile?
+    private var countersSavedAt: Int64
 
-    init(count: Int, clock: DeviceClock, tally: ReadingTally, supervisor: Supervisor) {
+    init(count: Int, clock: DeviceClock, tally: ReadingTally, supervisor: Supervisor, counterFile: CounterFile?) {
         self.count = count
         self.clock = clock
         self.tally = tally
         self.supervisor = supervisor
+        self.counterFile = counterFile
+        countersSavedAt = clock.nowMilliseconds
+        if let counterFile {
+            let wallClock = clock.wallClockMilliseconds
+            counters = counterFile.load { Main.warn($0) }
+                ?? DeliveryCounters(sinceMilliseconds: ReadingTime.clockIsSet(wallClockMilliseconds: wallClock) ? wallClock : 0)
+        }
+    }
+
+    /// Writes the counters now (at exit, at a reload) or when the last write is old enough.
+    mutating func saveCounters(force: Bool) {
+        guard let counterFile, var counters else { return }
+        let now = clock.nowMilliseconds
+        guard force || now - countersSavedAt >= CounterFile.savingIntervalMilliseconds else { return }
+        countersSavedAt = now
+        let wallClock = clock.wallClockMilliseconds
+        if ReadingTime.clockIsSet(wallClockMilliseconds: wallClock) {
+            counters.updatedMilliseconds = wallClock
+            if counters.sinceMilliseconds == 0 { counters.sinceMilliseconds = wallClock }
+        }
+        self.counters = counters
+        // One failure is enough to hear about; the run goes on without the file.
+        if !counterFile.save(counters, log: { Main.warn($0) }) { self.counters = nil }
     }
 
     var droppedNote: String { dropped == 0 ? "" : "; \(dropped) refused by the hub and dropped" }
@@ -272,6 +375,7 @@ private struct Progress {
         showOnLED(event)
         switch event {
         case .delivered(let readings, let hub, let batched):
+            counters?.delivered += Int64(readings.count)
             for reading in readings {
                 delivered += 1
                 let number = reading.sequence - firstSequence + 1
@@ -280,6 +384,7 @@ private struct Progress {
             }
             lastHub = hub.description
             supervisor.notify(.status(summary))
+            saveCounters(force: false)
         case .retrying(let problem, let delay, let pending):
             lastProblem = problem
             Main.warn("\(problem); sending \(pending) reading(s) again in \(Self.seconds(delay))")
@@ -290,14 +395,21 @@ private struct Progress {
             Main.warn("the hub refused a batch of \(readings) readings (\(failure)); sending them one by one so that only a bad one is dropped")
         case .dropped(let reading, let failure):
             dropped += 1
+            counters?.refused += 1
             Main.warn("the hub refused reading \(reading.sequence) (\(reading.temperature)) for good (\(failure)); dropped it, the rest go on")
         case .sensorFailed(let error):
             sensorFailures += 1
+            counters?.sensorFailures += 1
             Main.warn("no reading this time: \(error)")
         case .queued(let reading):
             Log.debug("queued \(messageIDPrefix)-\(reading.sequence)")
+        case .clockUnset(let wallClock):
+            Main.warn("the system clock reads \(UTCTimestamp.text(milliseconds: max(0, wallClock))), before 2024, so it has not been set (no network time yet); readings are timed from the monotonic clock and get their times once it is set — check NTP (timedatectl)")
+        case .clockSet(let wallClock, let restamped):
+            Log.info("the system clock is set now (\(UTCTimestamp.text(milliseconds: wallClock))); gave \(restamped) queued reading(s) their times")
         case .displaced(let reading):
             displaced += 1
+            counters?.displaced += 1
             Main.warn("the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise --backlog-limit to hold more")
         case .identityRejected(let failure):
             lastProblem = "the hub rejected the device (\(failure))"
@@ -323,11 +435,11 @@ private struct Progress {
         case .identityRejected: clock.pattern = .provisioning
         case .reprovisioned: clock.pattern = .sending(lastDeliveryMilliseconds: nil)
         case .keptForLater, .reprovisioningFailed, .sensorFailed, .dropped: clock.pattern = .error
-        case .retrying, .batchRefused, .displaced, .reprovisioningDeferred, .note, .queued: break
+        case .retrying, .batchRefused, .displaced, .reprovisioningDeferred, .note, .queued, .clockUnset, .clockSet: break
         }
     }
 
-    private static func seconds(_ milliseconds: Int64) -> String {
+    static func seconds(_ milliseconds: Int64) -> String {
         var writer = ByteWriter(capacity: 24)
         writer.appendDecimal(Int(milliseconds / 1000))
         let tenths = milliseconds % 1000 / 100

@@ -129,6 +129,8 @@ import Testing
         ("telemetry.properties", "[\"site=a\", \"room=b\"]", "site=a,room=b", { $0.properties = ["site=a", "room=b"] }),
         ("telemetry.backlog_limit", "10", "10", { $0.backlogLimit = 10 }),
         ("state.directory", "\"state\"", "state", { $0.stateDirectory = "state" }),
+        ("spool.max_bytes", "65_536", "65536", { $0.spoolMaximumBytes = 65_536 }),
+        ("spool.sync_every", "0", "0", { $0.spoolSyncEvery = 0 }),
         ("sensor.type", "\"bme280@1:0x77\"", "bme280@1:0x77", { $0.sensor.spec = .i2c(.bme280, bus: 1, address: I2CAddress(0x77)!) }),
         ("sensor.power_line", "\"GPIO17\"", "GPIO17", { $0.sensor.powerLine = "GPIO17" }),
         ("sensor.alert_line", "\"GPIO27\"", "GPIO27", { $0.sensor.alertLine = "GPIO27" }),
@@ -165,7 +167,7 @@ import Testing
     // MARK: bad files
 
     static let forms = "simulated[:BASE[:SWING[:NOISE]]], bme280|bmp280|sht3x|sht4x|tmp117|tmp102|mcp9808|lm75[@BUS][:ADDRESS], hwmon:NAME[:CHANNEL], iio:NAME, thermal[:TYPE], ds18b20[:ID]"
-    static let sections = "dps, hub, identity, tls, network, telemetry, state, sensor, status, log"
+    static let sections = "dps, hub, identity, tls, network, telemetry, state, spool, sensor, status, log"
     static let anyValue = "expected a \"string\", a whole number, true or false, a duration like 30s, or [\"a\", \"b\"]"
 
     static let badFiles: [(file: String, error: String)] = [
@@ -185,6 +187,8 @@ import Testing
         ("[telemetry]\ncount = 1__000", "kelvin.conf:2: telemetry.count = 1__000: \(anyValue)"),
         ("[telemetry]\ncount = 99999999999999999999", "kelvin.conf:2: telemetry.count = 99999999999999999999: the number is too large"),
         ("[telemetry]\nbacklog_limit = 0", "kelvin.conf:2: telemetry.backlog_limit = 0: expected a whole number from 1 to 1000000"),
+        ("[spool]\nmax_bytes = 1024", "kelvin.conf:2: spool.max_bytes = 1024: expected a whole number from 4096 to 1073741824"),
+        ("[spool]\nsync_every = true", "kelvin.conf:2: spool.sync_every = true: expected a whole number from 0 to 1000000"),
         ("[telemetry]\ninterval = 30s\ninterval = 1m", "kelvin.conf:3: telemetry.interval is set again (first on line 2); keep one"),
         ("[dps]\n[hub]\n[dps]", "kelvin.conf:3: [dps] appears again (first on line 1); put its keys under one header"),
         ("[dps", "kelvin.conf:1: [dps: expected a section header like [telemetry] (one level, letters, digits, _ and - only)"),

@@ -299,3 +299,71 @@ func spoolReading(_ sequence: Int, temperature: Int32 = 21_500) -> Reading {
         #expect(spool.nextSequence == 2)
     }
 }
+
+/// What `kelvin status` reads: the spool as it is, without opening it for writing.
+@Suite struct SpoolContentsTests {
+    let settings = Spool<MemorySpoolStorage>.Settings(maximumBytes: 4096, syncPolicy: .never, compactionThresholdBytes: 200, sequenceReservation: 100)
+
+    @Test func pendingReadings_tornTailAndNumbering_areReadWithoutChangingTheFile() throws {
+        var (spool, _) = try Spool.open(MemorySpoolStorage(), settings: settings, newMessageIDPrefix: "dev-01")
+        for sequence in 1...4 { try spool.append(spoolReading(sequence)) }
+        try spool.acknowledge(1)
+        let torn = spool.storage.bytes + [0x07, 0x00, 0x00]
+        let contents = SpoolContents(decoding: torn)
+        #expect(contents.pending == [spoolReading(2), spoolReading(3), spoolReading(4)][...])
+        #expect(contents.acknowledged == 1)
+        #expect(contents.messageIDPrefix == "dev-01")
+        #expect(contents.reservedUpTo == 101)
+        #expect(contents.tornBytes == 3)
+        #expect(contents.fileBytes == torn.count)
+        #expect(contents.unknownKind == nil)
+    }
+
+    @Test func anEmptyFile_holdsNothing() {
+        let contents = SpoolContents(decoding: [])
+        #expect(contents.pending.isEmpty)
+        #expect(contents.messageIDPrefix == nil)
+        #expect(contents.tornBytes == 0)
+    }
+}
+
+@Suite struct DeliveryCountersTests {
+    static let counters: DeliveryCounters = {
+        var counters = DeliveryCounters(sinceMilliseconds: 1_800_000_000_000)
+        counters.delivered = 1_423
+        counters.refused = 2
+        counters.displaced = 7
+        counters.sensorFailures = 3
+        counters.updatedMilliseconds = 1_800_000_600_000
+        return counters
+    }()
+
+    @Test func roundTrip_asTextAPersonCanRead() throws {
+        let bytes = Self.counters.encoded()
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix("kelvin-counters 1\nsince=1800000000000\ndelivered=1423\nrefused=2\ndisplaced=7\nsensor-failures=3\nupdated=1800000600000\ncrc32="))
+        #expect(DeliveryCounters.decode(bytes) == Self.counters)
+    }
+
+    @Test func aCutOrAFlippedByteAnywhere_isRefused() {
+        let bytes = Self.counters.encoded()
+        for length in 0..<bytes.count {
+            #expect(DeliveryCounters.decode(Array(bytes.prefix(length))) == nil, "cut at \(length)")
+        }
+        for index in bytes.indices {
+            var damaged = bytes
+            damaged[index] ^= 0x01
+            #expect(DeliveryCounters.decode(damaged) == nil, "byte \(index) flipped")
+        }
+    }
+
+    @Test func anotherKindOfFile_isRefused() {
+        var writer = ByteWriter(capacity: 64)
+        writer.append("kelvin-assignment 1\ndelivered=5\n")
+        let checksum = CRC32.checksum(writer.bytes)
+        writer.append("crc32=")
+        writer.append(ASCII.hexadecimalString([UInt8(checksum >> 24), UInt8(checksum >> 16 & 0xFF), UInt8(checksum >> 8 & 0xFF), UInt8(checksum & 0xFF)]))
+        writer.append("\n")
+        #expect(DeliveryCounters.decode(writer.bytes) == nil)
+    }
+}

@@ -81,6 +81,21 @@ import Wire
         }
     }
 
+    @Test func readingsOfUnknownTime_carryNoCreationTime_andTheLengthStillMatches() throws {
+        var readings = Self.readings(6)
+        readings[1].takenAtMilliseconds = 0
+        readings[4].takenAtMilliseconds = -42
+        let batch = Self.channel.batch(readings[...], maximumBodyBytes: .max)
+        let body = Self.body(batch)
+        #expect(batch.bodyByteCount == body.count)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]])
+        let times = entries.map { ($0["properties"] as? [String: String])?["iothub-app-iothub-creation-time-utc"] }
+        #expect(times.map { $0 == nil } == [false, true, false, false, true, false])
+        #expect(entries.allSatisfy { ($0["properties"] as? [String: String])?["iothub-app-unit"] == "celsius" })
+        #expect(!(try TelemetryMessageTests.encoded(Self.channel.message(readings[1]))).contains("creation-time"))
+        #expect(try TelemetryMessageTests.encoded(Self.channel.message(readings[0])).contains("iothub-app-iothub-creation-time-utc: "))
+    }
+
     @Test func limitExactlyAtNEntries_carriesN_andOneByteLessCarriesOneFewer() {
         let readings = Self.readings(40)
         for n in [1, 2, 9, 10, 33] {

@@ -89,6 +89,8 @@ import Wire
         case .note(let line): return "note \(line)"
         case .queued(let reading): return "queued \(reading.sequence)"
         case .reprovisioningFailed(_, let retry): return "reprovisioning failed, again in \(retry)"
+        case .clockUnset(let wallClock): return "clock unset at \(wallClock)"
+        case .clockSet(_, let restamped): return "clock set, \(restamped) restamped"
         }
     }
 

@@ -17,6 +17,7 @@ int cposix_termination_signal(void);
 /// The termination signal received, or 0, and clears it.
 int cposix_take_termination_signal(void);
 /// 1 when SIGHUP arrived since the last call, and clears it.
+int cposix_reload_requested(void);
 int cposix_take_reload_request(void);
 /// Sleeps `milliseconds` unless a signal arrives first: 0 after the full sleep, -EINTR when a
 /// signal cut it short. The corresponding C function is `nanosleep`.
