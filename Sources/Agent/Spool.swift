@@ -87,6 +87,8 @@ public struct Spool<Storage: SpoolStorage> {
     /// The first sequence number no synchronized run record reserves.
     private var reservedUpTo: Int
     private var unsynchronized = 0
+    /// One record at a time is encoded here, so that appending a reading allocates nothing.
+    private var recordBuffer: [UInt8] = []
 
     /// The unacknowledged readings, oldest first.
     public var pending: ArraySlice<Reading> { readings[...] }
@@ -163,6 +165,7 @@ public struct Spool<Storage: SpoolStorage> {
         self.readingsInFile = readingsInFile
         self.acknowledgedInFile = acknowledgedInFile
         self.reservedUpTo = reservedUpTo
+        recordBuffer.reserveCapacity(SpoolRecord.framingBytes + 64)
     }
 
     /// Writes `reading` to the end of the spool, before it is sent.
@@ -171,7 +174,9 @@ public struct Spool<Storage: SpoolStorage> {
     ///   after the write failed: the reading is then pending but may not be on the medium.
     @discardableResult
     public mutating func append(_ reading: Reading) throws(SpoolError<Storage.Failure>) -> Int {
-        let record = SpoolRecord.reading(reading).encoded()
+        recordBuffer.removeAll(keepingCapacity: true)
+        SpoolRecord.reading(reading).append(to: &recordBuffer)
+        let record = recordBuffer
         let reservation = reading.sequence >= reservedUpTo ? reading.sequence + settings.sequenceReservation : nil
         let runBytes = reservation == nil ? 0 : runRecordBytes
         let droppedBefore = dropped
@@ -207,7 +212,9 @@ public struct Spool<Storage: SpoolStorage> {
         let count = min(max(count, 0), readings.count)
         guard count > 0 else { return }
         let removedBytes = readings.prefix(count).reduce(0) { $0 + SpoolRecord.encodedSize(of: $1) }
-        let record = SpoolRecord.acknowledgement(readingsFromStart: acknowledgedInFile + count).encoded()
+        recordBuffer.removeAll(keepingCapacity: true)
+        SpoolRecord.acknowledgement(readingsFromStart: acknowledgedInFile + count).append(to: &recordBuffer)
+        let record = recordBuffer
         if compactionIsDue(afterAdding: record.count, removing: removedBytes) {
             try compact(makingRoomFor: 0, reservingThrough: nil, acknowledging: count)
             return
@@ -252,7 +259,7 @@ public struct Spool<Storage: SpoolStorage> {
             }
         }
         contents.reserveCapacity(contents.count + keptBytes)
-        for reading in readings[drop...] { contents.append(contentsOf: SpoolRecord.reading(reading).encoded()) }
+        for reading in readings[drop...] { SpoolRecord.reading(reading).append(to: &contents) }
         do { try storage.replace(with: contents) } catch { throw .storage(error) }
         readings.removeFirst(drop)
         dropped += drop - acknowledged

@@ -50,42 +50,50 @@ public enum SpoolRecord: Equatable, Sendable {
 
     /// The framed record's bytes.
     public func encoded() -> [UInt8] {
-        var payload: [UInt8] = []
-        payload.reserveCapacity(40)
+        var record: [UInt8] = []
+        record.reserveCapacity(Self.framingBytes + 40)
+        append(to: &record)
+        return record
+    }
+
+    /// Appends the framed record to `bytes`: into a buffer kept across records, writing one
+    /// allocates nothing.
+    public func append(to bytes: inout [UInt8]) {
+        let start = bytes.count
+        // The length is patched in once the payload is written.
+        bytes.append(0)
+        bytes.append(0)
         switch self {
         case .reading(let reading):
-            payload.append(Kind.reading.rawValue)
-            Self.append(UInt64(truncatingIfNeeded: reading.sequence), to: &payload)
-            Self.append(UInt64(bitPattern: reading.takenAtMilliseconds), to: &payload)
-            Self.append(UInt32(bitPattern: reading.temperature.value), to: &payload)
-            payload.append(UInt8(truncatingIfNeeded: reading.temperatureFractionDigits))
+            bytes.append(Kind.reading.rawValue)
+            Self.append(UInt64(truncatingIfNeeded: reading.sequence), to: &bytes)
+            Self.append(UInt64(bitPattern: reading.takenAtMilliseconds), to: &bytes)
+            Self.append(UInt32(bitPattern: reading.temperature.value), to: &bytes)
+            bytes.append(UInt8(truncatingIfNeeded: reading.temperatureFractionDigits))
             var flags: UInt8 = 0
             if reading.humidity != nil { flags |= Self.hasHumidity }
             if reading.pressure != nil { flags |= Self.hasPressure }
-            payload.append(flags)
+            bytes.append(flags)
             if let humidity = reading.humidity {
-                Self.append(UInt32(bitPattern: humidity.millipercent), to: &payload)
-                payload.append(UInt8(truncatingIfNeeded: humidity.fractionDigits))
+                Self.append(UInt32(bitPattern: humidity.millipercent), to: &bytes)
+                bytes.append(UInt8(truncatingIfNeeded: humidity.fractionDigits))
             }
             if let pressure = reading.pressure {
-                Self.append(UInt32(bitPattern: pressure.pascals), to: &payload)
+                Self.append(UInt32(bitPattern: pressure.pascals), to: &bytes)
             }
         case .run(let sequence, let prefix):
-            payload.append(Kind.run.rawValue)
-            Self.append(UInt64(truncatingIfNeeded: sequence), to: &payload)
-            payload.append(contentsOf: prefix.utf8.prefix(Self.maximumMessageIDPrefixBytes))
+            bytes.append(Kind.run.rawValue)
+            Self.append(UInt64(truncatingIfNeeded: sequence), to: &bytes)
+            bytes.append(contentsOf: prefix.utf8.prefix(Self.maximumMessageIDPrefixBytes))
         case .acknowledgement(let count):
-            payload.append(Kind.acknowledgement.rawValue)
-            Self.append(UInt64(truncatingIfNeeded: count), to: &payload)
+            bytes.append(Kind.acknowledgement.rawValue)
+            Self.append(UInt64(truncatingIfNeeded: count), to: &bytes)
         }
-        var record: [UInt8] = []
-        record.reserveCapacity(payload.count + Self.framingBytes)
-        record.append(UInt8(truncatingIfNeeded: payload.count))
-        record.append(UInt8(truncatingIfNeeded: payload.count >> 8))
-        record.append(contentsOf: payload)
-        let checksum = CRC32.checksum(record)
-        for shift in stride(from: 0, to: 32, by: 8) { record.append(UInt8(truncatingIfNeeded: checksum >> UInt32(shift))) }
-        return record
+        let payloadCount = bytes.count - start - 2
+        bytes[start] = UInt8(truncatingIfNeeded: payloadCount)
+        bytes[start + 1] = UInt8(truncatingIfNeeded: payloadCount >> 8)
+        let checksum = CRC32.checksum(bytes[start...])
+        Self.append(checksum, to: &bytes)
     }
 
     /// What a buffer of records holds: the intact records from the start, and where the first
