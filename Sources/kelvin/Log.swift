@@ -9,7 +9,11 @@ enum Log {
 
     static func error(_ message: String) { write(.error, message) }
     static func warning(_ message: String) { write(.warning, message) }
-    static func info(_ message: String) { write(.info, message) }
+    /// The message is only built when info lines are wanted: the loop logs one per delivery.
+    static func info(_ message: @autoclosure () -> String) {
+        guard format.threshold.rawValue >= LogLevel.info.rawValue else { return }
+        write(.info, message())
+    }
     /// The message is only built when debug lines are wanted: the loop logs one per reading.
     static func debug(_ message: @autoclosure () -> String) {
         guard format.threshold == .debug else { return }

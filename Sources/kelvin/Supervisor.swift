@@ -26,6 +26,9 @@ final class Supervisor {
 
     /// Sends `notification`; a socket that fails is reported once, since the watchdog would
     /// otherwise repeat the warning every few seconds.
+    /// Whether systemd listens; without it a status line is not worth building.
+    var isListening: Bool { notifier != nil }
+
     func notify(_ notification: SystemdNotification) {
         guard let notifier else { return }
         do {

@@ -320,7 +320,7 @@ private struct Progress {
     private(set) var displaced = 0
     private(set) var sensorFailures = 0
     private(set) var lastProblem: String?
-    private var lastHub: String?
+    private var lastHub: Endpoint?
     /// The first sequence number of this run; readings below it came from the spool.
     var firstSequence = 1
     /// What message IDs start with, for the debug log of queued readings.
@@ -368,7 +368,13 @@ private struct Progress {
 
     /// `sent 1423, queued 0, hub myhub`: the line `systemctl status` shows.
     var summary: String {
-        "sent \(delivered), queued \(max(0, tally.taken - delivered - dropped - displaced)), hub \(lastHub ?? "none yet")"
+        "sent \(delivered), queued \(max(0, tally.taken - delivered - dropped - displaced)), hub \(lastHub?.description ?? "none yet")"
+    }
+
+    /// `12/100`, `12`, or `from the spool`.
+    private func progressText(_ reading: Reading) -> String {
+        let number = reading.sequence - firstSequence + 1
+        return reading.sequence < firstSequence ? "from the spool" : count > 0 ? "\(number)/\(count)" : "\(number)"
     }
 
     mutating func report(_ event: UplinkEvent) {
@@ -378,12 +384,10 @@ private struct Progress {
             counters?.delivered += Int64(readings.count)
             for reading in readings {
                 delivered += 1
-                let number = reading.sequence - firstSequence + 1
-                let progress = reading.sequence < firstSequence ? "from the spool" : count > 0 ? "\(number)/\(count)" : "\(number)"
-                Log.info("sent \(reading.temperature) to \(hub) (\(progress))" + (batched ? " in a batch of \(readings.count)" : ""))
+                Log.info("sent \(reading.temperature) to \(hub) (\(progressText(reading)))" + (batched ? " in a batch of \(readings.count)" : ""))
             }
-            lastHub = hub.description
-            supervisor.notify(.status(summary))
+            if lastHub != hub { lastHub = hub }
+            if supervisor.isListening { supervisor.notify(.status(summary)) }
             saveCounters(force: false)
         case .retrying(let problem, let delay, let pending):
             lastProblem = problem
