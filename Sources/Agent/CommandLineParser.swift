@@ -231,6 +231,9 @@ public enum CommandLineParser {
           kelvin.conf in board/ documents every key. A mistake in the file names its line and
           exits 78.
 
+        SIGNALS (run): SIGTERM or SIGINT syncs the spool and exits 0; SIGHUP reads the
+          configuration and identity files again and carries on with them, keeping the spool.
+
         EXIT STATUS: 0 success, 64 usage, 65 bad data from a service, 66 missing file,
           69 service unavailable, 75 temporary failure, 77 refused by a service, 78 configuration.
         """
