@@ -119,6 +119,34 @@ import Wire
         #expect(run.uplink.keeper.store.saved?.assignedAtSeconds == run.clock.wallClockSeconds)
     }
 
+    /// A reload (SIGHUP) adopts the saved assignment without a request, or leaves the
+    /// registration to the loop's first send, under the retry rules.
+    @Test func afterAReload_aMatchingSavedAssignmentIsAdoptedWithoutARequest() throws {
+        var run = Run(script: [.success(HTTPResponse(status: 204))])
+        let adopted = run.uplink.adoptSavedAssignment { _ in }
+        #expect(adopted == Self.savedA)
+        var outbox = Outbox(capacity: 4)
+        outbox.append(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1, sequence: 1))
+        try run.uplink.service(&outbox, transport: &run.transport, clock: run.clock) { _ in }
+        #expect(outbox.isEmpty)
+        #expect(run.transport.sent.map { $0.split(separator: "?")[0] } == ["post hub-a.example:443/devices/dev/messages/events"])
+    }
+
+    @Test func afterAReloadWithANewCertificate_theNextSendRegistersFirst() throws {
+        var other = Self.savedA
+        other.key.certificateSHA256 = String(repeating: "cd", count: 32)
+        var run = Run(script: [.success(Self.assigned(to: "hub-b.example", substatus: "initialAssignment")), .success(HTTPResponse(status: 204))], saved: other)
+        var notes: [String] = []
+        #expect(run.uplink.adoptSavedAssignment { notes.append($0) } == nil)
+        #expect(notes.first?.hasPrefix("the saved assignment ") == true)
+        var outbox = Outbox(capacity: 4)
+        outbox.append(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1, sequence: 1))
+        var events: [String] = []
+        for _ in 0..<2 { try run.uplink.service(&outbox, transport: &run.transport, clock: run.clock) { events.append(Self.describe($0)) } }
+        #expect(events == ["reprovisioned to hub-b.example in 1", "delivered 1 to hub-b.example"])
+        #expect(outbox.isEmpty)
+    }
+
     @Test func deviceDeletedAtTheHub_reprovisionsAndResendsTheSameMessageToTheNewHub() throws {
         var run = Run(script: [.success(Self.deviceDeleted), .success(Self.assigned(to: "hub-b.example")), .success(HTTPResponse(status: 204))])
         #expect(try run.go(count: 1) == .allDelivered)
