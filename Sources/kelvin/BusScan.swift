@@ -15,7 +15,7 @@ struct BusScan {
             defer { bus.close() }
             Console.print("kelvin: scanning \(bus.name), addresses 0x03–0x77")
             let clock = self.clock
-            found = try BusScanner.scan(&bus) { clock.sleep(milliseconds: Int64($0)) }
+            found = try BusScanner.scan(&bus, busNumber: busNumber) { clock.sleep(milliseconds: Int64($0)) }
         } catch {
             throw Fatal(message: error.description, exitCode: error.exitCode)
         }
