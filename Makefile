@@ -7,7 +7,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check cross-aarch64 e2e-host e2e-aarch64 clean
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check test-kernel cross-aarch64 e2e-host e2e-aarch64 clean
 
 demo:
 	scripts/demo.sh
@@ -34,6 +34,7 @@ test:
 	@scripts/stage.sh "host end to end" $(MAKE) --no-print-directory e2e-host
 	@scripts/stage.sh "power cuts (200 x SIGKILL)" $(MAKE) --no-print-directory power-cut
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
+	@scripts/stage.sh "kernel in the loop (qemu)" $(MAKE) --no-print-directory test-kernel
 	@scripts/stage.sh "aarch64 cross build" $(MAKE) --no-print-directory cross-aarch64
 	@scripts/stage.sh "aarch64 end to end under qemu" $(MAKE) --no-print-directory e2e-aarch64
 	@echo "=== all stages passed:" && awk -F'\t' '{ printf "    %-32s %7.1f s\n", $$1, $$3 / 1000 }' out/stage-times.tsv
@@ -58,6 +59,11 @@ power-cut:
 embedded-check:
 	cross/build-embedded-host.sh
 
+# The static Embedded build against Debian's kernel under qemu: i2c-stub, the lm75 and bmp280
+# drivers, gpio-sim (kernel/run.sh). KELVIN_KERNEL_GPIO=0 leaves gpio-sim out.
+test-kernel:
+	kernel/run.sh
+
 cross-aarch64:
 	cross/build-aarch64.sh
 
@@ -66,4 +72,4 @@ e2e-aarch64:
 	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh aarch64 cross/run-aarch64.sh
 
 clean:
-	rm -rf .build .build-embedded .build-aarch64 .build-fuzz out
+	rm -rf .build .build-embedded .build-aarch64 .build-fuzz .build-kernel out

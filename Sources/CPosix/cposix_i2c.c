@@ -24,6 +24,14 @@ int cposix_i2c_set_address(int fd, uint8_t address) {
     return rc < 0 ? -errno : 0;
 }
 
+int cposix_i2c_plain_transfers(int fd) {
+    unsigned long functions = 0;
+    int rc;
+    do { rc = ioctl(fd, I2C_FUNCS, &functions); } while (rc < 0 && errno == EINTR);
+    if (rc < 0) return -errno;
+    return (functions & I2C_FUNC_I2C) != 0;
+}
+
 int cposix_i2c_write(int fd, const uint8_t *bytes, size_t length) {
     ssize_t n;
     do { n = write(fd, bytes, length); } while (n < 0 && errno == EINTR);
@@ -56,12 +64,28 @@ int cposix_i2c_write_read(int fd, uint8_t address, const uint8_t *out, uint16_t 
 #define CPOSIX_SMBUS_RETRY(call) \
     do { int rc; do { rc = (call); } while (rc == -EINTR); return rc; } while (0)
 
+int cposix_i2c_smbus_write_quick(int fd) {
+    CPOSIX_SMBUS_RETRY(i2c_smbus_write_quick(fd, I2C_SMBUS_WRITE));
+}
+
+int cposix_i2c_smbus_read_byte(int fd) {
+    CPOSIX_SMBUS_RETRY(i2c_smbus_read_byte(fd));
+}
+
+int cposix_i2c_smbus_write_byte(int fd, uint8_t value) {
+    CPOSIX_SMBUS_RETRY(i2c_smbus_write_byte(fd, value));
+}
+
 int cposix_i2c_smbus_read_byte_data(int fd, uint8_t command) {
     CPOSIX_SMBUS_RETRY(i2c_smbus_read_byte_data(fd, command));
 }
 
 int cposix_i2c_smbus_read_word_data(int fd, uint8_t command) {
     CPOSIX_SMBUS_RETRY(i2c_smbus_read_word_data(fd, command));
+}
+
+int cposix_i2c_smbus_write_word_data(int fd, uint8_t command, uint16_t value) {
+    CPOSIX_SMBUS_RETRY(i2c_smbus_write_word_data(fd, command, value));
 }
 
 int cposix_i2c_smbus_read_i2c_block_data(int fd, uint8_t command, uint8_t length, uint8_t *values) {
@@ -71,4 +95,9 @@ int cposix_i2c_smbus_read_i2c_block_data(int fd, uint8_t command, uint8_t length
 
 int cposix_i2c_smbus_write_byte_data(int fd, uint8_t command, uint8_t value) {
     CPOSIX_SMBUS_RETRY(i2c_smbus_write_byte_data(fd, command, value));
+}
+
+int cposix_i2c_smbus_write_i2c_block_data(int fd, uint8_t command, uint8_t length, const uint8_t *values) {
+    if (length > I2C_SMBUS_BLOCK_MAX) return -EINVAL;
+    CPOSIX_SMBUS_RETRY(i2c_smbus_write_i2c_block_data(fd, command, length, values));
 }

@@ -7,10 +7,17 @@ import Sensors
 /// `I2C_SLAVE_FORCE`: an address a kernel driver owns is reported as
 /// ``I2CError/ownedByKernelDriver(bus:address:)`` rather than raced (sensor-facts.md §6).
 /// Closing is explicit, as with ``FileDescriptor``.
+///
+/// An adapter that speaks SMBus only (a PC's SMBus controller, the kernel's `i2c-stub`) refuses
+/// plain transfers with EOPNOTSUPP; there each transfer goes as the SMBus transaction that puts
+/// the same bytes on the wire (``SMBusTransfer``), and one SMBus has none for is refused with
+/// a message saying so.
 public struct LinuxI2CBus: I2CBus {
     /// `/dev/i2c-1`.
     public let name: String
     private let descriptor: FileDescriptor
+    /// False when the adapter lacks I2C_FUNC_I2C and every transfer must go as SMBus.
+    public let doesPlainTransfers: Bool
     /// The address `I2C_SLAVE` last set; plain reads and writes and the SMBus calls go there.
     private var selected: I2CAddress?
 
@@ -24,6 +31,8 @@ public struct LinuxI2CBus: I2CBus {
         let result = cposix_i2c_open(Int32(clamping: number))
         guard result >= 0 else { throw Self.error(-result, opening: name) }
         descriptor = FileDescriptor(rawValue: result)
+        // Should the adapter not answer I2C_FUNCS, plain transfers are tried and fail for themselves.
+        doesPlainTransfers = cposix_i2c_plain_transfers(result) != 0
     }
 
     /// The corresponding C function is `close`.
@@ -34,6 +43,10 @@ public struct LinuxI2CBus: I2CBus {
     /// One write transaction. The corresponding C function is `write`, after `ioctl(I2C_SLAVE)`
     /// when the address changed.
     public mutating func write(_ bytes: [UInt8], to address: I2CAddress) throws(I2CError) {
+        guard doesPlainTransfers else {
+            _ = try perform(SMBusTransfer.write(bytes), at: address, asked: "a \(bytes.count)-byte write")
+            return
+        }
         try select(address)
         let result = bytes.withUnsafeBufferPointer { cposix_i2c_write(descriptor.rawValue, $0.baseAddress, $0.count) }
         try check(result, at: address)
@@ -42,6 +55,9 @@ public struct LinuxI2CBus: I2CBus {
     /// One read transaction of `count` bytes. The corresponding C function is `read`, after
     /// `ioctl(I2C_SLAVE)` when the address changed.
     public mutating func read(count: Int, from address: I2CAddress) throws(I2CError) -> [UInt8] {
+        guard doesPlainTransfers else {
+            return try perform(SMBusTransfer.read(count: count), at: address, asked: "a plain \(count)-byte read")
+        }
         try select(address)
         var bytes = [UInt8](repeating: 0, count: count)
         let result = bytes.withUnsafeMutableBufferPointer { cposix_i2c_read(descriptor.rawValue, $0.baseAddress, $0.count) }
@@ -52,6 +68,12 @@ public struct LinuxI2CBus: I2CBus {
     /// The bytes written, a repeated START, then `count` bytes read, in one transaction. The
     /// corresponding C call is `ioctl(I2C_RDWR)` with two messages.
     public mutating func writeThenRead(_ bytes: [UInt8], count: Int, at address: I2CAddress) throws(I2CError) -> [UInt8] {
+        guard doesPlainTransfers else {
+            return try perform(
+                SMBusTransfer.writeThenRead(bytes, count: count), at: address,
+                asked: "a \(bytes.count)-byte write then a \(count)-byte read"
+            )
+        }
         // I2C_RDWR carries its own address and i2c-dev does not check it against bound drivers;
         // selecting first is what turns a kernel-owned address into an EBUSY instead of a race.
         try select(address)
@@ -110,6 +132,50 @@ public struct LinuxI2CBus: I2CBus {
         try check(cposix_i2c_smbus_write_byte_data(descriptor.rawValue, register, value), at: address)
     }
 
+    /// The SMBus transaction `transfer` on an adapter that speaks nothing else; what it read.
+    /// - Throws: `.failed` with EOPNOTSUPP when SMBus has no transaction for what was `asked`.
+    private mutating func perform(_ transfer: SMBusTransfer?, at address: I2CAddress, asked: String) throws(I2CError) -> [UInt8] {
+        guard let transfer else {
+            throw .failed(bus: name, address: address, errno: 95, text: "the adapter speaks SMBus only, and SMBus has no transaction for \(asked)")
+        }
+        switch transfer {
+        case .quickWrite:
+            try select(address)
+            try check(cposix_i2c_smbus_write_quick(descriptor.rawValue), at: address)
+            return []
+        case .writeByte(let value):
+            try select(address)
+            try check(cposix_i2c_smbus_write_byte(descriptor.rawValue, value), at: address)
+            return []
+        case .writeByteData(let register, let value):
+            try writeByteData(value, register: register, at: address)
+            return []
+        case .writeWordData(let register, let word):
+            try select(address)
+            try check(cposix_i2c_smbus_write_word_data(descriptor.rawValue, register, word), at: address)
+            return []
+        case .writeBlock(let register, let bytes):
+            try select(address)
+            let result = bytes.withUnsafeBufferPointer {
+                cposix_i2c_smbus_write_i2c_block_data(descriptor.rawValue, register, UInt8($0.count), $0.baseAddress)
+            }
+            try check(result, at: address)
+            return []
+        case .readByte:
+            try select(address)
+            let result = cposix_i2c_smbus_read_byte(descriptor.rawValue)
+            try check(result, at: address)
+            return [UInt8(truncatingIfNeeded: result)]
+        case .readByteData(let register):
+            return [try readByteData(register: register, at: address)]
+        case .readWordData(let register):
+            let word = try readWordData(register: register, at: address)
+            return [UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8)]
+        case .readBlock(let register, let count):
+            return try readBlockData(register: register, count: count, at: address)
+        }
+    }
+
     /// The corresponding C call is `ioctl(I2C_SLAVE)`.
     private mutating func select(_ address: I2CAddress) throws(I2CError) {
         guard selected != address else { return }
@@ -140,11 +206,62 @@ public struct LinuxI2CBus: I2CBus {
     /// address) means (sensor-facts.md §6).
     static func error(_ number: Int32, bus: String, address: I2CAddress, selecting: Bool) -> I2CError {
         switch number {
-        case 6, 121: return .noDevice(bus: bus, address: address)              // ENXIO, EREMOTEIO
+        // ENXIO, ENODEV (i2c-stub's answer for an empty address), EREMOTEIO (the Pi's NACK)
+        case 6, 19, 121: return .noDevice(bus: bus, address: address)
         case 110: return .timedOut(bus: bus, address: address)                 // ETIMEDOUT
         case 16 where selecting: return .ownedByKernelDriver(bus: bus, address: address) // EBUSY
         case 1, 13: return .permissionDenied(bus: bus)                         // EPERM, EACCES
         default: return .failed(bus: bus, address: address, errno: number, text: Errno(rawValue: number).description)
+        }
+    }
+}
+
+/// The SMBus transaction that puts the same bytes on the wire as a plain transfer, for adapters
+/// that speak SMBus only; nil where there is none (a plain read of more than one byte, which
+/// the Sensirion parts need, or more than 32 bytes at once).
+enum SMBusTransfer: Equatable {
+    /// Address and write bit only: how `i2cdetect` probes.
+    case quickWrite
+    /// One byte, no register.
+    case writeByte(UInt8)
+    /// A register and its value.
+    case writeByteData(register: UInt8, value: UInt8)
+    /// A register and two bytes: an SMBus word, whose low byte goes first on the wire.
+    case writeWordData(register: UInt8, word: UInt16)
+    /// A register, then 3–32 bytes (an I²C block write).
+    case writeBlock(register: UInt8, bytes: [UInt8])
+    /// One byte read with no register before it.
+    case readByte
+    /// The byte at a register: the register written, a repeated START, one byte read.
+    case readByteData(register: UInt8)
+    /// Two bytes from a register: an SMBus word, whose low byte is the first on the wire. Every
+    /// SMBus controller reads words; not all do I²C block reads.
+    case readWordData(register: UInt8)
+    /// 3–32 bytes from a register on (an I²C block read, not the SMBus block read with a count).
+    case readBlock(register: UInt8, count: Int)
+
+    static func write(_ bytes: [UInt8]) -> SMBusTransfer? {
+        switch bytes.count {
+        case 0: return .quickWrite
+        case 1: return .writeByte(bytes[0])
+        case 2: return .writeByteData(register: bytes[0], value: bytes[1])
+        case 3: return .writeWordData(register: bytes[0], word: UInt16(bytes[1]) | UInt16(bytes[2]) << 8)
+        case 4...33: return .writeBlock(register: bytes[0], bytes: Array(bytes.dropFirst()))
+        default: return nil
+        }
+    }
+
+    static func read(count: Int) -> SMBusTransfer? {
+        count == 1 ? .readByte : nil
+    }
+
+    static func writeThenRead(_ bytes: [UInt8], count: Int) -> SMBusTransfer? {
+        guard bytes.count == 1 else { return nil }
+        switch count {
+        case 1: return .readByteData(register: bytes[0])
+        case 2: return .readWordData(register: bytes[0])
+        case 3...32: return .readBlock(register: bytes[0], count: count)
+        default: return nil
         }
     }
 }

@@ -40,7 +40,8 @@ public enum I2CError: Error, Equatable, Sendable, CustomStringConvertible {
     case busAbsent(bus: String)
     /// The device node exists but this user may not open it.
     case permissionDenied(bus: String)
-    /// Nothing acknowledged the address (`EREMOTEIO`/`ENXIO`): wiring, address, or power.
+    /// Nothing acknowledged the address (`EREMOTEIO`/`ENXIO`, `ENODEV` from `i2c-stub`): wiring,
+    /// address, or power.
     case noDevice(bus: String, address: I2CAddress)
     /// A kernel driver owns the address (`EBUSY` from `I2C_SLAVE`): read it through hwmon/IIO.
     case ownedByKernelDriver(bus: String, address: I2CAddress)

@@ -15,15 +15,23 @@ struct BusScan {
             defer { bus.close() }
             Console.print("kelvin: scanning \(bus.name), addresses 0x03–0x77")
             let clock = self.clock
-            found = try BusScanner.scan(&bus) { clock.sleep(milliseconds: Int64($0)) }
+            found = try BusScanner.scan(&bus, busNumber: busNumber) { clock.sleep(milliseconds: Int64($0)) }
         } catch {
             throw Fatal(message: error.description, exitCode: error.exitCode)
         }
         for (address, finding) in found {
-            Console.print("  \(address)  " + Self.describe(finding))
+            Console.print("  \(address)  " + describe(finding, at: address))
         }
         let sensors = found.filter { if case .sensor = $0.1 { return true } else { return false } }.count
         Console.print("kelvin: \(found.count) address(es) answered, \(sensors) sensor(s) Kelvin can read" + (found.isEmpty ? "; check the wiring (SDA, SCL, 3.3 V, GND) and that the sensor is powered" : ""))
+    }
+
+    func describe(_ finding: ScanFinding, at address: I2CAddress) -> String {
+        if case .ownedByKernelDriver = finding,
+           let client = I2CKernelClient.find(bus: busNumber, address: address, in: FileTree()) {
+            return "UU: a kernel driver owns it; " + client.advice
+        }
+        return Self.describe(finding)
     }
 
     static func describe(_ finding: ScanFinding) -> String {

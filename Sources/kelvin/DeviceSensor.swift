@@ -45,7 +45,7 @@ enum DeviceSensor: ReadingSource {
             do {
                 try source.start()
             } catch {
-                throw Fatal(message: error.description + otherAddressHint(chip, address, error), exitCode: error.exitCode)
+                throw Fatal(message: error.description + otherAddressHint(chip, address, error) + kernelDriverHint(busNumber, address, error), exitCode: error.exitCode)
             }
             return .i2c(source)
         }
@@ -65,6 +65,14 @@ enum DeviceSensor: ReadingSource {
         }
         let otherAddress = I2CAddress(other)!
         return "; many \(chip.displayName) boards sit at \(otherAddress) instead: try --sensor \(chip.optionName):\(otherAddress)"
+    }
+
+    /// An address a kernel driver owns is best read through that driver: sysfs says which
+    /// `--sensor` that is.
+    private static func kernelDriverHint(_ busNumber: Int, _ address: I2CAddress, _ error: SensorError) -> String {
+        guard case .bus(.ownedByKernelDriver) = error,
+              let client = I2CKernelClient.find(bus: busNumber, address: address, in: FileTree()) else { return "" }
+        return "; " + client.advice
     }
 
     mutating func read(sequence: Int, takenAtMilliseconds: Int64) throws(SensorError) -> Reading? {

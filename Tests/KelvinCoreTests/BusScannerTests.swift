@@ -43,6 +43,14 @@ import Testing
         #expect(BusScanner.identify(I2CAddress(0x77)!, on: &bus) { _ in } == .sensor(name: "BMP280 (no humidity)", evidence: "chip ID 0x58", option: "bmp280:0x77"))
     }
 
+    @Test func anotherBus_isNamedInTheSuggestedOptions() {
+        var bus = ScriptedI2CBus()
+        bus.registers[0x76] = [0xD0: 0x60]
+        bus.registers[0x49] = [:]
+        #expect(BusScanner.identify(I2CAddress(0x76)!, on: &bus, busNumber: 0) { _ in } == .sensor(name: "BME280", evidence: "chip ID 0x60", option: "bme280@0:0x76"))
+        #expect(BusScanner.identify(I2CAddress(0x49)!, on: &bus, busNumber: 3) { _ in } == .known(name: "TMP102 or LM75-compatible", evidence: "no ID register; try tmp102@3:0x49 or lm75@3:0x49"))
+    }
+
     @Test func missingBus_isTheBusError() {
         var bus = ScriptedI2CBus()
         bus.failures = [.busAbsent(bus: "/dev/i2c-1")]

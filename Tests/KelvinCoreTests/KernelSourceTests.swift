@@ -326,3 +326,36 @@ private let iioDevices: [String: String] = [
         }
     }
 }
+
+/// The driver behind an address that i2c-dev refuses with EBUSY, as sysfs shows it.
+@Suite struct I2CKernelClientTests {
+    @Test func lm75BoundOnBus0_isReadThroughItsHwmonName() {
+        let tree = FixtureTree([
+            "/sys/bus/i2c/devices/0-0048/name": "lm75\n",
+            "/sys/bus/i2c/devices/0-0048/hwmon/hwmon3/name": "lm75\n",
+            "/sys/bus/i2c/devices/0-0048/hwmon/hwmon3/temp1_input": "25500\n",
+        ])
+        let client = I2CKernelClient.find(bus: 0, address: I2CAddress(0x48)!, in: tree)
+        #expect(client == I2CKernelClient(name: "lm75", option: "hwmon:lm75"))
+        #expect(client?.advice == "the kernel's lm75 driver serves it: --sensor hwmon:lm75")
+    }
+
+    @Test func bme280BoundByAnOverlay_isReadThroughItsIIODevice() {
+        let tree = FixtureTree([
+            "/sys/bus/i2c/devices/1-0076/name": "bme280\n",
+            "/sys/bus/i2c/devices/1-0076/iio:device0/name": "bme280\n",
+        ])
+        #expect(I2CKernelClient.find(bus: 1, address: I2CAddress(0x76)!, in: tree) == I2CKernelClient(name: "bme280", option: "iio:bme280"))
+    }
+
+    @Test func clientWithoutHwmonOrIIO_isNamedButOffersNoOption() {
+        let tree = FixtureTree(["/sys/bus/i2c/devices/1-004c/name": "eeprom\n"])
+        let client = I2CKernelClient.find(bus: 1, address: I2CAddress(0x4C)!, in: tree)
+        #expect(client?.option == nil)
+        #expect(client?.advice == "the kernel bound it as eeprom, which offers no hwmon or IIO device")
+    }
+
+    @Test func noClient_isNil() {
+        #expect(I2CKernelClient.find(bus: 1, address: I2CAddress(0x48)!, in: FixtureTree()) == nil)
+    }
+}

@@ -32,11 +32,38 @@ import Testing
         }
         #expect(mapped(121) == .noDevice(bus: "/dev/i2c-1", address: address))
         #expect(mapped(6) == .noDevice(bus: "/dev/i2c-1", address: address))
+        // What the kernel's i2c-stub answers for an address with no chip.
+        #expect(mapped(19) == .noDevice(bus: "/dev/i2c-1", address: address))
         #expect(mapped(110) == .timedOut(bus: "/dev/i2c-1", address: address))
         #expect(mapped(16, selecting: true) == .ownedByKernelDriver(bus: "/dev/i2c-1", address: address))
         #expect(mapped(13) == .permissionDenied(bus: "/dev/i2c-1"))
         // EBUSY from a transfer is a busy or stuck bus, not a driver owning the address.
         #expect(mapped(16) == .failed(bus: "/dev/i2c-1", address: address, errno: 16, text: "Device or resource busy"))
         #expect(mapped(5).description == "I²C transfer to 0x76 on /dev/i2c-1 failed: Input/output error (errno 5)")
+    }
+
+    @Test func smbusOnlyAdapters_getTheSMBusTransactionWithTheSameBytesOnTheWire() {
+        // The scan's probes.
+        #expect(SMBusTransfer.write([]) == .quickWrite)
+        #expect(SMBusTransfer.read(count: 1) == .readByte)
+        // Register reads: the BME280's chip ID and calibration, a 16-bit temperature register.
+        #expect(SMBusTransfer.writeThenRead([0xD0], count: 1) == .readByteData(register: 0xD0))
+        #expect(SMBusTransfer.writeThenRead([0x88], count: 26) == .readBlock(register: 0x88, count: 26))
+        // A 16-bit register as an SMBus word: its low byte is the first byte on the wire.
+        #expect(SMBusTransfer.writeThenRead([0x00], count: 2) == .readWordData(register: 0x00))
+        #expect(SMBusTransfer.writeThenRead([0xF7], count: 8) == .readBlock(register: 0xF7, count: 8))
+        // Writes: a command byte, a register and its value, a register and a 16-bit value, more.
+        #expect(SMBusTransfer.write([0xFD]) == .writeByte(0xFD))
+        #expect(SMBusTransfer.write([0xE0, 0xB6]) == .writeByteData(register: 0xE0, value: 0xB6))
+        #expect(SMBusTransfer.write([0x01, 0x60, 0xA0]) == .writeWordData(register: 0x01, word: 0xA060))
+        #expect(SMBusTransfer.write([0x02, 1, 2, 3]) == .writeBlock(register: 0x02, bytes: [1, 2, 3]))
+    }
+
+    @Test func smbusOnlyAdapters_haveNoTransactionForPlainMultiByteReadsOrLongTransfers() {
+        // The Sensirion parts read their 6-byte answers with no register before them.
+        #expect(SMBusTransfer.read(count: 6) == nil)
+        #expect(SMBusTransfer.writeThenRead([0x88], count: 33) == nil)
+        #expect(SMBusTransfer.writeThenRead([0x24, 0x00], count: 6) == nil)
+        #expect(SMBusTransfer.write([UInt8](repeating: 0, count: 34)) == nil)
     }
 }
