@@ -431,15 +431,15 @@ private struct Progress {
         }
     }
 
-    /// A blip per delivery; a slow blink while provisioning again; fast blink while readings or
-    /// the sensor are in trouble, until the next delivery.
+    /// A blip per delivery; a slow blink while provisioning again; fast blink from the first
+    /// failed send or sensor read until the next delivery, so a dead link shows at once.
     private func showOnLED(_ event: UplinkEvent) {
         switch event {
         case .delivered: clock.pattern = .sending(lastDeliveryMilliseconds: clock.nowMilliseconds)
         case .identityRejected: clock.pattern = .provisioning
         case .reprovisioned: clock.pattern = .sending(lastDeliveryMilliseconds: nil)
-        case .keptForLater, .reprovisioningFailed, .sensorFailed, .dropped: clock.pattern = .error
-        case .retrying, .batchRefused, .displaced, .reprovisioningDeferred, .note, .queued, .clockUnset, .clockSet: break
+        case .retrying, .keptForLater, .reprovisioningFailed, .sensorFailed, .dropped: clock.pattern = .error
+        case .batchRefused, .displaced, .reprovisioningDeferred, .note, .queued, .clockUnset, .clockSet: break
         }
     }
 
