@@ -3,6 +3,7 @@
 # itself, with its retries against a flaky mirror, is cross/lib.sh's `ensure_packages`).
 #   scripts/install-deps.sh          host build, tests, demo and benchmark
 #   scripts/install-deps.sh arm64    also the aarch64 cross toolchain, arm64 libraries and qemu-user
+#   scripts/install-deps.sh armhf    also the armv7 (hard-float) cross toolchain, armhf libraries and qemu-user
 set -euo pipefail
 source "$(dirname "$0")/../cross/lib.sh"
 
@@ -14,7 +15,11 @@ for extra in "$@"; do
             ensure_packages --arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
                 qemu-user-static libssl-dev:arm64 libgpiod-dev:arm64 libi2c-dev:arm64
             ;;
-        *) die "unknown package set '$extra' (known: arm64)" ;;
+        armhf)
+            ensure_packages --arch armhf gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf libc6-dev-armhf-cross \
+                qemu-user-static libssl-dev:armhf libgpiod-dev:armhf libi2c-dev:armhf
+            ;;
+        *) die "unknown package set '$extra' (known: arm64, armhf)" ;;
     esac
 done
 log "Debian packages present"
