@@ -10,7 +10,7 @@ BIN = $(shell $(SWIFT) build --show-bin-path)
 # Device builds (cross/build.sh): ARCH-LINK for ARCH in aarch64 armv7 and LINK in dynamic static.
 CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check cross-aarch64 cross-armv7 cross-all \
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check cross-aarch64 cross-armv7 cross-all size-check \
 	e2e-host e2e-aarch64 e2e-armv7 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) clean
 
 demo:
@@ -39,6 +39,7 @@ test:
 	@scripts/stage.sh "power cuts (200 x SIGKILL)" $(MAKE) --no-print-directory power-cut
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "aarch64 cross build (dyn+static)" $(MAKE) --no-print-directory cross-aarch64
+	@scripts/stage.sh "aarch64 size budget" $(MAKE) --no-print-directory size-check
 	@scripts/stage.sh "armv7 cross build (dyn+static)" $(MAKE) --no-print-directory cross-armv7
 	@for a in $(CROSS_ARTEFACTS); do \
 		scripts/stage.sh "$$a end to end under qemu" $(MAKE) --no-print-directory e2e-$$a || exit 1; done
@@ -71,6 +72,10 @@ cross-armv7:
 	cross/build.sh armv7 dynamic static
 
 cross-all: cross-aarch64 cross-armv7
+
+# Fails when the stripped aarch64 dynamic binary outgrows its budget (cross/size-budget).
+size-check:
+	cross/check-size.sh
 
 # e2e-ARCH-LINK: the end-to-end run against kelvin-cloud with that artefact under qemu-user.
 $(addprefix e2e-,$(CROSS_ARTEFACTS)): e2e-%:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-builds `kelvin` in Embedded Swift for a Raspberry Pi OS / Debian device architecture.
 #   cross/build.sh ARCH [LINK...]     ARCH: aarch64 | armv7;  LINK: dynamic (default) | static
-#   -> out/ARCH-LINK/kelvin (with symbols) and out/ARCH-LINK/kelvin.stripped (what you flash)
+#   -> out/ARCH-LINK/kelvin (with symbols), out/ARCH-LINK/kelvin.stripped (what you flash) and
+#      out/ARCH-LINK/kelvin.map (the link map; cross/size-breakdown.py reads it)
 # Installs what it needs first (cross gcc, the target's libraries, see select_target in lib.sh).
 # Compile: SwiftPM with the Embedded stdlib's triple and a toolset written for the architecture
 # (Linux defines, the target's headers), scratch .build-ARCH; one compile serves every LINK.
@@ -48,8 +49,8 @@ for link in "${links[@]}"; do
         static) link_flags=("${STATIC_FLAGS[@]}") ;;
     esac
     t1="$(now)"
-    rm -f "$out" "$out.stripped"
-    link_kelvin "$GNU-gcc" "$GNU-nm" "$out" "$EMB_LIB" -L"$TARGET_LIB_DIR" "${link_flags[@]}"
+    rm -f "$out" "$out.stripped" "$out.map"
+    link_kelvin "$GNU-gcc" "$GNU-nm" "$out" "$EMB_LIB" -L"$TARGET_LIB_DIR" "${link_flags[@]}" -Wl,-Map="$out.map"
     t_link="$(elapsed "$t1")"
     if "$GNU-nm" "$out" | grep -q ' _swift_stdlib_getNumericValue$' && [ "$TARGET_ARCH" = armv7 ]; then
         die "the armv7 binary uses _swift_stdlib_getNumericValue, whose double result the soft-float Unicode tables return in r0/r1, not d0"
