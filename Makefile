@@ -10,7 +10,7 @@ BIN = $(shell $(SWIFT) build --show-bin-path)
 # Device builds (cross/build.sh): ARCH-LINK for ARCH in aarch64 armv7 and LINK in dynamic static.
 CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check cross-aarch64 cross-armv7 cross-all size-check \
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check cross-aarch64 cross-armv7 cross-all size-check deb \
 	e2e-host e2e-aarch64 e2e-armv7 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) clean
 
 demo:
@@ -43,6 +43,7 @@ test:
 	@scripts/stage.sh "armv7 cross build (dyn+static)" $(MAKE) --no-print-directory cross-armv7
 	@for a in $(CROSS_ARTEFACTS); do \
 		scripts/stage.sh "$$a end to end under qemu" $(MAKE) --no-print-directory e2e-$$a || exit 1; done
+	@scripts/stage.sh ".deb packages (build, dpkg -i to a root)" $(MAKE) --no-print-directory deb
 	@echo "=== all stages passed:" && awk -F'\t' '{ printf "    %-40s %7.1f s\n", $$1, $$3 / 1000 }' out/stage-times.tsv
 
 unit-tests:
@@ -72,6 +73,15 @@ cross-armv7:
 	cross/build.sh armv7 dynamic static
 
 cross-all: cross-aarch64 cross-armv7
+
+# out/deb/kelvin_VERSION_arm64.deb and _armhf.deb from the dynamic builds, then installed into a
+# throwaway root to check their layout (cross/test-deb.sh).
+deb:
+	cross/build.sh aarch64 dynamic
+	cross/build.sh armv7 dynamic
+	cross/package-deb.sh aarch64
+	cross/package-deb.sh armv7
+	cross/test-deb.sh aarch64 armv7
 
 # Fails when the stripped aarch64 dynamic binary outgrows its budget (cross/size-budget).
 size-check:
