@@ -111,17 +111,20 @@ enable_foreign_arch() {
 # version in lockstep with the build machine's own copy of the library.
 ensure_sysroot() {
     local arch="$1" dir="$2"; shift 2
-    local want=() p v deb tmp
+    local want=() deb tmp
     enable_foreign_arch "$arch" || apt_update_retry
-    for p in "$@"; do
-        v="$(apt-cache policy "$p:$arch" 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')"
-        if [ -z "$v" ] || [ "$v" = "(none)" ]; then
-            apt_update_retry
-            v="$(apt-cache policy "$p:$arch" 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')"
-        fi
-        [ -n "$v" ] && [ "$v" != "(none)" ] || die "apt offers no $p:$arch"
-        want+=("$p:$arch=$v")
-    done
+    # One apt-cache call for all of them: "PKG:ARCH=VERSION" for each package apt offers.
+    candidates() {
+        apt-cache policy "${@/%/:$arch}" 2>/dev/null | awk '
+            /^[^ ].*:$/ { name = substr($0, 1, length($0) - 1) }
+            $1 == "Candidate:" && $2 != "(none)" { print name "=" $2 }'
+    }
+    mapfile -t want < <(candidates "$@")
+    if [ ${#want[@]} -ne $# ]; then
+        apt_update_retry
+        mapfile -t want < <(candidates "$@")
+        [ ${#want[@]} -eq $# ] || die "apt offers only ${want[*]:-none} of: ${*/%/:$arch}"
+    fi
     if [ -f "$dir/.packages" ] && [ "$(cat "$dir/.packages")" = "${want[*]}" ]; then return 0; fi
     log "unpacking ${want[*]} into ${dir#"$REPO_ROOT"/}"
     rm -rf "$dir"
