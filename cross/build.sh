@@ -52,7 +52,7 @@ for link in "${links[@]}"; do
     rm -f "$out" "$out.stripped" "$out.map"
     link_kelvin "$GNU-gcc" "$GNU-nm" "$out" "$EMB_LIB" -L"$TARGET_LIB_DIR" "${link_flags[@]}" -Wl,-Map="$out.map"
     t_link="$(elapsed "$t1")"
-    if "$GNU-nm" "$out" | grep -q ' _swift_stdlib_getNumericValue$' && [ "$TARGET_ARCH" = armv7 ]; then
+    if [ "$TARGET_ARCH" = armv7 ] && "$GNU-nm" "$out" | grep -q ' _swift_stdlib_getNumericValue$'; then
         die "the armv7 binary uses _swift_stdlib_getNumericValue, whose double result the soft-float Unicode tables return in r0/r1, not d0"
     fi
     "$GNU-strip" -o "$out.stripped" "$out" || die "$GNU-strip failed"

@@ -17,6 +17,9 @@ case "$(uname -m):$TARGET_ARCH" in aarch64:aarch64 | armv7l:armv7) exec "$BIN" "
 command -v "$QEMU" >/dev/null 2>&1 || ensure_packages qemu-user-static
 case "$link" in
     static) exec "$QEMU" "$BIN" "$@" ;;
-    dynamic) exec "$QEMU" -L "/usr/$GNU" ${TARGET_ROOT:+-E "LD_LIBRARY_PATH=$TARGET_LIB_DIR"} "$BIN" "$@" ;;
+    dynamic)
+        libs=()
+        [ -z "$TARGET_ROOT" ] || libs=(-E "LD_LIBRARY_PATH=$TARGET_LIB_DIR")
+        exec "$QEMU" -L "/usr/$GNU" "${libs[@]}" "$BIN" "$@" ;;
     *) die "LINK must be 'dynamic' or 'static' (got '$link')" ;;
 esac
