@@ -7,7 +7,11 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check test-kernel cross-aarch64 e2e-host e2e-aarch64 clean
+# Device builds (cross/build.sh): ARCH-LINK for ARCH in aarch64 armv7 and LINK in dynamic static.
+CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static
+
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check test-kernel cross-aarch64 cross-armv7 cross-all size-check deb \
+	e2e-host e2e-aarch64 e2e-armv7 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) clean
 
 demo:
 	scripts/demo.sh
@@ -19,7 +23,7 @@ deps:
 	scripts/install-deps.sh
 
 deps-cross:
-	scripts/install-deps.sh arm64
+	scripts/install-deps.sh arm64 armhf
 
 build: deps
 	$(SWIFT) build --product kelvin
@@ -27,7 +31,7 @@ build: deps
 
 test:
 	@rm -f out/stage-times.tsv
-	@scripts/stage.sh "install packages" scripts/install-deps.sh arm64
+	@scripts/stage.sh "install packages" scripts/install-deps.sh arm64 armhf
 	@scripts/stage.sh "layering rules" scripts/check-layering.sh
 	@scripts/stage.sh "unit and integration tests" $(MAKE) --no-print-directory unit-tests
 	@scripts/stage.sh "parser fuzzing" $(MAKE) --no-print-directory fuzz
@@ -35,9 +39,13 @@ test:
 	@scripts/stage.sh "power cuts (200 x SIGKILL)" $(MAKE) --no-print-directory power-cut
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "kernel in the loop (qemu)" $(MAKE) --no-print-directory test-kernel
-	@scripts/stage.sh "aarch64 cross build" $(MAKE) --no-print-directory cross-aarch64
-	@scripts/stage.sh "aarch64 end to end under qemu" $(MAKE) --no-print-directory e2e-aarch64
-	@echo "=== all stages passed:" && awk -F'\t' '{ printf "    %-32s %7.1f s\n", $$1, $$3 / 1000 }' out/stage-times.tsv
+	@scripts/stage.sh "aarch64 cross build (dyn+static)" $(MAKE) --no-print-directory cross-aarch64
+	@scripts/stage.sh "aarch64 size budget" $(MAKE) --no-print-directory size-check
+	@scripts/stage.sh "armv7 cross build (dyn+static)" $(MAKE) --no-print-directory cross-armv7
+	@for a in $(CROSS_ARTEFACTS); do \
+		scripts/stage.sh "$$a end to end under qemu" $(MAKE) --no-print-directory e2e-$$a || exit 1; done
+	@scripts/stage.sh ".deb packages (build, dpkg -i to a root)" $(MAKE) --no-print-directory deb
+	@echo "=== all stages passed:" && awk -F'\t' '{ printf "    %-40s %7.1f s\n", $$1, $$3 / 1000 }' out/stage-times.tsv
 
 unit-tests:
 	$(SWIFT) build --build-tests
@@ -65,11 +73,34 @@ test-kernel:
 	kernel/run.sh
 
 cross-aarch64:
-	cross/build-aarch64.sh
+	cross/build.sh aarch64 dynamic static
 
-e2e-aarch64:
+cross-armv7:
+	cross/build.sh armv7 dynamic static
+
+cross-all: cross-aarch64 cross-armv7
+
+# out/deb/kelvin_VERSION_arm64.deb and _armhf.deb from the dynamic builds, then installed into a
+# throwaway root to check their layout (cross/test-deb.sh).
+deb:
+	cross/build.sh aarch64 dynamic
+	cross/build.sh armv7 dynamic
+	cross/package-deb.sh aarch64
+	cross/package-deb.sh armv7
+	cross/test-deb.sh aarch64 armv7
+
+# Fails when the stripped aarch64 dynamic binary outgrows its budget (cross/size-budget).
+size-check:
+	cross/check-size.sh
+
+# e2e-ARCH-LINK: the end-to-end run against kelvin-cloud with that artefact under qemu-user.
+$(addprefix e2e-,$(CROSS_ARTEFACTS)): e2e-%:
 	$(SWIFT) build --product kelvin-cloud
-	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh aarch64 cross/run-aarch64.sh
+	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh $* cross/run.sh $*
+
+e2e-aarch64: e2e-aarch64-dynamic e2e-aarch64-static
+e2e-armv7: e2e-armv7-dynamic e2e-armv7-static
+e2e-cross: $(addprefix e2e-,$(CROSS_ARTEFACTS))
 
 clean:
-	rm -rf .build .build-embedded .build-aarch64 .build-fuzz .build-kernel out
+	rm -rf .build .build-embedded .build-aarch64 .build-armv7 .build-fuzz .build-kernel out

@@ -11,7 +11,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 binary=${1:?usage: install.sh path/to/kelvin}
-[ -f "$binary" ] || { echo "install.sh: $binary: no such file; build it first (cross/build-aarch64.sh)" >&2; exit 66; }
+[ -f "$binary" ] || { echo "install.sh: $binary: no such file; build it first (cross/build.sh aarch64)" >&2; exit 66; }
 DESTDIR=${DESTDIR:-}
 PREFIX=${PREFIX:-/usr/local}
 

@@ -66,18 +66,23 @@ apt_update_retry() {
     log "apt-get update kept failing; trying the install with the package lists we have"
 }
 
-# ensure_packages [--arm64] PKG...  (--arm64: enable the arm64 foreign architecture first)
+# ensure_packages [--arch ARCH]... PKG...
+# --arch ARCH (e.g. arm64, armhf; --arm64 is short for --arch arm64) enables that foreign
+# architecture with `dpkg --add-architecture` first, when packages are missing.
 ensure_packages() {
-    local want_arm64=0 missing=() p i
-    if [ "${1:-}" = "--arm64" ]; then want_arm64=1; shift; fi
+    local archs=() missing=() p i a
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --arm64) archs+=(arm64); shift ;;
+            --arch) archs+=("${2:?--arch needs an architecture}"); shift 2 ;;
+            *) break ;;
+        esac
+    done
     for p in "$@"; do pkg_installed "$p" || missing+=("$p"); done
     [ ${#missing[@]} -eq 0 ] && return 0
     command -v apt-get >/dev/null 2>&1 || die "missing packages (${missing[*]}) and no apt-get; install them by hand"
     log "installing missing packages: ${missing[*]}"
-    if [ $want_arm64 -eq 1 ] && ! dpkg --print-foreign-architectures | grep -qx arm64 \
-        && [ "$(dpkg --print-architecture)" != arm64 ]; then
-        as_root dpkg --add-architecture arm64
-    fi
+    for a in "${archs[@]}"; do enable_foreign_arch "$a" || true; done
     apt_update_retry
     for i in 1 2 3; do
         if as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -89,6 +94,117 @@ ensure_packages() {
         sleep $((i * 5))
     done
     for p in "${missing[@]}"; do pkg_installed "$p" || die "package $p is still not installed"; done
+}
+
+# enable_foreign_arch ARCH -- `dpkg --add-architecture ARCH` (then refresh apt's lists) unless
+# dpkg already knows it or ARCH is the machine's own.
+enable_foreign_arch() {
+    if ! dpkg --print-foreign-architectures | grep -qx "$1" && [ "$(dpkg --print-architecture)" != "$1" ]; then
+        as_root dpkg --add-architecture "$1"
+        return 1
+    fi
+}
+
+# ensure_sysroot DEBARCH DIR PKG... -- DIR holds the packages PKG:DEBARCH unpacked (`apt-get
+# download` + `dpkg-deb -x`, nothing installed into the system), in the versions apt offers now;
+# unpacked again only when those versions change. Unlike multiarch `-dev` packages these need no
+# version in lockstep with the build machine's own copy of the library.
+ensure_sysroot() {
+    local arch="$1" dir="$2"; shift 2
+    local want=() deb tmp
+    enable_foreign_arch "$arch" || apt_update_retry
+    # One apt-cache call for all of them: "PKG:ARCH=VERSION" for each package apt offers.
+    candidates() {
+        apt-cache policy "${@/%/:$arch}" 2>/dev/null | awk '
+            /^[^ ].*:$/ { name = substr($0, 1, length($0) - 1) }
+            $1 == "Candidate:" && $2 != "(none)" { print name "=" $2 }'
+    }
+    mapfile -t want < <(candidates "$@")
+    if [ ${#want[@]} -ne $# ]; then
+        apt_update_retry
+        mapfile -t want < <(candidates "$@")
+        [ ${#want[@]} -eq $# ] || die "apt offers only ${want[*]:-none} of: ${*/%/:$arch}"
+    fi
+    if [ -f "$dir/.packages" ] && [ "$(cat "$dir/.packages")" = "${want[*]}" ]; then return 0; fi
+    log "unpacking ${want[*]} into ${dir#"$REPO_ROOT"/}"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    tmp="$(mktemp -d)"
+    # As root, apt downloads as the _apt user, which cannot write into a private temporary folder.
+    (cd "$tmp" && apt-get download -o Acquire::Retries=3 \
+        $([ "$(id -u)" -eq 0 ] && echo "-o APT::Sandbox::User=root") "${want[@]}") \
+        || { rm -rf "$tmp"; die "apt-get download failed for: ${want[*]}"; }
+    for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$dir" || { rm -rf "$tmp"; die "cannot unpack $deb"; }; done
+    rm -rf "$tmp"
+    printf '%s\n' "${want[*]}" >"$dir/.packages"
+}
+
+# --- Device architectures ----------------------------------------------------------------------
+# select_target ARCH (aarch64 | armv7) sets, for that device architecture:
+#   TRIPLE        the Embedded Swift triple (the stdlib ships these two, not a *-linux-* one)
+#   GNU           the GNU triple of Debian's cross gcc/binutils and multiarch directories
+#   DEBARCH       Debian's name of the architecture
+#   QEMU          the user-mode emulator that runs its binaries here
+#   TARGET_FLAGS  extra clang flags for the ABI (also given to the Swift compiler via -Xcc)
+#   FILE_WORDS    what `file` says of a binary of that architecture
+#   STATIC_FLAGS  how gcc links a self-contained binary; STATIC_WORDS what `file` then says
+#   TARGET_ROOT   where the device's libssl/libgpiod/libi2c headers and libraries are found:
+#                 "" for multiarch packages installed into the system (/usr/lib/$GNU),
+#                 else a folder they were unpacked into (ensure_sysroot)
+#   TARGET_PACKAGES  the Debian packages the build needs (for ensure_packages --arch $DEBARCH)
+# and SCRATCH (the SwiftPM scratch path) and SYSROOT_PACKAGES (what goes into TARGET_ROOT).
+TARGET_LIBS=(libssl-dev libgpiod-dev libi2c-dev)
+select_target() {
+    TARGET_ARCH="$1"
+    case "$1" in
+        aarch64)
+            TRIPLE="aarch64-none-none-elf" GNU="aarch64-linux-gnu" DEBARCH="arm64" QEMU="qemu-aarch64-static"
+            TARGET_FLAGS=() FILE_WORDS="ARM aarch64" TARGET_ROOT=""
+            # plain -static fails on a copy relocation
+            STATIC_FLAGS=(-static-pie) STATIC_WORDS="static-pie linked"
+            SYSROOT_PACKAGES=() ;;
+        armv7)
+            # Debian armhf: ARMv7-A, VFPv3-D16, floating point in VFP registers (hard-float ABI).
+            TRIPLE="armv7-none-none-eabi" GNU="arm-linux-gnueabihf" DEBARCH="armhf" QEMU="qemu-arm-static"
+            TARGET_FLAGS=(-mfloat-abi=hard -mfpu=vfpv3-d16) FILE_WORDS="ARM, EABI5" TARGET_ROOT="$REPO_ROOT/.build-armv7/sysroot"
+            # Debian's armhf glibc has no rcrt1.o (no static PIE): a static executable at a fixed address.
+            STATIC_FLAGS=(-static -no-pie) STATIC_WORDS="statically linked"
+            SYSROOT_PACKAGES=("${TARGET_LIBS[@]}" libssl3 libgpiod2 libi2c0) ;;
+        *) die "unknown device architecture '$1' (aarch64 or armv7)" ;;
+    esac
+    SCRATCH="$REPO_ROOT/.build-$1"
+    TARGET_PACKAGES=(file "gcc-$GNU" "binutils-$GNU" "libc6-dev-$DEBARCH-cross")
+    [ -n "$TARGET_ROOT" ] || TARGET_PACKAGES+=("${TARGET_LIBS[@]/%/:$DEBARCH}")
+    TARGET_LIB_DIR="$TARGET_ROOT/usr/lib/$GNU"
+}
+
+# ensure_target -- installs what select_target's architecture needs to build (idempotent).
+ensure_target() {
+    ensure_packages --arch "$DEBARCH" "${TARGET_PACKAGES[@]}"
+    [ ${#SYSROOT_PACKAGES[@]} -eq 0 ] || ensure_sysroot "$DEBARCH" "$TARGET_ROOT" "${SYSROOT_PACKAGES[@]}"
+}
+
+# write_toolset FILE -- the SwiftPM toolset for select_target's architecture. Clang defines neither
+# __linux__ nor __unix__ for a *-none-* triple, so they are defined as for *-linux-gnu; the
+# headers come after clang's own: the target's multiarch ones, the cross glibc and kernel headers,
+# then the architecture-independent ones (openssl/, gpiod.h, i2c/smbus.h).
+write_toolset() {
+    local defines=(-D__linux__=1 -D__linux=1 -Dlinux=1 -D__gnu_linux__=1 -D__unix__=1 -D__unix=1 -Dunix=1)
+    local cflags=(-fPIC "${TARGET_FLAGS[@]}" "${defines[@]}"
+        -idirafter "$TARGET_ROOT/usr/include/$GNU" -idirafter "/usr/$GNU/include" -idirafter "$TARGET_ROOT/usr/include")
+    local swift=(-enable-experimental-feature Embedded -wmo -Osize -Xfrontend -function-sections) f
+    for f in "${cflags[@]}"; do swift+=(-Xcc "$f"); done
+    json_list() { local first=1 a; for a in "$@"; do [ $first -eq 1 ] || printf ', '; first=0; printf '"%s"' "$a"; done; }
+    mkdir -p "$(dirname "$1")"
+    cat >"$1.new" <<JSON
+{
+  "schemaVersion": "1.0",
+  "swiftCompiler": { "extraCLIOptions": [$(json_list "${swift[@]}")] },
+  "cCompiler": { "extraCLIOptions": [$(json_list "${cflags[@]}" -ffunction-sections -fdata-sections)] }
+}
+JSON
+    # Rewritten only when different, so that SwiftPM sees an unchanged toolset as unchanged.
+    if cmp -s "$1.new" "$1"; then rm -f "$1.new"; else mv "$1.new" "$1"; fi
 }
 
 # --- Build: compile with SwiftPM, then take its object list ------------------------------------

@@ -105,6 +105,14 @@ run_kelvin() {
 }
 device=(--cert "$work/device-cert.pem" --key "$work/device-key-encrypted.pem" --key-passphrase-file "$work/passphrase")
 
+# Smoke: the version, and readings from the simulated sensor (a fixed one, and a wave below 0 °C).
+run_kelvin version --version
+grep -Eq '^kelvin [0-9]+\.[0-9]+\.[0-9]+$' "$work/version.out" || fail "--version printed no version"
+run_kelvin read read --sensor simulated:21.5:0:0
+grep -q '^simulated sensor: 21\.50 °C, [0-9.]* %RH, [0-9.]* hPa$' "$work/read.out" || fail "read did not show 21.50 °C"
+run_kelvin read-below-zero read --sensor simulated:-40.25:0:0
+grep -q '^simulated sensor: -40\.25 °C' "$work/read-below-zero.out" || fail "read did not show -40.25 °C"
+
 start=$(date +%s%3N)
 run_kelvin first-run run "${common[@]}" "${device[@]}" --count 3 --interval 0.2 \
     --property site=bench-1 --include humidity,pressure
@@ -170,7 +178,8 @@ echo "e2e[$label]: ok  power cut with the hub down: $spooled spooled reading(s) 
 received=$(grep -c "telemetry $registration_id" "$work/cloud.log" || true)
 [ "$received" -ge $((7 + spooled)) ] || fail "kelvin-cloud received $received readings, expected $((7 + spooled))"
 grep "telemetry $registration_id" "$work/cloud.log" | sed "s/^/e2e[$label]: cloud | /"
-grep "telemetry $registration_id" "$work/cloud.log" | head -1 | grep -q '"humidity": ' \
+# (-m1, not `| head -1`: under pipefail a grep still writing when head exits fails with SIGPIPE.)
+grep -m1 "telemetry $registration_id" "$work/cloud.log" | grep -q '"humidity": ' \
     || fail "the first reading carried no humidity"
 # The admin API counts repeated iothub-messageid values: a retry must never reach the hub twice.
 duplicates=$(curl -sf "${admin}messages" | grep -o '"duplicates":[0-9]*' | cut -d: -f2) \

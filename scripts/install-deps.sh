@@ -3,6 +3,8 @@
 # itself, with its retries against a flaky mirror, is cross/lib.sh's `ensure_packages`).
 #   scripts/install-deps.sh          host build, tests, demo and benchmark
 #   scripts/install-deps.sh arm64    also the aarch64 cross toolchain, arm64 libraries and qemu-user
+#   scripts/install-deps.sh armhf    also the armv7 (hard-float) cross toolchain and qemu-user; the
+#                                    armhf libraries are unpacked into .build-armv7/sysroot
 set -euo pipefail
 source "$(dirname "$0")/../cross/lib.sh"
 
@@ -10,11 +12,13 @@ ensure_packages gcc libc6-dev libssl-dev libgpiod-dev libi2c-dev openssl curl fi
     libcurl4-openssl-dev nginx-light python3
 for extra in "$@"; do
     case "$extra" in
-        arm64)
-            ensure_packages --arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
-                qemu-user-static libssl-dev:arm64 libgpiod-dev:arm64 libi2c-dev:arm64
-            ;;
-        *) die "unknown package set '$extra' (known: arm64)" ;;
+        arm64) arch=aarch64 ;;
+        armhf) arch=armv7 ;;
+        *) die "unknown package set '$extra' (known: arm64, armhf)" ;;
     esac
+    # What cross/build.sh needs for that architecture (select_target in cross/lib.sh), and qemu-user.
+    select_target "$arch"
+    ensure_target
+    ensure_packages qemu-user-static
 done
 log "Debian packages present"

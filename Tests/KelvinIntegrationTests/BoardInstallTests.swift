@@ -60,7 +60,7 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kelvin-install-\(UUID().uuidString)")
         let result = try run(Self.board.appendingPathComponent("install.sh").path, "/nonexistent/kelvin", destdir: root.path)
         #expect(result.status == 66)
-        #expect(result.output == "install.sh: /nonexistent/kelvin: no such file; build it first (cross/build-aarch64.sh)\n")
+        #expect(result.output == "install.sh: /nonexistent/kelvin: no such file; build it first (cross/build.sh aarch64)\n")
         #expect(!FileManager.default.fileExists(atPath: root.path))
     }
 
