@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kelvin builds and tests with, only when missing (the installer
 # itself, with its retries against a flaky mirror, is cross/lib.sh's `ensure_packages`).
-#   scripts/install-deps.sh          host build, tests, demo and benchmark
+#   scripts/install-deps.sh          host build, tests, demo, benchmark, kernel suite and .deb test
 #   scripts/install-deps.sh arm64    also the aarch64 cross toolchain, arm64 libraries and qemu-user
 #   scripts/install-deps.sh armhf    also the armv7 (hard-float) cross toolchain and qemu-user; the
 #                                    armhf libraries are unpacked into .build-armv7/sysroot
@@ -9,7 +9,10 @@ set -euo pipefail
 source "$(dirname "$0")/../cross/lib.sh"
 
 ensure_packages gcc libc6-dev libssl-dev libgpiod-dev libi2c-dev openssl curl file ca-certificates \
-    libcurl4-openssl-dev nginx-light python3
+    libcurl4-openssl-dev nginx-light python3 dpkg systemd make gcc-12 xz-utils libelf1 binutils
+# The kernel suite's own (kernel/run.sh asks again and skips, rather than fails, without them).
+# Installed here, in the same round, so that a mirror with a failing index costs its retries once.
+( ensure_packages qemu-system-x86 busybox-static ) || log "qemu-system-x86 or busybox-static could not be installed; make test-kernel will skip"
 for extra in "$@"; do
     case "$extra" in
         arm64) arch=aarch64 ;;
