@@ -62,8 +62,8 @@ struct HealthCheck {
 
     private mutating func checkClock(_ identity: DeviceIdentity) {
         let now = clock.wallClockSeconds
-        // 2024-01-01: a board without a real-time clock starts in 1970 until NTP sets the time.
-        guard now >= 1_704_067_200 else {
+        // A board without a real-time clock starts in 1970 until NTP sets the time.
+        guard ReadingTime.clockIsSet(wallClockMilliseconds: clock.wallClockMilliseconds) else {
             fail("the clock says \(UTCTimestamp.text(milliseconds: now * 1000)): it is not set yet — check NTP (timedatectl status); TLS cannot verify certificates until it is")
             return
         }
