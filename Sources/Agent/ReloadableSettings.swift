@@ -1,36 +1,36 @@
 extension RunOptions {
-    /// The keys of the settings that differ from `running` and that a reload (SIGHUP) cannot
-    /// change: they shape what was opened or reserved at start — the sensor and its GPIO lines,
+    /// The settings a reload (SIGHUP) cannot change, each with how to put back the running
+    /// value: they shape what was opened or reserved at start — the sensor and its GPIO lines,
     /// the status LED, the state directory and its spool, the backlog's reserved memory, the
-    /// fields each reading has, a bounded run's count. Everything else (DPS, hub, identity,
-    /// TLS, network, interval, properties, log level) a reload applies.
+    /// fields each reading has, a bounded run's count. Everything else (DPS, hub, identity, TLS,
+    /// network, interval, properties, log level) a reload applies.
+    private static let restartOnly: [(key: String, keep: @Sendable (inout RunOptions, RunOptions) -> Void)] = [
+        ("sensor.type", { $0.sensor.spec = $1.sensor.spec }),
+        ("sensor.power_line", { $0.sensor.powerLine = $1.sensor.powerLine }),
+        ("sensor.alert_line", { $0.sensor.alertLine = $1.sensor.alertLine }),
+        ("status.led_line", { $0.statusLEDLine = $1.statusLEDLine }),
+        ("state.directory", { $0.stateDirectory = $1.stateDirectory }),
+        ("spool.max_bytes", { $0.spoolMaximumBytes = $1.spoolMaximumBytes }),
+        ("spool.sync_every", { $0.spoolSyncEvery = $1.spoolSyncEvery }),
+        ("telemetry.backlog_limit", { $0.backlogLimit = $1.backlogLimit }),
+        ("telemetry.include", {
+            $0.includeHumidity = $1.includeHumidity
+            $0.includePressure = $1.includePressure
+        }),
+        ("telemetry.count", { $0.count = $1.count }),
+    ]
+
+    /// The keys of the restart-only settings that differ from `running`.
     public func keysNeedingRestart(comparedWith running: RunOptions) -> [String] {
-        var keys: [String] = []
-        if sensor.spec != running.sensor.spec { keys.append("sensor.type") }
-        if sensor.powerLine != running.sensor.powerLine { keys.append("sensor.power_line") }
-        if sensor.alertLine != running.sensor.alertLine { keys.append("sensor.alert_line") }
-        if statusLEDLine != running.statusLEDLine { keys.append("status.led_line") }
-        if stateDirectory != running.stateDirectory { keys.append("state.directory") }
-        if spoolMaximumBytes != running.spoolMaximumBytes { keys.append("spool.max_bytes") }
-        if spoolSyncEvery != running.spoolSyncEvery { keys.append("spool.sync_every") }
-        if backlogLimit != running.backlogLimit { keys.append("telemetry.backlog_limit") }
-        if includeHumidity != running.includeHumidity || includePressure != running.includePressure {
-            keys.append("telemetry.include")
+        Self.restartOnly.compactMap { setting in
+            var kept = self
+            setting.keep(&kept, running)
+            return kept == self ? nil : setting.key
         }
-        if count != running.count { keys.append("telemetry.count") }
-        return keys
     }
 
     /// These options with the restart-only settings put back as `running` has them.
     public mutating func keepRestartOnlySettings(of running: RunOptions) {
-        sensor = running.sensor
-        statusLEDLine = running.statusLEDLine
-        stateDirectory = running.stateDirectory
-        spoolMaximumBytes = running.spoolMaximumBytes
-        spoolSyncEvery = running.spoolSyncEvery
-        backlogLimit = running.backlogLimit
-        includeHumidity = running.includeHumidity
-        includePressure = running.includePressure
-        count = running.count
+        for setting in Self.restartOnly { setting.keep(&self, running) }
     }
 }

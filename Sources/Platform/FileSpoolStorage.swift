@@ -33,11 +33,16 @@ public struct FileSpoolStorage: SpoolStorage {
         }
     }
 
+    /// Where the spool of a state directory is: `<directory>/spool`.
+    public static func path(inStateDirectory directory: String) -> String {
+        directory + "/spool"
+    }
+
     /// Opens the spool at `<directory>/spool`, creating the directory (0700) when it is missing.
     /// - Throws: `FileError.uncreatable`, `.notADirectory` or `.unwritable`.
     public static func open(inStateDirectory directory: String) throws(FileError) -> FileSpoolStorage {
         try Files.createDirectory(directory)
-        return try open(directory + "/spool")
+        return try open(path(inStateDirectory: directory))
     }
 
     private init(location: String, size: Int, descriptor: FileDescriptor) {

@@ -30,7 +30,7 @@ struct StatusReport {
 
     /// The spool read as it is, without opening it for writing: a running agent may hold it.
     private func spoolLines(directory: String) {
-        let path = directory + "/spool"
+        let path = FileSpoolStorage.path(inStateDirectory: directory)
         let bytes: [UInt8]
         do {
             bytes = try Files.read(path, limit: 1 << 30)
