@@ -2,6 +2,7 @@
 #include "cposix_process.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -16,15 +17,31 @@
 static volatile sig_atomic_t termination_signal = 0;
 static volatile sig_atomic_t reload_requested = 0;
 
+// The self-pipe: each handler writes a byte, so an event loop polling the read end wakes for a
+// signal whichever thread the kernel delivered it to (a poll on another thread sees no EINTR).
+static int wake_pipe[2] = { -1, -1 };
+
 static void record_signal(int number) {
     if (number == SIGHUP) {
         reload_requested = 1;
     } else {
         termination_signal = number;
     }
+    // write is async-signal-safe; errno is saved because the interrupted code may be about to
+    // read it. A full pipe (EAGAIN) already says "a signal arrived", so the byte is not needed.
+    int saved = errno;
+    if (wake_pipe[1] >= 0) {
+        const char byte = 1;
+        ssize_t written;
+        do { written = write(wake_pipe[1], &byte, 1); } while (written < 0 && errno == EINTR);
+    }
+    errno = saved;
 }
 
 int cposix_install_signal_handlers(void) {
+    // Made once, before any handler can run: a second install keeps the descriptor the loop
+    // already polls.
+    if (wake_pipe[0] < 0 && pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0) return -errno;
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = record_signal;
@@ -57,6 +74,19 @@ int cposix_reload_requested(void) {
 
 int cposix_take_reload_request(void) {
     return __atomic_exchange_n(&reload_requested, 0, __ATOMIC_SEQ_CST);
+}
+
+int cposix_wake_descriptor(void) {
+    return wake_pipe[0];
+}
+
+void cposix_drain_wake(void) {
+    if (wake_pipe[0] < 0) return;
+    char bytes[64];
+    ssize_t count;
+    do {
+        count = read(wake_pipe[0], bytes, sizeof bytes);
+    } while (count > 0 || (count < 0 && errno == EINTR));
 }
 
 int cposix_sleep_milliseconds_until_signal(int64_t milliseconds) {

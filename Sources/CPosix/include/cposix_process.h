@@ -8,10 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Installs handlers for SIGTERM, SIGINT and SIGHUP that only record the signal. SA_RESTART
+/// Installs handlers for SIGTERM, SIGINT and SIGHUP that only record the signal and write a
+/// byte to a self-pipe (made here, once, with `pipe2`). SA_RESTART
 /// is off, so a signal wakes a sleep instead of resuming it; the three are unblocked in the
 /// calling thread. The corresponding C functions are `sigaction` and `pthread_sigmask`.
 int cposix_install_signal_handlers(void);
+/// The read end of the handlers' self-pipe (non-blocking, close-on-exec): readable once a
+/// signal arrived since the last `cposix_drain_wake`; -1 before the handlers are installed.
+int cposix_wake_descriptor(void);
+/// Reads the self-pipe empty. The corresponding C function is `read`.
+void cposix_drain_wake(void);
 /// The termination signal received (SIGTERM or SIGINT), or 0; left set.
 int cposix_termination_signal(void);
 /// The termination signal received, or 0, and clears it.
