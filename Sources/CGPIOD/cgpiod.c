@@ -134,6 +134,18 @@ int cgpiod_read_event(cgpiod_line *line, int64_t *timestamp_ns, int *rising) {
     return 0;
 }
 
+int cgpiod_event_descriptor(cgpiod_line *line) {
+    int fd = gpiod_line_event_get_fd(line->line);
+    return fd < 0 ? failure() : fd;
+}
+
+int cgpiod_read_pending_event(cgpiod_line *line, int64_t *timestamp_ns, int *rising) {
+    int ready = cgpiod_wait_event(line, 0);
+    if (ready <= 0) return ready;
+    int read = cgpiod_read_event(line, timestamp_ns, rising);
+    return read < 0 ? read : 1;
+}
+
 void cgpiod_release(cgpiod_line *line) {
     if (line == NULL) return;
     gpiod_line_release(line->line);
@@ -285,6 +297,20 @@ int cgpiod_read_event(cgpiod_line *line, int64_t *timestamp_ns, int *rising) {
     *timestamp_ns = (int64_t)gpiod_edge_event_get_timestamp_ns(event);
     *rising = gpiod_edge_event_get_event_type(event) == GPIOD_EDGE_EVENT_RISING_EDGE;
     return 0;
+}
+
+int cgpiod_event_descriptor(cgpiod_line *line) {
+    int fd = gpiod_line_request_get_fd(line->request);
+    return fd < 0 ? failure() : fd;
+}
+
+int cgpiod_read_pending_event(cgpiod_line *line, int64_t *timestamp_ns, int *rising) {
+    // cgpiod_wait_event answers 1 at once while the batch holds unread edges.
+    int ready = cgpiod_wait_event(line, 0);
+    if (ready <= 0) return ready;
+    int read = cgpiod_read_event(line, timestamp_ns, rising);
+    if (read == -EAGAIN) return 0;
+    return read < 0 ? read : 1;
 }
 
 void cgpiod_release(cgpiod_line *line) {

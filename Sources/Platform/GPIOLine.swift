@@ -76,6 +76,30 @@ public struct EventLine: ~Copyable {
         return GPIOEdge(nanoseconds: nanoseconds, isRising: rising != 0)
     }
 
+    /// The descriptor that becomes readable when an edge is pending, for an event loop's poll.
+    /// Once it is readable, call ``readPendingEdge()`` until it answers nil: with libgpiod v2 the
+    /// edges come from the kernel in batches, and those still in the batch no longer show on the
+    /// descriptor. The corresponding C function is `gpiod_line_event_get_fd` (v1) or
+    /// `gpiod_line_request_get_fd` (v2); -1 should the library have none (it always does).
+    public var descriptor: Int32 {
+        let result = cgpiod_event_descriptor(handle)
+        return result < 0 ? -1 : result
+    }
+
+    /// Reads one pending edge without blocking; nil when none is pending. The corresponding C
+    /// functions are `gpiod_line_event_wait` with a zero timeout and `gpiod_line_event_read`
+    /// (v1), or `gpiod_line_request_wait_edge_events` with a zero timeout and
+    /// `gpiod_line_request_read_edge_events` (v2).
+    /// - Throws: `GPIOError.failed` with the errno.
+    public func readPendingEdge() throws(GPIOError) -> GPIOEdge? {
+        var nanoseconds: Int64 = 0
+        var rising: Int32 = 0
+        let result = cgpiod_read_pending_event(handle, &nanoseconds, &rising)
+        guard result >= 0 else { throw failure(result, "reading an edge of") }
+        guard result == 1 else { return nil }
+        return GPIOEdge(nanoseconds: nanoseconds, isRising: rising != 0)
+    }
+
     private func failure(_ result: Int32, _ operation: String) -> GPIOError {
         GPIOError.from(Errno(rawValue: -result), operation: operation, subject: location.description, chipPath: location.chip.path)
     }

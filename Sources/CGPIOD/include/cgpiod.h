@@ -51,6 +51,18 @@ int cgpiod_wait_event(cgpiod_line *line, int64_t timeout_ns);
 /// `gpiod_line_event_read` (v1) or `gpiod_line_request_read_edge_events` (v2).
 int cgpiod_read_event(cgpiod_line *line, int64_t *timestamp_ns, int *rising);
 
+/// The descriptor that becomes readable when an edge is pending, for an event loop's poll.
+/// The corresponding C function is `gpiod_line_event_get_fd` (v1) or
+/// `gpiod_line_request_get_fd` (v2).
+int cgpiod_event_descriptor(cgpiod_line *line);
+
+/// Reads one pending edge without blocking: 1 with its timestamp and direction, 0 when none is
+/// pending, or -errno. Edges v2 read from the kernel in a batch are pending here though the
+/// descriptor no longer shows them, so a caller reads until 0. The corresponding C functions are
+/// `gpiod_line_event_wait` (zero timeout) and `gpiod_line_event_read` (v1), or
+/// `gpiod_line_request_wait_edge_events` (zero timeout) and `gpiod_line_request_read_edge_events` (v2).
+int cgpiod_read_pending_event(cgpiod_line *line, int64_t *timestamp_ns, int *rising);
+
 /// Gives the line back and frees the handle. The corresponding C function is
 /// `gpiod_line_release` and `gpiod_chip_close` (v1) or `gpiod_line_request_release` (v2).
 void cgpiod_release(cgpiod_line *line);
