@@ -4,19 +4,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
-#include <stdio.h>
 
 int cposix_open_read(const char *path) {
     int fd;
@@ -122,63 +119,6 @@ static int wait_for(int fd, short events, int timeout_ms) {
 
 int cposix_wait(int fd, int for_writing, int timeout_ms) {
     return wait_for(fd, for_writing ? POLLOUT : POLLIN, timeout_ms);
-}
-
-static int connect_one(const struct addrinfo *address, int timeout_ms) {
-    int fd = socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, address->ai_protocol);
-    if (fd < 0) return -errno;
-    int on = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    if (connect(fd, address->ai_addr, address->ai_addrlen) < 0) {
-        if (errno != EINPROGRESS && errno != EINTR) {
-            int error = errno;
-            close(fd);
-            return -error;
-        }
-        int ready = wait_for(fd, POLLOUT, timeout_ms);
-        if (ready <= 0) {
-            close(fd);
-            return ready == 0 ? -ETIMEDOUT : ready;
-        }
-        int error = 0;
-        socklen_t length = sizeof error;
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
-        if (error != 0) {
-            close(fd);
-            return -error;
-        }
-    }
-    return fd;
-}
-
-int cposix_connect_tcp(const char *host, uint16_t port, int timeout_ms, int *resolution_error) {
-    *resolution_error = 0;
-    char service[8];
-    snprintf(service, sizeof service, "%u", (unsigned)port);
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
-    struct addrinfo *addresses = NULL;
-    int rc = getaddrinfo(host, service, &hints, &addresses);
-    if (rc != 0) {
-        *resolution_error = rc;
-        return -EHOSTUNREACH;
-    }
-    // Each address gets the whole budget divided evenly, so one black-holed address family
-    // cannot use up the time another would have answered in.
-    int count = 0;
-    for (struct addrinfo *a = addresses; a != NULL; a = a->ai_next) count++;
-    int per_address = count > 0 ? timeout_ms / count : timeout_ms;
-    if (per_address < 1) per_address = 1;
-    int result = -EHOSTUNREACH;
-    for (struct addrinfo *a = addresses; a != NULL; a = a->ai_next) {
-        result = connect_one(a, per_address);
-        if (result >= 0) break;
-    }
-    freeaddrinfo(addresses);
-    return result;
 }
 
 const char *cposix_resolution_error_text(int code) {

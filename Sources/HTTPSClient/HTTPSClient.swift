@@ -7,6 +7,8 @@ public final class HTTPSClient {
     private let timeouts: HTTPSConnection.Timeouts
     private let proxySettings: ProxySettings
     private var connections: [HTTPSConnection] = []
+    /// The connection whose exchange is in progress, between `begin` and its end.
+    private var active: HTTPSConnection?
 
     public init(context: TLSContext, timeouts: HTTPSConnection.Timeouts = .init(), proxySettings: ProxySettings = .direct) {
         self.context = context
@@ -14,8 +16,12 @@ public final class HTTPSClient {
         self.proxySettings = proxySettings
     }
 
+    /// Sends one request and waits for its response, on the host's kept-alive connection: the
+    /// same non-blocking exchange as ``begin(host:port:_:nowMilliseconds:)``, driven by a poll
+    /// loop of its own.
     public func send<Request: HTTPRequestSource>(host: String, port: UInt16, _ request: Request) throws(HTTPSError) -> HTTPResponse {
-        try connection(host: host, port: port).send(request)
+        cancel()
+        return try connection(host: host, port: port).send(request)
     }
 
     /// Connections opened so far, over all hosts.
@@ -33,6 +39,7 @@ public final class HTTPSClient {
     }
 
     public func closeAll() {
+        active = nil
         for connection in connections { connection.close() }
     }
 
@@ -50,4 +57,34 @@ public final class HTTPSClient {
 
 extension HTTPSClient: HTTPTransport {
     public static func isTransient(_ failure: HTTPSError) -> Bool { failure.isTransient }
+}
+
+extension HTTPSClient: NonBlockingHTTPTransport {
+    /// Starts sending `request` on the kept-alive connection to `host:port` (one per host and
+    /// port), opening it first when there is none. One exchange at a time: one still in progress
+    /// is abandoned first, as ``cancel()`` does. Never blocks.
+    public func begin<Request: HTTPRequestSource>(host: String, port: UInt16, _ request: Request, nowMilliseconds: Int64) -> ExchangeProgress<HTTPSError> {
+        cancel()
+        let connection = connection(host: host, port: port)
+        let progress = connection.begin(request, nowMilliseconds: nowMilliseconds)
+        if case .waiting = progress { active = connection }
+        return progress
+    }
+
+    /// Goes on with the exchange in progress. Never blocks; calling it with none in progress is
+    /// a programming error.
+    public func resume(nowMilliseconds: Int64) -> ExchangeProgress<HTTPSError> {
+        guard let connection = active else { preconditionFailure("resume(nowMilliseconds:) without an exchange in progress") }
+        let progress = connection.resume(nowMilliseconds: nowMilliseconds)
+        if case .waiting = progress { return progress }
+        active = nil
+        return progress
+    }
+
+    /// Abandons the exchange in progress and closes its connection (the next request to that
+    /// host opens a new one, resuming the TLS session). Does nothing when none is in progress.
+    public func cancel() {
+        active?.cancel()
+        active = nil
+    }
 }

@@ -2,44 +2,43 @@ import HTTP1
 import Platform
 import Wire
 
-/// The TCP connection a TLS stream runs over: straight to the server, or a tunnel through an
-/// HTTP proxy opened with `CONNECT`.
-enum ProxyTunnel {
-    /// Connects to `host`:`port`, through `proxy` when there is one, by `deadline`. The socket
-    /// returned is non-blocking, and its next byte is the server's.
-    /// - Throws: `.connect` when the server cannot be reached directly; `.proxy` with the
-    ///   `ProxyError` saying what the proxy did.
-    static func connect(host: String, port: UInt16, via proxy: HTTPProxy?, deadline: Deadline) throws(HTTPSError) -> FileDescriptor {
-        guard let proxy else {
-            do {
-                return try TCPConnector.connect(host: host, port: port, timeoutMilliseconds: deadline.remainingMilliseconds)
-            } catch {
-                throw .connect(error)
-            }
-        }
-        let socket: FileDescriptor
-        do {
-            socket = try TCPConnector.connect(host: proxy.host, port: proxy.port, timeoutMilliseconds: deadline.remainingMilliseconds)
-        } catch {
-            throw .proxy(.unreachable(proxy: proxy.address, source: proxy.source, error))
-        }
-        do {
-            try requestTunnel(over: socket, to: host, port: port, via: proxy, deadline: deadline)
-        } catch {
-            socket.close()
-            throw error
-        }
-        return socket
+/// The `CONNECT` exchange that turns a connection to an HTTP proxy into a tunnel to the server,
+/// a step at a time over a non-blocking socket: it writes what the socket takes, reads what the
+/// proxy answered, and otherwise says which way it is blocked.
+struct ProxyTunnel {
+    enum Progress: Equatable {
+        /// The tunnel is open: the socket's next byte is the server's.
+        case established
+        case blocked(forWriting: Bool)
     }
 
-    private static func requestTunnel(over socket: FileDescriptor, to host: String, port: UInt16, via proxy: HTTPProxy, deadline: Deadline) throws(HTTPSError) {
-        var request = ByteWriter(capacity: 1024)
+    let proxy: HTTPProxy
+    private let host: String
+    private let port: UInt16
+    private var request: ByteWriter
+    private var sent = 0
+    private var reader = ConnectResponseReader()
+
+    /// Prepares `CONNECT host:port` for `proxy`.
+    /// - Throws: `.encoding` for a host or credentials that would break the request's framing.
+    init(to host: String, port: UInt16, via proxy: HTTPProxy) throws(HTTPSError) {
+        self.proxy = proxy
+        self.host = host
+        self.port = port
+        request = ByteWriter(capacity: 1024)
         do {
             try ProxyConnect.encodeRequest(host: host, port: port, authorization: proxy.authorization, into: &request)
         } catch {
             throw .encoding(error)
         }
-        var sent = 0
+    }
+
+    /// What a proxy that let the deadline pass without answering is.
+    var timedOut: HTTPSError { .proxy(.timedOut(proxy: proxy.address, source: proxy.source)) }
+
+    /// Writes the rest of the request, then reads the answer as far as the socket allows.
+    /// - Throws: `.proxy` with the `ProxyError` saying what the proxy did.
+    mutating func advance(over socket: FileDescriptor) throws(HTTPSError) -> Progress {
         while sent < request.count {
             let result: Result<Int, Errno> = request.bytes.withUnsafeBytes { bytes in
                 do throws(Errno) {
@@ -50,12 +49,11 @@ enum ProxyTunnel {
             }
             switch result {
             case .success(let count): sent += count
-            case .failure(.wouldBlock): try wait(on: socket, forWriting: true, via: proxy, deadline: deadline)
+            case .failure(.wouldBlock): return .blocked(forWriting: true)
             case .failure(let error): throw .proxy(.io(proxy: proxy.address, source: proxy.source, reason: error.description))
             }
         }
 
-        var reader = ConnectResponseReader()
         var chunk: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
         while true {
             let length = reader.nextReadLength
@@ -69,9 +67,7 @@ enum ProxyTunnel {
             let count: Int
             switch result {
             case .success(let read): count = read
-            case .failure(.wouldBlock):
-                try wait(on: socket, forWriting: false, via: proxy, deadline: deadline)
-                continue
+            case .failure(.wouldBlock): return .blocked(forWriting: false)
             case .failure(let error): throw .proxy(.io(proxy: proxy.address, source: proxy.source, reason: error.description))
             }
             let outcome: Result<ConnectResponseReader.Outcome, HTTPParseError> = withUnsafeBytes(of: &chunk) { buffer in
@@ -86,7 +82,7 @@ enum ProxyTunnel {
             case .success(.needMoreData):
                 continue
             case .success(.established):
-                return
+                return .established
             case .success(.refused(let status, let reason)):
                 let target = ProxyConnect.authority(host: host, port: port)
                 throw .proxy(.refused(proxy: proxy.address, source: proxy.source, target: target, status: status, reason: reason, sentCredentials: proxy.authorization != nil))
@@ -96,16 +92,6 @@ enum ProxyTunnel {
                 throw .proxy(.malformedAnswer(proxy: proxy.address, source: proxy.source, error))
             }
         }
-    }
-
-    private static func wait(on socket: FileDescriptor, forWriting: Bool, via proxy: HTTPProxy, deadline: Deadline) throws(HTTPSError) {
-        let ready: Bool
-        do {
-            ready = try socket.waitUntilReady(forWriting: forWriting, timeoutMilliseconds: deadline.remainingMilliseconds)
-        } catch {
-            throw .proxy(.io(proxy: proxy.address, source: proxy.source, reason: error.description))
-        }
-        if !ready { throw .proxy(.timedOut(proxy: proxy.address, source: proxy.source)) }
     }
 }
 

@@ -2,25 +2,26 @@ import COpenSSL
 import HTTP1
 import Platform
 
-/// One TLS connection over a non-blocking socket; every operation takes a deadline.
+/// What a TLS call did: moved `count` bytes (0 for a finished handshake; 0 from a read is the
+/// peer's close), or could not go on until the socket is readable or writable.
+enum TLSProgress: Equatable {
+    case done(count: Int)
+    case blocked(forWriting: Bool)
+}
+
+/// One TLS connection over a connected non-blocking socket. No call waits: each does what the
+/// socket allows now and says what it is blocked on, for the caller's event loop to wait for.
 final class TLSStream {
     let host: String
-    private let socket: FileDescriptor
+    /// The socket, owned by the stream and closed with it.
+    let socket: FileDescriptor
     private let handle: OpaquePointer
-    private let context: TLSContext
 
-    /// Connects (through `proxy` when there is one), sends SNI and verifies the server
-    /// certificate names `host`, offering `session` for resumption when there is one.
-    init(
-        context: TLSContext,
-        host: String,
-        port: UInt16,
-        proxy: HTTPProxy? = nil,
-        connectTimeoutMilliseconds: Int64,
-        resuming session: TLSSession?
-    ) throws(HTTPSError) {
-        let deadline = Deadline(afterMilliseconds: connectTimeoutMilliseconds)
-        let socket = try ProxyTunnel.connect(host: host, port: port, via: proxy, deadline: deadline)
+    /// Takes `socket` (connected, or tunnelled through a proxy) for a TLS client that sends SNI,
+    /// verifies the server certificate names `host`, and offers `session` for resumption.
+    /// - Throws: `.tls(.contextUnavailable)` when OpenSSL cannot make the stream; the socket is
+    ///   closed then.
+    init(context: TLSContext, socket: FileDescriptor, host: String, resuming session: TLSSession?) throws(HTTPSError) {
         guard let handle = copenssl_stream_new(context.handle, socket.rawValue, host, session?.handle) else {
             socket.close()
             throw .tls(.contextUnavailable)
@@ -28,8 +29,6 @@ final class TLSStream {
         self.host = host
         self.socket = socket
         self.handle = handle
-        self.context = context
-        try handshake(deadline: deadline)
     }
 
     deinit {
@@ -46,22 +45,15 @@ final class TLSStream {
         copenssl_stream_take_session(handle).map(TLSSession.init)
     }
 
-    private func handshake(deadline: Deadline) throws(HTTPSError) {
-        while true {
-            let rc = copenssl_stream_handshake(handle)
-            if rc == 0 { return }
-            switch rc {
-            case COPENSSL_WANT_READ.rawValue, COPENSSL_WANT_WRITE.rawValue:
-                let ready: Bool
-                do {
-                    ready = try socket.waitUntilReady(forWriting: rc == COPENSSL_WANT_WRITE.rawValue, timeoutMilliseconds: deadline.remainingMilliseconds)
-                } catch {
-                    throw .tls(.handshakeInterrupted(host: host, reason: error.description))
-                }
-                if !ready { throw .tls(.handshakeTimedOut(host: host)) }
-            default:
-                throw .tls(handshakeFailure())
-            }
+    /// Goes on with the handshake: `.done` once it is complete.
+    /// - Throws: `.tls` with the case that names what the server or OpenSSL refused.
+    func handshake() throws(HTTPSError) -> TLSProgress {
+        let rc = copenssl_stream_handshake(handle)
+        switch rc {
+        case 0: return .done(count: 0)
+        case COPENSSL_WANT_READ.rawValue: return .blocked(forWriting: false)
+        case COPENSSL_WANT_WRITE.rawValue: return .blocked(forWriting: true)
+        default: throw .tls(handshakeFailure())
         }
     }
 
@@ -87,50 +79,30 @@ final class TLSStream {
         return .handshakeInterrupted(host: host, reason: "the server closed the connection")
     }
 
-    /// Reads what is available, waiting until `deadline`. Returns 0 when the peer closed.
-    func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline) throws(HTTPSError) -> Int {
-        while true {
-            let rc = copenssl_stream_read(handle, buffer.baseAddress, Int32(clamping: buffer.count))
-            if rc > 0 { return Int(rc) }
-            switch rc {
-            case COPENSSL_CLOSED.rawValue:
-                return 0
-            case COPENSSL_WANT_READ.rawValue, COPENSSL_WANT_WRITE.rawValue:
-                try wait(forWriting: rc == COPENSSL_WANT_WRITE.rawValue, deadline: deadline, phase: .reading)
-            default:
-                throw ioFailure()
-            }
+    /// Reads what is available now; `.done(count: 0)` when the peer closed.
+    /// - Throws: `.io`, or `.tls(.clientCertificateRejected)` for a TLS 1.3 server's late refusal.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(HTTPSError) -> TLSProgress {
+        let rc = copenssl_stream_read(handle, buffer.baseAddress, Int32(clamping: buffer.count))
+        if rc > 0 { return .done(count: Int(rc)) }
+        switch rc {
+        case COPENSSL_CLOSED.rawValue: return .done(count: 0)
+        case COPENSSL_WANT_READ.rawValue: return .blocked(forWriting: false)
+        case COPENSSL_WANT_WRITE.rawValue: return .blocked(forWriting: true)
+        default: throw ioFailure()
         }
     }
 
-    /// Writes all of `bytes` by `deadline`.
-    func write(_ bytes: UnsafeRawBufferPointer, deadline: Deadline) throws(HTTPSError) {
-        var offset = 0
-        while offset < bytes.count {
-            let rc = copenssl_stream_write(handle, bytes.baseAddress! + offset, Int32(clamping: bytes.count - offset))
-            if rc > 0 {
-                offset += Int(rc)
-                continue
-            }
-            switch rc {
-            case COPENSSL_CLOSED.rawValue:
-                throw .connectionClosed(host: host)
-            case COPENSSL_WANT_READ.rawValue, COPENSSL_WANT_WRITE.rawValue:
-                try wait(forWriting: rc == COPENSSL_WANT_WRITE.rawValue, deadline: deadline, phase: .writing)
-            default:
-                throw ioFailure()
-            }
+    /// Writes what the connection takes now of `bytes` (at least one byte when `.done`).
+    /// - Throws: `.connectionClosed` when the peer closed, `.io` otherwise.
+    func write(_ bytes: UnsafeRawBufferPointer) throws(HTTPSError) -> TLSProgress {
+        let rc = copenssl_stream_write(handle, bytes.baseAddress, Int32(clamping: bytes.count))
+        if rc > 0 { return .done(count: Int(rc)) }
+        switch rc {
+        case COPENSSL_CLOSED.rawValue: throw .connectionClosed(host: host)
+        case COPENSSL_WANT_READ.rawValue: return .blocked(forWriting: false)
+        case COPENSSL_WANT_WRITE.rawValue: return .blocked(forWriting: true)
+        default: throw ioFailure()
         }
-    }
-
-    private func wait(forWriting: Bool, deadline: Deadline, phase: HTTPSError.Phase) throws(HTTPSError) {
-        let ready: Bool
-        do {
-            ready = try socket.waitUntilReady(forWriting: forWriting, timeoutMilliseconds: deadline.remainingMilliseconds)
-        } catch {
-            throw .io(host: host, reason: error.description)
-        }
-        if !ready { throw .timedOut(host: host, phase) }
     }
 
     private func ioFailure() -> HTTPSError {

@@ -17,6 +17,7 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     public static let notPermitted = Errno(rawValue: 1)    // EPERM
     public static let inputOutput = Errno(rawValue: 5)     // EIO
     public static let busy = Errno(rawValue: 16)           // EBUSY
+    public static let inProgress = Errno(rawValue: 115)    // EINPROGRESS
 
     /// The C library's text for the error. The corresponding C function is `strerror`.
     public var description: String {

@@ -38,11 +38,6 @@ int cposix_unlink(const char *path);
 /// Creates the directory `path` with `mode` (less the umask). The corresponding C function is `mkdir`.
 int cposix_mkdir(const char *path, uint32_t mode);
 
-/// Resolves `host` with `getaddrinfo` and tries each address with a non-blocking `connect`
-/// bounded by `timeout_ms`. On success returns a non-blocking socket with TCP_NODELAY set.
-/// When resolution itself fails, returns -EHOSTUNREACH and stores the `getaddrinfo` code in
-/// `*resolution_error` (0 otherwise), so the caller can say which of the two went wrong.
-int cposix_connect_tcp(const char *host, uint16_t port, int timeout_ms, int *resolution_error);
 /// The message for a `getaddrinfo` error code. The corresponding C function is `gai_strerror`.
 const char *cposix_resolution_error_text(int code);
 
