@@ -65,10 +65,12 @@ public final class HTTPSConnection {
         case tunnelling(FileDescriptor, ProxyTunnel, deadline: Int64)
         /// Valid transitions: writing, idle (failed).
         case handshaking(TLSStream, deadline: Int64)
-        /// `offset` bytes of the request are out; `deadline` is an io timeout after the last
-        /// progress. Valid transitions: reading, resolving (resent once on a fresh connection),
-        /// idle (failed).
+        /// `offset` bytes of the request are out; the whole request must be by `deadline`, an io
+        /// timeout after the writing began. Valid transitions: reading, resolving (resent once
+        /// on a fresh connection), idle (failed).
         case writing(TLSStream, offset: Int, deadline: Int64)
+        /// The whole response must be in by `deadline`, an io timeout after the request went out:
+        /// a server trickling a byte now and then cannot hold the exchange open for ever.
         /// Valid transitions: idle (answered or failed), resolving (resent once on a fresh connection).
         case reading(TLSStream, deadline: Int64)
     }
@@ -379,7 +381,6 @@ public final class HTTPSConnection {
 
     private func writeRequest(_ stream: TLSStream, offset: Int, deadline: Int64, _ now: Int64) throws(HTTPSError) -> StepOutcome {
         var offset = offset
-        var deadline = deadline
         while offset < requestBuffer.count {
             let start = offset
             let written: Result<TLSProgress, HTTPSError> = requestBuffer.bytes.withUnsafeBytes { bytes in
@@ -392,7 +393,6 @@ public final class HTTPSConnection {
             switch try written.get() {
             case .done(let count):
                 offset += count
-                deadline = now + timeouts.ioMilliseconds
             case .blocked(let forWriting):
                 if now >= deadline { throw .timedOut(host: host, .writing) }
                 step = .writing(stream, offset: offset, deadline: deadline)
@@ -404,7 +404,6 @@ public final class HTTPSConnection {
     }
 
     private func readResponse(_ stream: TLSStream, deadline: Int64, _ now: Int64) throws(HTTPSError) -> StepOutcome {
-        var deadline = deadline
         while true {
             let read: Result<TLSProgress, HTTPSError> = receiveBuffer.withUnsafeMutableBytes { buffer in
                 do throws(HTTPSError) {
@@ -422,7 +421,6 @@ public final class HTTPSConnection {
                 step = .reading(stream, deadline: deadline)
                 return .wait(ExchangeWait(descriptor: stream.socket.rawValue, forWriting: forWriting, deadlineMilliseconds: deadline))
             }
-            deadline = now + timeouts.ioMilliseconds
             let parsed: Result<HTTPResponseParser.Outcome, HTTPParseError>
             if count == 0 {
                 do {
