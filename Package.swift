@@ -41,9 +41,17 @@ let package = Package(
         .target(name: "Platform", dependencies: ["CPosix", "CGPIOD", "Wire", "Sensors"], swiftSettings: deviceSwiftSettings),
         .target(name: "HTTPSClient", dependencies: ["COpenSSL", "Platform", "HTTP1", "Wire"], swiftSettings: deviceSwiftSettings),
 
+        // The device's runtime: the event loop that drives the telemetry state machine over the
+        // real edge, each command's wiring, and what a person reads. Tests reach all of it.
+        .target(
+            name: "DeviceRuntime",
+            dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent", "Platform", "HTTPSClient"],
+            swiftSettings: deviceSwiftSettings
+        ),
+        // The C entry point and the argv → command dispatch, nothing else.
         .executableTarget(
             name: "kelvin",
-            dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent", "Platform", "HTTPSClient"],
+            dependencies: ["Agent", "DeviceRuntime"],
             swiftSettings: deviceSwiftSettings
         ),
 
@@ -68,6 +76,10 @@ let package = Package(
         .testTarget(
             name: "KelvinCoreTests",
             dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent"]
+        ),
+        .testTarget(
+            name: "DeviceRuntimeTests",
+            dependencies: ["DeviceRuntime", "Agent", "AzureIoT", "HTTP1", "Sensors", "Wire", "Platform"]
         ),
         .testTarget(
             name: "KelvinCloudTests",

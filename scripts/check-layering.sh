@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-device_modules=(Wire HTTP1 AzureIoT Sensors Agent Platform HTTPSClient kelvin)
+device_modules=(Wire HTTP1 AzureIoT Sensors Agent Platform HTTPSClient DeviceRuntime kelvin)
 core_modules=(Wire HTTP1 AzureIoT Sensors Agent kelvin)
 problems=0
 

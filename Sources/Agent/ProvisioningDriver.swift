@@ -56,10 +56,8 @@ public enum ProvisioningRunError<TransportFailure: Error & CustomStringConvertib
             return failure.description
         case .provisioning(let error):
             return error.description
-        case .timedOut(let milliseconds, let failure?):
-            return "could not register with DPS within \(milliseconds / 1000) s: \(failure)"
-        case .timedOut(let milliseconds, nil):
-            return "DPS did not assign the device within \(milliseconds / 1000) s; check the enrollment in DPS, or raise --provisioning-timeout"
+        case .timedOut(let milliseconds, let failure):
+            return ProvisioningFailure.timedOut(afterMilliseconds: milliseconds, lastConnectionProblem: failure?.description).description
         }
     }
 }

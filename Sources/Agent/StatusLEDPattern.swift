@@ -34,6 +34,28 @@ public enum StatusLEDPattern: Equatable, Sendable {
         }
     }
 
+    /// The first time after `milliseconds` when the LED may change, so that a loop can sleep
+    /// until then rather than wake at a fixed rate; nil when it stays as it is.
+    public func nextChange(afterMilliseconds milliseconds: Int64) -> Int64? {
+        switch self {
+        case .provisioning:
+            return Self.nextHalfPeriod(after: milliseconds, period: Self.provisioningPeriodMilliseconds)
+        case .error:
+            return Self.nextHalfPeriod(after: milliseconds, period: Self.errorPeriodMilliseconds)
+        case .sending(let delivered):
+            guard let delivered else { return nil }
+            if milliseconds < delivered { return delivered }
+            let end = delivered + Self.deliveryBlipMilliseconds
+            return milliseconds < end ? end : nil
+        }
+    }
+
+    private static func nextHalfPeriod(after milliseconds: Int64, period: Int64) -> Int64 {
+        let half = period / 2
+        let phase = ((milliseconds % half) + half) % half
+        return milliseconds - phase + half
+    }
+
     /// On for the first half of each period; the floor modulo keeps the phase right for clocks
     /// that read negative.
     private static func firstHalf(_ milliseconds: Int64, period: Int64) -> Bool {

@@ -61,6 +61,8 @@ public struct TelemetryBatchRequest: HTTPRequestSource, Sendable {
 
     /// How many readings from the front of the slice this request carries.
     public var count: Int { readings.count }
+    /// Where it goes.
+    public var hub: Endpoint { channel.hub }
 
     public var method: HTTPMethod { .post }
 

@@ -109,6 +109,8 @@ public struct TelemetryReading: HTTPRequestSource, Sendable {
     public let reading: Reading
 
     public var method: HTTPMethod { .post }
+    /// Where it goes.
+    public var hub: Endpoint { channel.hub }
 
     public func writeTarget(to writer: inout ByteWriter) {
         writer.append(contentsOf: channel.target)

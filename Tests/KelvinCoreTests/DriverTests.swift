@@ -84,46 +84,59 @@ struct ScriptedTransport: HTTPTransport {
     }
 }
 
-@Suite struct TelemetryDeliveryTests {
-    let request = TelemetryChannel(assignment: ProvisioningStateMachineTests.hub, messageIDPrefix: "m")
-        .message(Reading(temperature: .init(21_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 1))
-    let hub = ProvisioningStateMachineTests.hub.hub
+/// `kelvin send`'s way: one reading to a fixed hub, paced by delivery, through the same state
+/// machine and retry policy as a run.
+@Suite struct FixedHubDeliveryTests {
+    let fixed = SavedAssignment(assignment: ProvisioningStateMachineTests.hub, assignedAtSeconds: 0, key: UplinkTests.key)
     /// Floor and cap equal: an exact schedule.
-    let fixed = RetryPolicy(floorMilliseconds: 2_000, capMilliseconds: 2_000, maximumAttempts: 5)
+    let exact = RetryPolicy(floorMilliseconds: 2_000, capMilliseconds: 2_000, maximumAttempts: 5)
 
-    @Test func throttledThenServerErrorThenDelivered_honoursRetryAfterThenBacksOff() throws {
-        var transport = ScriptedTransport(script: [
+    func deliverOne(_ script: [Result<HTTPResponse, ScriptedTransport.Failure>], policy: RetryPolicy, clock: ManualClock)
+        -> (TelemetryOutcome, events: [String], sent: Int) {
+        var machine = TelemetryStateMachine(
+            settings: .init(count: 1, intervalMilliseconds: 0, provisioning: nil, assignmentKey: nil, retryPolicy: policy,
+                            pauseAfterGivingUpMilliseconds: 0, pacedByDelivery: true),
+            saved: fixed, outbox: Outbox(capacity: 1), messageIDPrefix: "m", random: SplitMix64(seed: 5)
+        )
+        var transport = ScriptedTransport(script: script)
+        var source = UplinkTests.Counter()
+        var events: [String] = []
+        let (outcome, _) = TelemetryLoop.run(&machine, source: &source, transport: &transport, clock: clock) { event, delivered in
+            if let line = UplinkTests.describe(event, delivered: delivered) { events.append(line) }
+        }
+        return (outcome, events, transport.sent.count)
+    }
+
+    @Test func throttledThenServerErrorThenDelivered_honoursRetryAfterThenBacksOff() {
+        let clock = ManualClock()
+        let (outcome, events, sent) = deliverOne([
             .success(HTTPResponse(status: 429, headers: [HTTPHeader("Retry-After", "7")])),
             .success(HTTPResponse(status: 503)),
             .failure(.init(description: "reset", transient: true)),
             .success(HTTPResponse(status: 204)),
-        ])
-        let clock = ManualClock()
-        try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: clock, policy: fixed, random: SplitMix64(seed: 5)) { _ in }
+        ], policy: exact, clock: clock)
+        #expect(outcome == .allDelivered)
         #expect(clock.sleeps == [7_000, 2_000, 2_000])
-        #expect(transport.sent.count == 4)
+        #expect(sent == 4)
+        #expect(events.last == "delivered 1 to MyExampleHub.azure-devices.net")
     }
 
-    @Test func unknownIdentity_isNotRetried() {
-        var transport = ScriptedTransport(script: [.success(HTTPResponse(status: 401))])
-        #expect {
-            try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: ManualClock(), random: SplitMix64(seed: 5)) { _ in }
-        } throws: { error in
-            if case .identityRejected? = error as? DeliveryError<ScriptedTransport.Failure> { return true }
-            return false
-        }
-        #expect(transport.sent.count == 1)
+    @Test func unknownIdentity_withoutDPS_isNotRetried() {
+        let (outcome, events, sent) = deliverOne([.success(HTTPResponse(status: 401))], policy: exact, clock: ManualClock())
+        #expect(outcome == .undelivered(pending: 1))
+        #expect(events == ["kept 1 for 0"])
+        #expect(sent == 1)
     }
 
     @Test func persistentOutage_givesUpAfterTheAttemptBound() {
-        var transport = ScriptedTransport(script: Array(repeating: .success(HTTPResponse(status: 500)), count: 10))
         let clock = ManualClock()
-        #expect {
-            try TelemetryDelivery.deliver(request, to: hub, transport: &transport, clock: clock,
-                                          policy: RetryPolicy(floorMilliseconds: 1_000, capMilliseconds: 1_000, maximumAttempts: 3), random: SplitMix64(seed: 5)) { _ in }
-        } throws: { error in
-            (error as? DeliveryError<ScriptedTransport.Failure>)?.description == "gave up sending after 3 attempts: the hub answered HTTP 500"
-        }
+        let (outcome, events, sent) = deliverOne(
+            Array(repeating: .success(HTTPResponse(status: 500)), count: 10),
+            policy: RetryPolicy(floorMilliseconds: 1_000, capMilliseconds: 1_000, maximumAttempts: 3), clock: clock
+        )
+        #expect(outcome == .undelivered(pending: 1))
+        #expect(events == ["retry in 1000 with 1 pending", "retry in 1000 with 1 pending", "kept 1 for 0"])
         #expect(clock.sleeps == [1_000, 1_000])
+        #expect(sent == 3)
     }
 }

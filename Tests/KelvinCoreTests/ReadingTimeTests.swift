@@ -72,18 +72,16 @@ import Wire
         var script: [Result<HTTPResponse, ScriptedTransport.Failure>] = Array(repeating: .success(HTTPResponse(status: 503)), count: 3)
         script += Array(repeating: .success(HTTPResponse(status: 204)), count: 10)
         var run = UplinkTests.Run(script: script, policy: RetryPolicy(floorMilliseconds: 10_000, capMilliseconds: 10_000, maximumAttempts: 10))
-        _ = try run.uplink.connect(force: false, transport: &run.transport, clock: clock) { _ in }
+        run.start(count: 4, interval: 10_000)
+        var machine = run.machine
         var source = UplinkTests.Counter()
         var events: [String] = []
         var stamps: [Int: Int64] = [:]
-        let outcome = try TelemetryLoop.run(
-            source: &source, uplink: &run.uplink, outbox: &run.outbox, count: 4, intervalMilliseconds: 10_000,
-            transport: &run.transport, clock: clock
-        ) { event in
+        let (outcome, _) = TelemetryLoop.run(&machine, source: &source, transport: &run.transport, clock: clock) { event, delivered in
             switch event {
             case .clockUnset(let wallClock): events.append("unset at \(wallClock)")
             case .clockSet(_, let restamped): events.append("set, \(restamped) restamped")
-            case .delivered(let readings, _, _): for reading in readings { stamps[reading.sequence] = reading.takenAtMilliseconds }
+            case .delivered: for reading in delivered { stamps[reading.sequence] = reading.takenAtMilliseconds }
             default: break
             }
         }

@@ -43,15 +43,9 @@ import Wire
         )
         try source.start()
         var run = UplinkTests.Run(script: Array(repeating: .success(HTTPResponse(status: 204)), count: 4))
-        _ = try run.uplink.connect(force: false, transport: &run.transport, clock: clock) { _ in }
-        var events: [String] = []
-        let outcome = try TelemetryLoop.run(
-            source: &source, uplink: &run.uplink, outbox: &run.outbox, count: 7, intervalMilliseconds: 1_000,
-            transport: &run.transport, clock: clock
-        ) { event in
-            if case .queued = event { return }
-            events.append(UplinkTests.describe(event))
-        }
+        run.start(count: 7)
+        let outcome = try run.drive(source: &source, clock: clock)
+        let events = run.events
         #expect(outcome == .allDelivered)
         let failure = "sensor failed: no device answered at 0x40 on /dev/i2c-1: check the wiring (SDA, SCL, 3.3 V, GND) and the address — `kelvin scan` lists what answers"
         #expect(events == [
@@ -63,7 +57,7 @@ import Wire
         ])
         #expect(source.driver.starts == 4)   // start(), the restart, and one after each power cycle
         #expect(source.power?.cycles == 2)
-        #expect(run.outbox.isEmpty)
+        #expect(run.machine.outbox.isEmpty)
         #expect(run.transport.messageIDs == ["dev-run-1", "dev-run-2", "dev-run-3"])
     }
 }
@@ -93,17 +87,17 @@ import Wire
         let clock = AlertingClock()
         clock.alertAfter = 3_000
         var run = UplinkTests.Run(script: Array(repeating: .success(HTTPResponse(status: 204)), count: 3))
-        _ = try run.uplink.connect(force: false, transport: &run.transport, clock: clock) { _ in }
+        run.start(count: 3, interval: 10_000)
         var source = UplinkTests.Counter()
+        var machine = run.machine
         var delivered: [Int64] = []
-        let outcome = try TelemetryLoop.run(
-            source: &source, uplink: &run.uplink, outbox: &run.outbox, count: 3, intervalMilliseconds: 10_000,
-            transport: &run.transport, clock: clock,
+        let (outcome, _) = TelemetryLoop.run(
+            &machine, source: &source, transport: &run.transport, clock: clock,
             readingRequested: {
                 defer { clock.alertRaised = false }
                 return clock.alertRaised
             }
-        ) { event in
+        ) { event, _ in
             if case .delivered = event { delivered.append(clock.nowMilliseconds) }
         }
         #expect(outcome == .allDelivered)

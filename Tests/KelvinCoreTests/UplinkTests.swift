@@ -34,49 +34,84 @@ import Wire
         }
     }
 
+    /// One bounded run of the telemetry state machine over a scripted network, on a manual clock,
+    /// recording the events as short lines.
     struct Run {
         var transport: ScriptedTransport
-        var uplink: TelemetryUplink<MemoryAssignmentStore, SplitMix64>
-        var outbox: Outbox
+        var store: MemoryAssignmentStore
+        var machine: TelemetryStateMachine<SplitMix64>
         let clock = ManualClock()
         var events: [String] = []
+        let policy: RetryPolicy
+        let reprovisionInterval: Int64
+        let backlog: Int
 
         init(script: [Result<HTTPResponse, ScriptedTransport.Failure>], saved: SavedAssignment? = UplinkTests.savedA,
              policy: RetryPolicy = UplinkTests.fixedRetries, reprovisionInterval: Int64 = 60_000, backlog: Int = 100) {
             transport = ScriptedTransport(script: script)
-            let keeper = AssignmentKeeper(settings: UplinkTests.settings, certificateSHA256: UplinkTests.thumbprint,
-                                          store: MemoryAssignmentStore(saved: saved), timeoutMilliseconds: 60_000)
-            uplink = TelemetryUplink(
-                keeper: keeper,
-                settings: .init(messageIDPrefix: "dev-run", retryPolicy: policy, reprovisionIntervalMilliseconds: reprovisionInterval,
-                                pauseAfterGivingUpMilliseconds: 30_000),
-                random: SplitMix64(seed: 7)
+            store = MemoryAssignmentStore(saved: saved)
+            self.policy = policy
+            self.reprovisionInterval = reprovisionInterval
+            self.backlog = backlog
+            machine = TelemetryStateMachine(
+                settings: UplinkTests.machineSettings(count: 0, interval: 1_000, policy: policy, reprovisionInterval: reprovisionInterval),
+                saved: nil, outbox: Outbox(capacity: backlog), messageIDPrefix: "dev-run", random: SplitMix64(seed: 7)
             )
-            outbox = Outbox(capacity: backlog)
         }
 
-        mutating func go(count: Int, interval: Int64 = 1_000) throws -> TelemetryLoop.Outcome {
-            var log: [String] = []
-            _ = try uplink.connect(force: false, transport: &transport, clock: clock) { log.append($0) }
-            events += log
+        /// A fresh machine for `count` readings every `interval`, starting from the store's
+        /// assignment when it is valid for this device (as the runtime does at start).
+        mutating func start(count: Int, interval: Int64 = 1_000) {
+            var keeper = AssignmentKeeper(settings: UplinkTests.settings, certificateSHA256: UplinkTests.thumbprint, store: store,
+                                          timeoutMilliseconds: 60_000)
+            var notes: [String] = []
+            let saved = keeper.savedAssignment { notes.append($0) }
+            events += notes
+            machine = TelemetryStateMachine(
+                settings: UplinkTests.machineSettings(count: count, interval: interval, policy: policy, reprovisionInterval: reprovisionInterval),
+                saved: saved, outbox: Outbox(capacity: backlog), messageIDPrefix: "dev-run", random: SplitMix64(seed: 7)
+            )
+        }
+
+        mutating func go(count: Int, interval: Int64 = 1_000) throws -> TelemetryOutcome {
+            start(count: count, interval: interval)
             var source = Counter()
+            return try drive(source: &source, clock: clock)
+        }
+
+        /// Runs the machine as it is until it stops.
+        mutating func drive<Source: ReadingSource, Clock: AgentClock>(
+            source: inout Source, clock: Clock, readingRequested: () -> Bool = { false }
+        ) throws -> TelemetryOutcome {
             var recorded: [String] = []
-            let outcome = try TelemetryLoop.run(
-                source: &source, uplink: &uplink, outbox: &outbox, count: count, intervalMilliseconds: interval,
-                transport: &transport, clock: clock
-            ) { event in
-                if case .queued = event { return }
-                recorded.append(UplinkTests.describe(event))
+            var store = self.store
+            let (outcome, failure) = TelemetryLoop.run(
+                &machine, source: &source, transport: &transport, clock: clock, readingRequested: readingRequested,
+                save: { store.save($0) { _ in } }
+            ) { event, delivered in
+                if let line = UplinkTests.describe(event, delivered: delivered) { recorded.append(line) }
             }
+            self.store = store
             events += recorded
+            if let failure { throw failure }
             return outcome
         }
     }
 
-    static func describe(_ event: UplinkEvent) -> String {
+    static func machineSettings(count: Int, interval: Int64, policy: RetryPolicy = fixedRetries, reprovisionInterval: Int64 = 60_000)
+        -> TelemetryStateMachine<SplitMix64>.Settings {
+        TelemetryStateMachine<SplitMix64>.Settings(
+            count: count, intervalMilliseconds: interval, provisioning: settings, assignmentKey: key, provisioningTimeoutMilliseconds: 60_000,
+            retryPolicy: policy, reprovisionIntervalMilliseconds: reprovisionInterval, pauseAfterGivingUpMilliseconds: 30_000
+        )
+    }
+
+    /// A short line per event; nil for the ones every run has (a reading queued, the saved
+    /// assignment used at start, the first registration).
+    static func describe(_ event: TelemetryEvent, delivered: ArraySlice<Reading> = []) -> String? {
         switch event {
-        case .delivered(let readings, let hub, let batched):
-            return "delivered \(readings.map { String($0.sequence) }.joined(separator: ",")) to \(hub)\(batched ? " (batch)" : "")"
+        case .delivered(_, let hub, let batched):
+            return "delivered \(delivered.map { String($0.sequence) }.joined(separator: ",")) to \(hub)\(batched ? " (batch)" : "")"
         case .retrying(_, let delay, let pending): return "retry in \(delay) with \(pending) pending"
         case .keptForLater(_, let pending, let retry): return "kept \(pending) for \(retry)"
         case .batchRefused(let failure, let readings): return "batch of \(readings) refused \(failure.httpStatus)"
@@ -85,12 +120,13 @@ import Wire
         case .displaced(let reading): return "displaced \(reading.sequence)"
         case .identityRejected(let failure): return "rejected \(failure.errorCode.map(String.init) ?? "-")"
         case .reprovisioningDeferred(let delay): return "deferred \(delay)"
-        case .reprovisioned(let saved, let requests): return "reprovisioned to \(saved.assignment.hub) in \(requests)"
-        case .note(let line): return "note \(line)"
-        case .queued(let reading): return "queued \(reading.sequence)"
+        case .provisioned(let saved, let requests, true): return "reprovisioned to \(saved.assignment.hub) in \(requests)"
+        case .provisioningRequestFailed(let problem): return "note \(problem)"
         case .reprovisioningFailed(_, let retry): return "reprovisioning failed, again in \(retry)"
         case .clockUnset(let wallClock): return "clock unset at \(wallClock)"
         case .clockSet(_, let restamped): return "clock set, \(restamped) restamped"
+        case .reloaded(let kept): return "reloaded \(kept == nil ? "without" : "with") assignment"
+        case .queued, .usingSavedAssignment, .provisioned: return nil
         }
     }
 
@@ -114,37 +150,31 @@ import Wire
             "put dps.example:443/0ne1/registrations/dev/register", "post hub-b.example:443/devices/dev/messages/events",
         ])
         #expect(run.events.first?.hasPrefix("the saved assignment ") == true)
-        #expect(run.uplink.keeper.store.saved?.assignment.hub == Endpoint(host: "hub-b.example"))
-        #expect(run.uplink.keeper.store.saved?.key == Self.key)
-        #expect(run.uplink.keeper.store.saved?.assignedAtSeconds == run.clock.wallClockSeconds)
+        #expect(run.store.saved?.assignment.hub == Endpoint(host: "hub-b.example"))
+        #expect(run.store.saved?.key == Self.key)
+        #expect(run.store.saved?.assignedAtSeconds == run.clock.wallClockSeconds)
     }
 
     /// A reload (SIGHUP) adopts the saved assignment without a request, or leaves the
     /// registration to the loop's first send, under the retry rules.
     @Test func afterAReload_aMatchingSavedAssignmentIsAdoptedWithoutARequest() throws {
-        var run = Run(script: [.success(HTTPResponse(status: 204))])
-        let adopted = run.uplink.adoptSavedAssignment { _ in }
-        #expect(adopted == Self.savedA)
-        var outbox = Outbox(capacity: 4)
-        outbox.append(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1, sequence: 1))
-        try run.uplink.service(&outbox, transport: &run.transport, clock: run.clock) { _ in }
-        #expect(outbox.isEmpty)
+        var run = Run(script: [.success(HTTPResponse(status: 204))], saved: nil)
+        run.start(count: 1)
+        run.machine.reloaded(Self.machineSettings(count: 1, interval: 1_000), saved: Self.savedA, nowMilliseconds: 0, wallClockMilliseconds: run.clock.wallClockMilliseconds)
+        var source = Counter()
+        #expect(try run.drive(source: &source, clock: run.clock) == .allDelivered)
+        #expect(run.events == ["reloaded with assignment", "delivered 1 to hub-a.example"])
         #expect(run.transport.sent.map { $0.split(separator: "?")[0] } == ["post hub-a.example:443/devices/dev/messages/events"])
     }
 
     @Test func afterAReloadWithANewCertificate_theNextSendRegistersFirst() throws {
-        var other = Self.savedA
-        other.key.certificateSHA256 = String(repeating: "cd", count: 32)
-        var run = Run(script: [.success(Self.assigned(to: "hub-b.example", substatus: "initialAssignment")), .success(HTTPResponse(status: 204))], saved: other)
-        var notes: [String] = []
-        #expect(run.uplink.adoptSavedAssignment { notes.append($0) } == nil)
-        #expect(notes.first?.hasPrefix("the saved assignment ") == true)
-        var outbox = Outbox(capacity: 4)
-        outbox.append(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1, sequence: 1))
-        var events: [String] = []
-        for _ in 0..<2 { try run.uplink.service(&outbox, transport: &run.transport, clock: run.clock) { events.append(Self.describe($0)) } }
-        #expect(events == ["reprovisioned to hub-b.example in 1", "delivered 1 to hub-b.example"])
-        #expect(outbox.isEmpty)
+        var run = Run(script: [.success(Self.assigned(to: "hub-b.example", substatus: "initialAssignment")), .success(HTTPResponse(status: 204))])
+        run.start(count: 1)
+        run.machine.reloaded(Self.machineSettings(count: 1, interval: 1_000), saved: nil, nowMilliseconds: 0, wallClockMilliseconds: run.clock.wallClockMilliseconds)
+        var source = Counter()
+        #expect(try run.drive(source: &source, clock: run.clock) == .allDelivered)
+        #expect(run.events == ["reloaded without assignment", "reprovisioned to hub-b.example in 1", "delivered 1 to hub-b.example"])
+        #expect(run.machine.outbox.isEmpty)
     }
 
     @Test func deviceDeletedAtTheHub_reprovisionsAndResendsTheSameMessageToTheNewHub() throws {
@@ -152,8 +182,8 @@ import Wire
         #expect(try run.go(count: 1) == .allDelivered)
         #expect(run.events == ["rejected 401003", "reprovisioned to hub-b.example in 1", "delivered 1 to hub-b.example"])
         #expect(run.transport.messageIDs == ["dev-run-1", "dev-run-1"])
-        #expect(run.uplink.keeper.store.saves == 1)
-        #expect(run.uplink.assignment?.assignment.substatus == "deviceDataMigrated")
+        #expect(run.store.saves == 1)
+        #expect(run.machine.assignment?.assignment.substatus == "deviceDataMigrated")
     }
 
     @Test func hubKeepsRejecting_reprovisionsAtMostOncePerInterval() throws {
@@ -224,7 +254,7 @@ import Wire
         var run = Run(script: down)
         #expect(try run.go(count: 1) == .undelivered(pending: 1))
         #expect(run.events == ["retry in 5000 with 1 pending", "retry in 5000 with 1 pending", "kept 1 for 30000"])
-        #expect(run.outbox.count == 1)
+        #expect(run.machine.outbox.count == 1)
     }
 
     @Test func fullBacklog_letsTheOldestGiveWay() throws {
@@ -234,7 +264,7 @@ import Wire
         #expect(run.events == [
             "retry in 5000 with 1 pending", "displaced 1", "displaced 2", "displaced 3", "delivered 4,5,6 to hub-a.example (batch)",
         ])
-        #expect(run.outbox.overflowed == 3)
+        #expect(run.machine.outbox.overflowed == 3)
     }
 
     @Test func untrustedHub_endsTheRunWithTheTransportFailure() {

@@ -110,10 +110,10 @@ import Wire
         ) { _ in }
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "lc")
         let first = channel.message(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 1))
-        try TelemetryDelivery.deliver(first, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
+        try client.deliver(first, to: channel.hub)
         fixture.server.addFaults(FaultScript(route: .telemetry, steps: [.closeAfterProcessing]))
         let second = channel.message(Reading(temperature: Millidegrees(21_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 2))
-        try TelemetryDelivery.deliver(second, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
+        try client.deliver(second, to: channel.hub)
         #expect(fixture.server.receivedTelemetry.map(\.body) == [#"{"temperature": 20.00}"#, #"{"temperature": 21.00}"#, #"{"temperature": 21.00}"#])
         #expect(fixture.server.duplicateMessageCount == 1)
         #expect(client.connectionsOpened == 3) // DPS, the hub, the hub again

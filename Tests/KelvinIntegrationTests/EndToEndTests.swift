@@ -27,7 +27,7 @@ import Wire
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "it")
         for (index, milli) in [21_500, 22_125, -3_000].enumerated() {
             let reading = channel.message(Reading(temperature: Millidegrees(Int32(milli)), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: index))
-            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
+            try client.deliver(reading, to: channel.hub)
         }
         #expect(fixture.server.waitForTelemetry(count: 3, timeoutSeconds: 10))
         let received = fixture.server.receivedTelemetry
@@ -60,14 +60,14 @@ import Wire
     @Test func certificateThatWasNeverProvisioned_isRefusedByTheHub() throws {
         let fixture = try CloudFixture()
         let context = try fixture.context(certificate: fixture.stranger.certificateFile, key: fixture.stranger.privateKeyFile)
-        var client = HTTPSClient(context: context)
+        let client = HTTPSClient(context: context)
         let assignment = Assignment(hub: Endpoint(host: "localhost", port: UInt16(fixture.server.hubPort)), deviceID: "stranger-device", substatus: "initialAssignment")
         let reading = TelemetryChannel(assignment: assignment, messageIDPrefix: "x").message(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 1))
         do {
-            try TelemetryDelivery.deliver(reading, to: assignment.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { _ in }
+            try client.deliver(reading, to: assignment.hub)
             Issue.record("the hub accepted a device it never provisioned")
-        } catch .identityRejected(let failure) {
-            #expect(failure.httpStatus == 401)
+        } catch let refused as HubRefused {
+            #expect(refused.response.status == 401)
         } catch {
             Issue.record("unexpected error: \(error)")
         }

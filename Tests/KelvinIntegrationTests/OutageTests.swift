@@ -39,32 +39,32 @@ import Wire
         let context = try fixture.context()
         var client = HTTPSClient(context: context)
         let clock = VirtualClock()
-        let keeper = AssignmentKeeper(
-            settings: try fixture.provisioningSettings(context), certificateSHA256: ASCII.hexadecimalString(context.certificateSHA256),
-            store: MemoryAssignmentStore(), timeoutMilliseconds: 30_000
-        )
-        var uplink = TelemetryUplink(keeper: keeper, settings: .init(messageIDPrefix: "outage"), random: SplitMix64(seed: 11))
-        _ = try uplink.connect(force: false, transport: &client, clock: clock) { _ in }
+        let provisioning = try fixture.provisioningSettings(context)
+        let key = AssignmentKeeper(
+            settings: provisioning, certificateSHA256: ASCII.hexadecimalString(context.certificateSHA256), store: MemoryAssignmentStore(),
+            timeoutMilliseconds: 30_000
+        ).key
 
         let spoolPath = fixture.directory + "/spool"
         let settings = Spool<FileSpoolStorage>.Settings(maximumBytes: 256 * 1024)
         let (spool, _) = try Spool.open(try FileSpoolStorage.open(spoolPath), settings: settings, newMessageIDPrefix: "outage")
         var journalLines: [String] = []
         let journal = SpoolJournal(spool) { journalLines.append($0) }
-        var outbox = journal.outbox(capacity: 4_096)
+        var machine = TelemetryStateMachine(
+            settings: .init(count: 1_200, intervalMilliseconds: 1_000, provisioning: provisioning, assignmentKey: key, provisioningTimeoutMilliseconds: 30_000),
+            saved: nil, outbox: journal.outbox(capacity: 4_096), messageIDPrefix: "outage", random: SplitMix64(seed: 11)
+        )
         var source = OutageSource(server: fixture.server, downAt: 20, upAt: 1_100)
         var batchedReadings = 0
         var largestSpool = 0
         var events = 0
-        let outcome = try TelemetryLoop.run(
-            source: &source, uplink: &uplink, outbox: &outbox, count: 1_200, intervalMilliseconds: 1_000,
-            transport: &client, clock: clock
-        ) { event in
+        let (outcome, failure) = TelemetryLoop.run(&machine, source: &source, transport: &client, clock: clock) { event, _ in
             events += 1
-            if case .delivered(let readings, _, batched: true) = event { batchedReadings += readings.count }
+            if case .delivered(let readings, _, batched: true) = event { batchedReadings += readings }
             largestSpool = max(largestSpool, journal.spool.liveBytes)
         }
         client.closeAll()
+        #expect(failure == nil)
         #expect(outcome == .allDelivered)
         #expect(journalLines.isEmpty)
         #expect(fixture.server.waitForTelemetry(count: 1_200, timeoutSeconds: 30))

@@ -87,47 +87,51 @@ import Wire
         let context = try fixture.context()
         var client = HTTPSClient(context: context)
         let clock = MonotonicClock()
-        let keeper = AssignmentKeeper(
-            settings: try fixture.provisioningSettings(context), certificateSHA256: ASCII.hexadecimalString(context.certificateSHA256),
-            store: MemoryAssignmentStore(), timeoutMilliseconds: 30_000
-        )
-        var uplink = TelemetryUplink(
-            keeper: keeper, settings: .init(messageIDPrefix: "it", reprovisionIntervalMilliseconds: 0), random: SplitMix64(seed: 3)
-        )
+        let provisioning = try fixture.provisioningSettings(context)
+        let key = AssignmentKeeper(
+            settings: provisioning, certificateSHA256: ASCII.hexadecimalString(context.certificateSHA256), store: MemoryAssignmentStore(),
+            timeoutMilliseconds: 30_000
+        ).key
         fixture.server.updateEnrollments { registry in
             registry.individualEnrollments[0].allocation.hubNames = ["hub-one"]
         }
-        let (first, _) = try uplink.connect(force: false, transport: &client, clock: clock) { Issue.record("unexpected: \($0)") }
-        let hubOne = try #require(fixture.server.hubs.first { $0.name == "hub-one" })
-        #expect(first.assignment.hub.port == UInt16(hubOne.port))
-
-        var outbox = Outbox(capacity: 16)
+        var store = MemoryAssignmentStore()
+        func machine(count: Int, firstSequence: Int) -> TelemetryStateMachine<SplitMix64> {
+            TelemetryStateMachine(
+                settings: .init(count: count, intervalMilliseconds: 10, provisioning: provisioning, assignmentKey: key,
+                                provisioningTimeoutMilliseconds: 30_000, reprovisionIntervalMilliseconds: 0),
+                saved: store.saved, outbox: Outbox(capacity: 16), messageIDPrefix: "it", firstSequence: firstSequence, random: SplitMix64(seed: 3)
+            )
+        }
+        var first = machine(count: 1, firstSequence: 1)
         var source = Counter()
-        var events: [String] = []
-        #expect(try TelemetryLoop.run(source: &source, uplink: &uplink, outbox: &outbox, count: 1, intervalMilliseconds: 10,
-                                      transport: &client, clock: clock) { events.append("\($0)") } == .allDelivered)
+        let (firstOutcome, _) = TelemetryLoop.run(&first, source: &source, transport: &client, clock: clock, save: { store.save($0) { _ in } }) { _, _ in }
+        #expect(firstOutcome == .allDelivered)
+        let hubOne = try #require(fixture.server.hubs.first { $0.name == "hub-one" })
+        #expect(store.saved?.assignment.hub.port == UInt16(hubOne.port))
 
         // The operator deletes the device and allows only the second hub from now on.
         #expect(fixture.server.deleteRegistration(CloudFixture.registrationID))
         fixture.server.updateEnrollments { registry in
             registry.individualEnrollments[0].allocation.hubNames = ["hub-two"]
         }
+        var second = machine(count: 2, firstSequence: 2)
         var kinds: [String] = []
-        #expect(try TelemetryLoop.run(source: &source, uplink: &uplink, outbox: &outbox, count: 2, firstSequence: 2, intervalMilliseconds: 10,
-                                      transport: &client, clock: clock) { event in
+        let (secondOutcome, _) = TelemetryLoop.run(&second, source: &source, transport: &client, clock: clock, save: { store.save($0) { _ in } }) { event, _ in
             switch event {
             case .identityRejected(let failure): kinds.append("rejected \(failure.httpStatus)")
-            case .reprovisioned(let saved, _): kinds.append("reprovisioned \(saved.assignment.substatus)")
-            case .delivered(let readings, _, _): kinds.append("delivered \(readings.count)")
-            case .queued: break
+            case .provisioned(let saved, _, true): kinds.append("reprovisioned \(saved.assignment.substatus)")
+            case .delivered(let readings, _, _): kinds.append("delivered \(readings)")
+            case .queued, .usingSavedAssignment: break
             default: kinds.append("other")
             }
-        } == .allDelivered)
+        }
+        #expect(secondOutcome == .allDelivered)
         #expect(kinds.first == "rejected 401")
         #expect(kinds.contains { $0.hasPrefix("reprovisioned") })
         let hubTwo = try #require(fixture.server.hubs.first { $0.name == "hub-two" })
-        #expect(uplink.assignment?.assignment.hub.port == UInt16(hubTwo.port))
-        #expect(uplink.keeper.store.saved?.assignment.hub.port == UInt16(hubTwo.port))
+        #expect(second.assignment?.assignment.hub.port == UInt16(hubTwo.port))
+        #expect(store.saved?.assignment.hub.port == UInt16(hubTwo.port))
         #expect(fixture.server.waitForTelemetry(count: 3, timeoutSeconds: 10))
         let received = fixture.server.receivedTelemetry
         #expect(received.filter { $0.hubName == "hub-one" }.count == 1)

@@ -24,7 +24,7 @@ import Wire
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "proxy")
         for index in 0..<2 {
             let reading = channel.message(Reading(temperature: Millidegrees(21_000 + Int32(index)), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: index))
-            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
+            try client.deliver(reading, to: channel.hub)
         }
         #expect(fixture.server.waitForTelemetry(count: 2, timeoutSeconds: 10))
     }

@@ -26,9 +26,7 @@ import Wire
         for sequence in 1...3 {
             client.closeAll()
             let reading = channel.message(Reading(temperature: Millidegrees(20_000), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: sequence))
-            try TelemetryDelivery.deliver(reading, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) {
-                Issue.record("unexpected retry: \($0)")
-            }
+            try client.deliver(reading, to: channel.hub)
         }
         #expect(fixture.server.waitForTelemetry(count: 3, timeoutSeconds: 10))
         // DPS once, the hub three times; every hub connection after the first resumed.

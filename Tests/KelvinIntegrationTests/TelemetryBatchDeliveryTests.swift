@@ -37,10 +37,8 @@ import Wire
         let readings = [Self.reading(1, humidity: true), Self.reading(2), Self.reading(3)]
         let batch = channel.batch(readings[...])
         #expect(batch.count == 3)
-        try TelemetryDelivery.deliver(batch, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
-        try TelemetryDelivery.deliver(channel.message(Self.reading(4)), to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) {
-            Issue.record("unexpected retry: \($0)")
-        }
+        try client.deliver(batch, to: channel.hub)
+        try client.deliver(channel.message(Self.reading(4)), to: channel.hub)
 
         #expect(fixture.server.waitForTelemetry(count: 4, timeoutSeconds: 10))
         let received = fixture.server.receivedTelemetry
@@ -69,11 +67,9 @@ import Wire
         let batch = channel.batch(readings[...])
         #expect(batch.count > 500 && batch.count < 2_000)
         #expect(batch.bodyByteCount > TelemetryChannel.maximumBatchBodyBytes - 400)
-        try TelemetryDelivery.deliver(batch, to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) { Issue.record("unexpected retry: \($0)") }
+        try client.deliver(batch, to: channel.hub)
         // A small message after the large one goes over the same connection.
-        try TelemetryDelivery.deliver(channel.message(Self.reading(batch.count + 1)), to: channel.hub, transport: &client, clock: MonotonicClock(), random: SplitMix64(seed: 1)) {
-            Issue.record("unexpected retry: \($0)")
-        }
+        try client.deliver(channel.message(Self.reading(batch.count + 1)), to: channel.hub)
 
         #expect(fixture.server.waitForTelemetry(count: batch.count + 1, timeoutSeconds: 10))
         let received = fixture.server.receivedTelemetry

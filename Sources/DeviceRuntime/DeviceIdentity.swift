@@ -40,12 +40,12 @@ struct DeviceIdentity {
             )
         }
         if registrationID.hasUpperCase {
-            Main.warn("the CN \"\(commonName)\" has upper-case letters; DPS has rejected such registration IDs before (400004) — prefer a lower-case CN")
+            Log.warning("the CN \"\(commonName)\" has upper-case letters; DPS has rejected such registration IDs before (400004) — prefer a lower-case CN")
         }
         if let validity = context.certificateValidity {
             let now = clock.wallClockSeconds
             if now < validity.notBefore {
-                Main.warn("the device certificate is not valid yet by this clock — is the system clock set? (check `date` and NTP)")
+                Log.warning("the device certificate is not valid yet by this clock — is the system clock set? (check `date` and NTP)")
             } else if now > validity.notAfter {
                 throw Fatal(message: "the device certificate \(options.certificatePath) has expired; issue and enroll a new one", exitCode: .configuration)
             }

@@ -29,7 +29,7 @@ struct HealthCheck {
         checkChain(identity)
         checkClock(identity)
         checkSensor()
-        let store = FileAssignmentStore(directory: Setup.stateDirectory(options))
+        let store = FileAssignmentStore(directory: StateDirectory.path(options))
         let saved = checkAssignment(identity, store: store)
         checkReachable("DPS", options.dpsEndpoint, identity: identity)
         if let saved { checkReachable("hub", saved.assignment.hub.description, identity: identity) }

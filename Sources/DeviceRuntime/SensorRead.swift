@@ -26,7 +26,7 @@ struct SensorRead {
                 Console.print("\(options.sensor.spec): " + Self.describe(reading))
             } catch {
                 failures += 1
-                Main.warn(error.description)
+                Log.warning(error.description)
             }
         }
         if failures == options.count {

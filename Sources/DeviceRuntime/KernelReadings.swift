@@ -22,7 +22,7 @@ struct KernelReadings: ReadingSource {
             _ = try sample()
         } catch {
             if case .notReady = error {
-                Main.warn(error.description)
+                Log.warning(error.description)
                 return
             }
             throw Fatal(message: error.description, exitCode: .unavailable)

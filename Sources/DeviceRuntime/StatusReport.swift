@@ -16,7 +16,7 @@ struct StatusReport {
         if let validity = identity.context.certificateValidity {
             Console.print("valid:       \(UTCTimestamp.text(milliseconds: validity.notBefore * 1000)) to \(UTCTimestamp.text(milliseconds: validity.notAfter * 1000))")
         }
-        let store = FileAssignmentStore(directory: Setup.stateDirectory(options))
+        let store = FileAssignmentStore(directory: StateDirectory.path(options))
         var notes: [String] = []
         if let saved = store.load(log: { notes.append($0) }) {
             let validity = saved.mismatch(with: identity.assignmentKey(options)).map { " — stale: \($0)" } ?? ""
@@ -24,7 +24,7 @@ struct StatusReport {
         } else {
             Console.print("assignment:  none saved in \(store.path)" + (notes.first.map { " (\($0))" } ?? "; the next run registers with DPS"))
         }
-        spoolLines(directory: Setup.stateDirectory(options))
+        spoolLines(directory: StateDirectory.path(options))
         Console.print("sensor:      \(options.sensor.spec)")
     }
 

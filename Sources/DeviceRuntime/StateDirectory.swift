@@ -1,0 +1,15 @@
+import Agent
+import Platform
+
+/// Where the device keeps its assignment, spool and counters.
+enum StateDirectory {
+    /// `--state-dir`, else systemd's `$STATE_DIRECTORY` (`StateDirectory=`), else `/var/lib/kelvin`.
+    static func path(_ options: RunOptions) -> String {
+        if let directory = options.stateDirectory { return directory }
+        if let systemd = Environment.value("STATE_DIRECTORY"), !systemd.isEmpty {
+            // systemd lists several directories separated by colons when the unit names several.
+            return String(systemd.split(separator: ":").first ?? Substring(systemd))
+        }
+        return "/var/lib/kelvin"
+    }
+}
