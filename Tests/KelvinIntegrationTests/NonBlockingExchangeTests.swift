@@ -61,14 +61,18 @@ import Testing
 
     @Test func fullRequest_drivenByBeginAndResume_waitsInsteadOfBlocking() throws {
         let fixture = try CloudFixture()
+        // The server's first flight held back a fifth of a second: a handshake that did not wait
+        // for it would have blocked.
+        let relay = try DelayingRelay(upstreamPort: UInt16(fixture.server.dpsPort), holdingBackMicroseconds: 200_000)
         let client = HTTPSClient(context: try fixture.context(), timeouts: Self.timeouts)
         let register = ProvisioningRequests.register(try fixture.provisioningSettings)
-        let run = Self.drive(client, host: "localhost", port: UInt16(fixture.server.dpsPort), register.request)
+        let run = Self.drive(client, host: "localhost", port: relay.port, register.request)
         #expect(run.response?.status == 202, "\(String(describing: run.failure))")
         // Waiting to read on the socket with the connect deadline: only the handshake does that.
         let handshakeWaits = run.waits.filter { !$0.wait.forWriting && $0.leftMilliseconds > Self.timeouts.ioMilliseconds && Self.isSocket($0.wait.descriptor) }
         #expect(handshakeWaits.count >= 1, "the handshake never waited: \(run.waits.map(\.wait))")
         #expect(client.connectionsOpened == 1)
+        #expect(run.totalMilliseconds >= 200)
     }
 
     @Test func secondRequest_reusesTheKeptAliveConnection() throws {
