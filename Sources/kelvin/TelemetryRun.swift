@@ -121,7 +121,7 @@ struct TelemetryRun {
         fresh.keepMessageIDPrefix(setup.uplink.settings.messageIDPrefix)
         let restartOnly = reloaded.keysNeedingRestart(comparedWith: options)
         if !restartOnly.isEmpty {
-            Main.warn("\(restartOnly.joined(separator: ", ")) changed; a reload cannot apply that, restart kelvin (systemctl restart kelvin) to use it")
+            Main.warn("\(restartOnly.map { $0.description }.joined(separator: ", ")) changed; a reload cannot apply that, restart kelvin (systemctl restart kelvin) to use it")
         }
         setup.client.closeAll()
         setup = fresh
