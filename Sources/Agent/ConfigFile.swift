@@ -46,7 +46,7 @@ public enum ConfigFile {
                 guard !name.isEmpty, cursor.peek == UInt8(ascii: "]") else { throw fail(.malformedSection(text.trimmedASCII)) }
                 cursor.index += 1
                 guard cursor.atEndOrComment() else { throw fail(.malformedSection(text.trimmedASCII)) }
-                if let earlier = sections.first(where: { $0.name == name }) {
+                if let earlier = sections.first(where: { ASCII.equals($0.name, name) }) {
                     throw fail(.duplicateSection(name, firstLine: earlier.line))
                 }
                 sections.append((name, lineNumber))
@@ -71,7 +71,7 @@ public enum ConfigFile {
             }
             let valueText = String(decoding: cursor.bytes[valueStart..<cursor.index], as: UTF8.self)
             guard cursor.atEndOrComment() else { throw fail(.textAfterValue(dotted, text: cursor.rest.trimmedASCII)) }
-            if let earlier = entries.first(where: { $0.section == section && $0.key == key }) {
+            if let earlier = entries.first(where: { ASCII.equals($0.section, section) && ASCII.equals($0.key, key) }) {
                 throw fail(.duplicateKey(dotted, firstLine: earlier.line))
             }
             entries.append(ConfigEntry(section: section, key: key, value: value, text: valueText, line: lineNumber))
@@ -330,6 +330,26 @@ enum ConfigValueText {
             return Int64(number) * unit.milliseconds
         }
         return nil
+    }
+
+    /// Plain seconds with up to three decimals (`10`, `0.5`), as flags have always taken a
+    /// duration, in milliseconds; nil when `bytes` is not that.
+    static func milliseconds(fromSeconds bytes: ArraySlice<UInt8>) -> Int64? {
+        let dot = bytes.firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
+        let whole = bytes[..<dot]
+        let fraction = dot == bytes.endIndex ? bytes[dot...] : bytes[(dot + 1)...]
+        guard !whole.isEmpty || !fraction.isEmpty, whole.count <= 6, fraction.count <= 3,
+              whole.allSatisfy(ASCII.isDigit), fraction.allSatisfy(ASCII.isDigit),
+              dot == bytes.endIndex || !fraction.isEmpty else { return nil }
+        var milliseconds: Int64 = 0
+        for byte in whole { milliseconds = milliseconds * 10 + Int64(byte - UInt8(ascii: "0")) }
+        var scale: Int64 = 100
+        milliseconds *= 1000
+        for byte in fraction {
+            milliseconds += Int64(byte - UInt8(ascii: "0")) * scale
+            scale /= 10
+        }
+        return milliseconds
     }
 
     private static func unsigned(_ digits: ArraySlice<UInt8>, text: String) throws(ValueError) -> Int? {

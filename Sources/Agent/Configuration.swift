@@ -14,6 +14,9 @@ import Wire
 /// `telemetry.interval` is `KELVIN_TELEMETRY_INTERVAL`. An empty variable counts as unset, as
 /// systemd's `Environment=NAME=` is the usual way to clear one. `KELVIN_KEY_PASSPHRASE` is a
 /// secret, not a setting: it is read where the key is opened, and never echoed.
+///
+/// Each setting is a `SettingKey`, and its row in `SettingKey.setting` is the only place its
+/// key, flag, variable, help and default are written.
 public enum Configuration {
     /// Where `kelvin` looks when `--config` is not given; a missing default file is no error.
     public static let defaultPath = "/etc/kelvin/kelvin.conf"
@@ -21,49 +24,12 @@ public enum Configuration {
     /// Not a setting, but a `KELVIN_` variable all the same.
     public static let passphraseVariable = "KELVIN_KEY_PASSPHRASE"
 
-    /// Every setting, in the order `kelvin.conf` documents them.
-    public static let settings: [Setting] = [
-        .text("dps.endpoint", "--dps", .endpoint) { $0.dpsEndpoint = $1 },
-        .text("dps.id_scope", "--id-scope") { $0.idScope = $1 },
-        .duration("dps.provisioning_timeout", "--provisioning-timeout", 1...Setting.day) { $0.provisioningTimeoutMilliseconds = $1 },
-        .text("dps.api_version", "--dps-api-version", .apiVersion) { $0.dpsAPIVersion = $1 },
-        .text("dps.payload", "--payload", .payload) { $0.provisioningPayload = $1 },
-        .text("hub.api_version", "--hub-api-version", .apiVersion) { $0.hubAPIVersion = $1 },
-        .duration("hub.reprovision_interval", "--reprovision-interval", 0...Setting.day) { $0.reprovisionIntervalMilliseconds = $1 },
-        .text("identity.certificate", "--cert") { $0.certificatePath = $1 },
-        .text("identity.key", "--key") { $0.keyPath = $1 },
-        .text("identity.key_passphrase_file", "--key-passphrase-file") { $0.keyPassphrasePath = $1 },
-        .text("tls.ca_file", "--ca-file") { $0.trustedCAPath = $1 },
-        .text("tls.ca_dir", "--ca-dir") { $0.trustedCADirectory = $1 },
-        .text("network.proxy", "--proxy") { $0.proxy = $1 },
-        .duration("network.connect_timeout", "--connect-timeout", 1...Setting.day) { $0.connectTimeoutMilliseconds = $1 },
-        .duration("network.io_timeout", "--io-timeout", 1...Setting.day) { $0.ioTimeoutMilliseconds = $1 },
-        .duration("telemetry.interval", "--interval", 1...Setting.day) { $0.intervalMilliseconds = $1 },
-        .integer("telemetry.count", "--count", 0...1_000_000_000) { $0.count = $1 },
-        .list("telemetry.include", "--include", .include) { options, names in
-            options.includeHumidity = names.contains { $0 == "humidity" }
-            options.includePressure = names.contains { $0 == "pressure" }
-        },
-        .list("telemetry.properties", "--property", .properties) { $0.properties = $1 },
-        .integer("telemetry.backlog_limit", "--backlog-limit", 1...1_000_000) { $0.backlogLimit = $1 },
-        .text("state.directory", "--state-dir") { $0.stateDirectory = $1 },
-        .integer("spool.max_bytes", "--spool-max-bytes", 4096...(1 << 30)) { $0.spoolMaximumBytes = $1 },
-        .integer("spool.sync_every", "--spool-sync-every", 0...1_000_000) { $0.spoolSyncEvery = $1 },
-        Setting(key: "sensor.type", flag: "--sensor", kind: .sensor) { options, value in
-            if case .sensor(let spec) = value { options.sensor.spec = spec }
-        },
-        .text("sensor.power_line", "--sensor-power") { $0.sensor.powerLine = $1 },
-        .text("sensor.alert_line", "--alert") { $0.sensor.alertLine = $1 },
-        .text("status.led_line", "--status-led") { $0.statusLEDLine = $1 },
-        .text("log.level", "--log-level", .logLevel) { $0.logLevel = LogLevel(name: $1) ?? .info },
-    ]
-
-    public static func setting(forKey key: String) -> Setting? {
-        settings.first { $0.key == key }
+    public static func key(forFileKey fileKey: String) -> SettingKey? {
+        SettingKey.allCases.first { ASCII.equals($0.setting.fileKey, fileKey) }
     }
 
-    public static func setting(forFlag flag: String) -> Setting? {
-        settings.first { $0.flag == flag }
+    public static func key(forFlag flag: String) -> SettingKey? {
+        SettingKey.allCases.first { ASCII.equals($0.setting.flag, flag) }
     }
 
     /// The options from a configuration file's bytes (nil: no file), the environment and the
@@ -95,8 +61,7 @@ public enum Configuration {
         }
         var inputs: [SettingInput] = []
         for entry in entries {
-            let key = entry.dottedKey
-            guard setting(forKey: key) != nil else {
+            guard let key = key(forFileKey: entry.dottedKey) else {
                 throw ConfigurationError("\(path):\(entry.line): " + unknownKeyMessage(entry))
             }
             inputs.append(SettingInput(key: key, value: entry.value, origin: .file(path: path, line: entry.line, text: entry.text)))
@@ -107,20 +72,21 @@ public enum Configuration {
     /// The settings the environment sets; a bad value is found when they are applied.
     public static func environmentInputs(_ environment: (String) -> String?) -> [SettingInput] {
         var inputs: [SettingInput] = []
-        for setting in settings {
+        for key in SettingKey.allCases {
+            let setting = key.setting
             let name = setting.environmentName
             guard let text = environment(name), !text.isEmpty else { continue }
-            inputs.append(SettingInput(key: setting.key, value: setting.kind.value(fromText: text), origin: .environment(name: name, text: text)))
+            inputs.append(SettingInput(key: key, value: setting.kind.value(fromText: text), origin: .environment(name: name, text: text)))
         }
         return inputs
     }
 
     /// A flag and the text after it, checked at once so that a mistyped flag is a usage error
     /// before any file is read.
-    /// - Throws: `ConfigurationError` naming the flag, when `flag` is a setting's and its value
-    ///   is not one the setting takes.
-    public static func flagInput(_ setting: Setting, text: String) throws(ConfigurationError) -> SettingInput {
-        let input = SettingInput(key: setting.key, value: setting.kind.value(fromText: text), origin: .flag(name: setting.flag, text: text))
+    /// - Throws: `ConfigurationError` naming the flag, when its value is not one the setting takes.
+    public static func flagInput(_ key: SettingKey, text: String) throws(ConfigurationError) -> SettingInput {
+        let setting = key.setting
+        let input = SettingInput(key: key, value: setting.kind.value(fromText: text), origin: .flag(name: setting.flag, text: text))
         _ = try setting.check(input)
         return input
     }
@@ -128,11 +94,9 @@ public enum Configuration {
     /// Applies `inputs` in order, each over the ones before.
     /// - Throws: `ConfigurationError` naming the first input whose value the setting does not take.
     public static func apply(_ inputs: [SettingInput], to options: inout RunOptions) throws(ConfigurationError) {
-        var flagLists: [(key: String, items: [String])] = []
+        var flagLists: [(key: SettingKey, items: [String])] = []
         for var input in inputs {
-            guard let setting = setting(forKey: input.key) else {
-                throw ConfigurationError(input.origin.place(key: input.key) + ": names no setting")
-            }
+            let setting = input.key.setting
             // Repeated flags add up (`--property a=1 --property b=2`); the file and the
             // environment each give a list whole.
             if case .flag = input.origin, case .strings(let items) = input.value {
@@ -152,19 +116,23 @@ public enum Configuration {
     /// since the environment is shared with whatever else runs the device.
     public static func unknownEnvironmentNames(_ names: [String]) -> [String] {
         names.filter { name in
-            name.utf8.starts(with: "KELVIN_".utf8) && name != passphraseVariable
-                && !settings.contains { $0.environmentName == name }
+            ASCII.hasPrefix(name, "KELVIN_") && !ASCII.equals(name, passphraseVariable)
+                && !SettingKey.allCases.contains { ASCII.equals($0.setting.environmentName, name) }
         }
     }
 
     public static func unknownEnvironmentWarning(_ name: String) -> String {
-        "\(name) names no setting and is ignored; a setting's variable is KELVIN_ and its key in capitals, e.g. KELVIN_TELEMETRY_INTERVAL for telemetry.interval"
+        let example = SettingKey.interval.setting
+        return "\(name) names no setting and is ignored; a setting's variable is KELVIN_ and its key in capitals, e.g. \(example.environmentName) for \(example.fileKey)"
     }
 
     /// The sections, in table order, for messages that list them.
     static var sections: [String] {
         var names: [String] = []
-        for setting in settings where !names.contains(where: { $0 == setting.section }) { names.append(setting.section) }
+        for key in SettingKey.allCases {
+            let section = key.setting.section
+            if !names.contains(where: { ASCII.equals($0, section) }) { names.append(section) }
+        }
         return names
     }
 
@@ -173,7 +141,7 @@ public enum Configuration {
         if entry.section.isEmpty {
             return "\(entry.key) is not under a [section]; the sections are \(sectionList)"
         }
-        let known = settings.filter { $0.section == entry.section }.map { $0.name }
+        let known = SettingKey.allCases.map { $0.setting }.filter { ASCII.equals($0.section, entry.section) }.map { $0.name }
         guard !known.isEmpty else {
             return "unknown section [\(entry.section)] (key \(entry.dottedKey)); the sections are \(sectionList)"
         }
@@ -181,55 +149,86 @@ public enum Configuration {
     }
 }
 
-/// One row of the table: a key, its flag, its kind, and where it goes in `RunOptions`.
+/// One row of the table: where a setting is written, what it takes, what the help says of it,
+/// and where it goes in `RunOptions`.
 public struct Setting: Sendable {
     /// `section.name`, as in `kelvin.conf`.
-    public let key: String
+    public let fileKey: String
     /// The `kelvin run` flag, e.g. `--interval`.
     public let flag: String
+    /// What the help shows after the flag, e.g. `<seconds>`.
+    public let placeholder: String
     public let kind: SettingKind
+    /// The help's description, one paragraph; the default is added after it.
+    public let help: String
+    public let defaultValue: SettingDefault
     let set: @Sendable (inout RunOptions, SettingValue) -> Void
 
     static let day: Int64 = 86_400_000
 
-    init(key: String, flag: String, kind: SettingKind, set: @escaping @Sendable (inout RunOptions, SettingValue) -> Void) {
-        self.key = key
+    init(
+        fileKey: String,
+        flag: String,
+        placeholder: String,
+        kind: SettingKind,
+        help: String,
+        defaultValue: SettingDefault = .none,
+        set: @escaping @Sendable (inout RunOptions, SettingValue) -> Void
+    ) {
+        self.fileKey = fileKey
         self.flag = flag
+        self.placeholder = placeholder
         self.kind = kind
+        self.help = help
+        self.defaultValue = defaultValue
         self.set = set
     }
 
-    static func text(_ key: String, _ flag: String, _ kind: SettingKind = .text, set: @escaping @Sendable (inout RunOptions, String) -> Void) -> Setting {
-        Setting(key: key, flag: flag, kind: kind) { options, value in
+    static func text(
+        _ fileKey: String, _ flag: String, _ placeholder: String, _ kind: SettingKind = .text, help: String,
+        default defaultValue: SettingDefault = .none, set: @escaping @Sendable (inout RunOptions, String) -> Void
+    ) -> Setting {
+        Setting(fileKey: fileKey, flag: flag, placeholder: placeholder, kind: kind, help: help, defaultValue: defaultValue) { options, value in
             if case .text(let text) = value { set(&options, text) }
         }
     }
 
-    static func integer(_ key: String, _ flag: String, _ range: ClosedRange<Int>, set: @escaping @Sendable (inout RunOptions, Int) -> Void) -> Setting {
-        Setting(key: key, flag: flag, kind: .integer(range)) { options, value in
+    static func integer(
+        _ fileKey: String, _ flag: String, _ range: ClosedRange<Int>, help: String,
+        default defaultValue: SettingDefault, set: @escaping @Sendable (inout RunOptions, Int) -> Void
+    ) -> Setting {
+        Setting(fileKey: fileKey, flag: flag, placeholder: "<n>", kind: .integer(range), help: help, defaultValue: defaultValue) { options, value in
             if case .integer(let number) = value { set(&options, number) }
         }
     }
 
-    static func duration(_ key: String, _ flag: String, _ range: ClosedRange<Int64>, set: @escaping @Sendable (inout RunOptions, Int64) -> Void) -> Setting {
-        Setting(key: key, flag: flag, kind: .duration(range)) { options, value in
+    /// Flags take durations as plain seconds too, so the help names that form.
+    static func duration(
+        _ fileKey: String, _ flag: String, _ range: ClosedRange<Int64>, help: String,
+        default defaultValue: SettingDefault, set: @escaping @Sendable (inout RunOptions, Int64) -> Void
+    ) -> Setting {
+        Setting(fileKey: fileKey, flag: flag, placeholder: "<seconds>", kind: .duration(range), help: help, defaultValue: defaultValue) {
+            options, value in
             if case .milliseconds(let milliseconds) = value { set(&options, milliseconds) }
         }
     }
 
-    static func list(_ key: String, _ flag: String, _ kind: SettingKind, set: @escaping @Sendable (inout RunOptions, [String]) -> Void) -> Setting {
-        Setting(key: key, flag: flag, kind: kind) { options, value in
+    static func list(
+        _ fileKey: String, _ flag: String, _ placeholder: String, _ kind: SettingKind, help: String,
+        set: @escaping @Sendable (inout RunOptions, [String]) -> Void
+    ) -> Setting {
+        Setting(fileKey: fileKey, flag: flag, placeholder: placeholder, kind: kind, help: help) { options, value in
             if case .list(let items) = value { set(&options, items) }
         }
     }
 
-    public var section: String { String(key.split(separator: ".", maxSplits: 1)[0]) }
-    public var name: String { String(key.split(separator: ".", maxSplits: 1)[1]) }
+    public var section: String { ASCII.split(fileKey, separator: UInt8(ascii: "."), maxSplits: 1)[0] }
+    public var name: String { ASCII.split(fileKey, separator: UInt8(ascii: "."), maxSplits: 1)[1] }
 
     /// `KELVIN_` and the key in capitals, `.` as `_`.
     public var environmentName: String {
         var bytes = Array("KELVIN_".utf8)
-        for byte in key.utf8 {
+        for byte in fileKey.utf8 {
             bytes.append(byte == UInt8(ascii: ".") ? UInt8(ascii: "_") : (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 0x20 : byte))
         }
         return String(decoding: bytes, as: UTF8.self)
@@ -241,7 +240,7 @@ public struct Setting: Sendable {
         do {
             return try kind.check(input.value)
         } catch {
-            throw ConfigurationError(input.origin.place(key: key) + ": " + error.message)
+            throw ConfigurationError(input.origin.place(key: input.key) + ": " + error.message)
         }
     }
 }
@@ -279,32 +278,13 @@ public enum SettingKind: Equatable, Sendable {
             if let number = try? ConfigValueText.integer(bytes, text: text) { return .integer(number) }
         case .duration:
             if let milliseconds = try? ConfigValueText.duration(bytes, text: text) { return .duration(milliseconds: milliseconds) }
-            if let milliseconds = Self.plainSeconds(bytes) { return .duration(milliseconds: milliseconds) }
+            if let milliseconds = ConfigValueText.milliseconds(fromSeconds: bytes) { return .duration(milliseconds: milliseconds) }
         case .include, .properties:
-            return .strings(text.split(separator: ",", omittingEmptySubsequences: false).map { String($0) })
+            return .strings(ASCII.split(text, separator: UInt8(ascii: ","), omittingEmptySubsequences: false))
         case .text, .endpoint, .apiVersion, .payload, .sensor, .logLevel:
             break
         }
         return .string(text)
-    }
-
-    /// Seconds with up to three decimals (`10`, `0.5`), as milliseconds.
-    static func plainSeconds(_ bytes: ArraySlice<UInt8>) -> Int64? {
-        let dot = bytes.firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
-        let whole = bytes[..<dot]
-        let fraction = dot == bytes.endIndex ? bytes[dot...] : bytes[(dot + 1)...]
-        guard !whole.isEmpty || !fraction.isEmpty, whole.count <= 6, fraction.count <= 3,
-              whole.allSatisfy(ASCII.isDigit), fraction.allSatisfy(ASCII.isDigit),
-              dot == bytes.endIndex || !fraction.isEmpty else { return nil }
-        var milliseconds: Int64 = 0
-        for byte in whole { milliseconds = milliseconds * 10 + Int64(byte - UInt8(ascii: "0")) }
-        var scale: Int64 = 100
-        milliseconds *= 1000
-        for byte in fraction {
-            milliseconds += Int64(byte - UInt8(ascii: "0")) * scale
-            scale /= 10
-        }
-        return milliseconds
     }
 
     func check(_ value: ConfigValue) throws(SettingProblem) -> SettingValue {
@@ -355,7 +335,7 @@ public enum SettingKind: Equatable, Sendable {
             return .milliseconds(milliseconds)
         case .include:
             guard case .strings(let names) = value,
-                  names.allSatisfy({ $0 == "humidity" || $0 == "pressure" }) else {
+                  names.allSatisfy({ ASCII.equals($0, "humidity") || ASCII.equals($0, "pressure") }) else {
                 throw SettingProblem("expected a list of humidity, pressure")
             }
             return .list(names)
@@ -384,11 +364,11 @@ public enum SettingValue: Equatable, Sendable {
 
 /// A value for a setting and where it was written.
 public struct SettingInput: Equatable, Sendable {
-    public var key: String
+    public var key: SettingKey
     public var value: ConfigValue
     public var origin: SettingOrigin
 
-    public init(key: String, value: ConfigValue, origin: SettingOrigin) {
+    public init(key: SettingKey, value: ConfigValue, origin: SettingOrigin) {
         self.key = key
         self.value = value
         self.origin = origin
@@ -403,7 +383,7 @@ public enum SettingOrigin: Equatable, Sendable {
 
     /// The start of an error line: `kelvin.conf:12: telemetry.interval = "fast"`,
     /// `KELVIN_TELEMETRY_INTERVAL=fast`, `--interval fast`.
-    func place(key: String) -> String {
+    func place(key: SettingKey) -> String {
         switch self {
         case .file(let path, let line, let text): return "\(path):\(line): \(key) = \(text)"
         case .environment(let name, let text): return "\(name)=\(text)"

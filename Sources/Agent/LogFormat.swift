@@ -1,6 +1,8 @@
+import Wire
+
 /// How important a log line is; the raw values are syslog's priorities, which journald reads
 /// from a `<N>` prefix.
-public enum LogLevel: Int, Equatable, Sendable, CustomStringConvertible {
+public enum LogLevel: Int, CaseIterable, Equatable, Sendable, CustomStringConvertible {
     case error = 3
     case warning = 4
     case info = 6
@@ -8,13 +10,8 @@ public enum LogLevel: Int, Equatable, Sendable, CustomStringConvertible {
 
     /// `--log-level`'s words.
     public init?(name: String) {
-        switch name {
-        case "error": self = .error
-        case "warning": self = .warning
-        case "info": self = .info
-        case "debug": self = .debug
-        default: return nil
-        }
+        guard let level = Self.allCases.first(where: { ASCII.equals($0.description, name) }) else { return nil }
+        self = level
     }
 
     public var description: String {

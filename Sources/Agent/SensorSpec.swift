@@ -13,15 +13,14 @@ public enum SensorSpec: Equatable, Sendable, CustomStringConvertible {
 
     /// - Throws: `SensorSpecError` naming the part that is wrong and the accepted forms.
     public init(parsing text: String) throws(SensorSpecError) {
-        let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map { String($0) }
+        let parts = ASCII.split(text, separator: UInt8(ascii: ":"), maxSplits: 3, omittingEmptySubsequences: false)
         let head = parts[0]
-        if head == "simulated" {
+        if ASCII.equals(head, "simulated") {
             self = .simulated(try Self.simulation(parts.dropFirst(), text: text))
             return
         }
         guard parts.count <= 3 else { throw .malformed(text) }
-        switch head {
-        case "hwmon":
+        if ASCII.equals(head, "hwmon") {
             guard parts.count >= 2, !parts[1].isEmpty else { throw .missingName(text, kind: "hwmon") }
             var channel = 1
             if parts.count == 3 {
@@ -29,18 +28,18 @@ public enum SensorSpec: Equatable, Sendable, CustomStringConvertible {
                 channel = number
             }
             self = .hwmon(name: parts[1], channel: channel)
-        case "iio":
+        } else if ASCII.equals(head, "iio") {
             guard parts.count == 2, !parts[1].isEmpty else { throw .missingName(text, kind: "iio") }
             self = .iio(name: parts[1])
-        case "thermal":
+        } else if ASCII.equals(head, "thermal") {
             guard parts.count <= 2 else { throw .malformed(text) }
             self = .thermal(type: parts.count == 2 && !parts[1].isEmpty ? parts[1] : "cpu-thermal")
-        case "ds18b20":
+        } else if ASCII.equals(head, "ds18b20") {
             guard parts.count <= 2 else { throw .malformed(text) }
             self = .ds18b20(id: parts.count == 2 && !parts[1].isEmpty ? parts[1] : nil)
-        default:
+        } else {
             guard parts.count <= 2 else { throw .malformed(text) }
-            let chipAndBus = head.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map { String($0) }
+            let chipAndBus = ASCII.split(head, separator: UInt8(ascii: "@"), maxSplits: 1, omittingEmptySubsequences: false)
             guard let chip = I2CChip(name: chipAndBus[0]) else { throw .unknownSensor(chipAndBus[0]) }
             var bus = 1
             if chipAndBus.count == 2 {
@@ -53,6 +52,25 @@ public enum SensorSpec: Equatable, Sendable, CustomStringConvertible {
                 address = parsed
             }
             self = .i2c(chip, bus: bus, address: address)
+        }
+    }
+
+    /// By the bytes of the names: the synthesized `==` would compare them by Unicode rules, and
+    /// a reload compares specs on the device.
+    public static func == (lhs: SensorSpec, rhs: SensorSpec) -> Bool {
+        switch (lhs, rhs) {
+        case (.simulated(let left), .simulated(let right)):
+            return left == right
+        case (.i2c(let leftChip, let leftBus, let leftAddress), .i2c(let rightChip, let rightBus, let rightAddress)):
+            return leftChip == rightChip && leftBus == rightBus && leftAddress == rightAddress
+        case (.hwmon(let leftName, let leftChannel), .hwmon(let rightName, let rightChannel)):
+            return ASCII.equals(leftName, rightName) && leftChannel == rightChannel
+        case (.iio(let left), .iio(let right)), (.thermal(let left), .thermal(let right)):
+            return ASCII.equals(left, right)
+        case (.ds18b20(let left), .ds18b20(let right)):
+            return ASCII.equals(left, right)
+        case (.simulated, _), (.i2c, _), (.hwmon, _), (.iio, _), (.thermal, _), (.ds18b20, _):
+            return false
         }
     }
 
@@ -100,15 +118,20 @@ public enum I2CChip: Equatable, Sendable, CaseIterable {
 
     /// `bmp280` is the same driver: it tells the two apart by chip ID.
     init?(name: String) {
-        switch name {
-        case "bme280", "bmp280": self = .bme280
-        case "sht3x", "sht30", "sht31", "sht35": self = .sht3x
-        case "sht4x", "sht40", "sht41", "sht45": self = .sht4x
-        case "tmp117": self = .tmp117
-        case "tmp102": self = .tmp102
-        case "mcp9808": self = .mcp9808
-        case "lm75", "lm75a", "lm75b": self = .lm75
-        default: return nil
+        guard let chip = Self.allCases.first(where: { chip in chip.names.contains { ASCII.equals($0, name) } }) else { return nil }
+        self = chip
+    }
+
+    /// What `--sensor` accepts for it: its own name, then the parts the same driver reads.
+    var names: [String] {
+        switch self {
+        case .bme280: return ["bme280", "bmp280"]
+        case .sht3x: return ["sht3x", "sht30", "sht31", "sht35"]
+        case .sht4x: return ["sht4x", "sht40", "sht41", "sht45"]
+        case .tmp117: return ["tmp117"]
+        case .tmp102: return ["tmp102"]
+        case .mcp9808: return ["mcp9808"]
+        case .lm75: return ["lm75", "lm75a", "lm75b"]
         }
     }
 
@@ -125,17 +148,7 @@ public enum I2CChip: Equatable, Sendable, CaseIterable {
     }
 
     /// What `--sensor` calls it.
-    public var optionName: String {
-        switch self {
-        case .bme280: return "bme280"
-        case .sht3x: return "sht3x"
-        case .sht4x: return "sht4x"
-        case .tmp117: return "tmp117"
-        case .tmp102: return "tmp102"
-        case .mcp9808: return "mcp9808"
-        case .lm75: return "lm75"
-        }
-    }
+    public var optionName: String { names[0] }
 
     /// The address the breakout boards ship with most often (sensor-facts.md §1.1, §2.1, §3).
     public var defaultAddress: I2CAddress {
@@ -162,7 +175,8 @@ public enum SensorSpecError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .unknownSensor: return "--sensor: " + problem
         case .malformed(let text), .missingName(let text, _), .badBus(let text), .badAddress(let text), .badSimulation(let text):
-            return "--sensor \(text)" + (self == .malformed(text) ? " is " : ": ") + problem
+            if case .malformed = self { return "--sensor \(text) is " + problem }
+            return "--sensor \(text): " + problem
         }
     }
 
@@ -171,7 +185,7 @@ public enum SensorSpecError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .unknownSensor(let name): return "no driver for \"\(name)\"; use one of \(Self.forms)"
         case .malformed: return "not one of \(Self.forms)"
-        case .missingName(_, let kind): return "needs the \(kind) device's name, e.g. \(kind):\(kind == "iio" ? "dht11" : "cpu_thermal") (see its name file under /sys)"
+        case .missingName(_, let kind): return "needs the \(kind) device's name, e.g. \(kind):\(ASCII.equals(kind, "iio") ? "dht11" : "cpu_thermal") (see its name file under /sys)"
         case .badBus: return "the bus after @ is a number, e.g. bme280@1 for /dev/i2c-1"
         case .badAddress: return "the address is 0x03–0x77, e.g. bme280:0x77"
         case .badSimulation: return "give °C as decimals, e.g. simulated:21.5:1.5:0.05 (base, swing and noise; swing and noise not negative)"

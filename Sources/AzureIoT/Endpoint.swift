@@ -14,6 +14,12 @@ public struct Endpoint: Equatable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
+    /// By the host's bytes, as the synthesized `==` would not: it compares by Unicode rules,
+    /// which links the normalisation tables into the device for a name that is ASCII anyway.
+    public static func == (lhs: Endpoint, rhs: Endpoint) -> Bool {
+        lhs.port == rhs.port && ASCII.equals(lhs.host, rhs.host)
+    }
+
     /// Parses `host`, `host:port` or `[v6-literal]:port`; nil when the text is not one.
     public init?(parsing text: String, defaultPort: UInt16 = 443) {
         let bytes = Array(text.utf8)

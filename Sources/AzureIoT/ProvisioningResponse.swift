@@ -47,14 +47,14 @@ public enum ProvisioningResponse: Equatable, Sendable {
         guard let status = try reader.string(at: ["status"]) else {
             throw .typeMismatch(path: "status", expected: "present")
         }
-        switch status {
-        case "assigning", "unassigned":
+        switch RegistrationStatus(status) {
+        case .assigning?, .unassigned?:
             // C# keeps polling on `unassigned` too (§1.4); DPS reports it before assignment starts.
             guard let operationID = try reader.string(at: ["operationId"]), !operationID.isEmpty else {
                 throw .typeMismatch(path: "operationId", expected: "a non-empty string")
             }
             return .assigning(operationID: operationID, retryAfterSeconds: response.retryAfterSeconds)
-        case "assigned":
+        case .assigned?:
             guard let hubText = try reader.string(at: ["registrationState", "assignedHub"]),
                   let hub = Endpoint(parsing: hubText) else {
                 throw .typeMismatch(path: "registrationState.assignedHub", expected: "a host name")
@@ -64,16 +64,16 @@ public enum ProvisioningResponse: Equatable, Sendable {
             }
             let substatus = try reader.string(at: ["registrationState", "substatus"]) ?? "initialAssignment"
             return .assigned(Assignment(hub: hub, deviceID: deviceID, substatus: substatus))
-        case "failed":
+        case .failed?:
             return .failed(ServiceFailure(
                 httpStatus: response.status,
                 errorCode: try reader.integer(at: ["registrationState", "errorCode"]),
                 message: try reader.string(at: ["registrationState", "errorMessage"]),
                 trackingID: nil
             ))
-        case "disabled":
+        case .disabled?:
             return .disabled
-        default:
+        case nil:
             throw .typeMismatch(path: "status", expected: "one of assigning, assigned, failed, disabled, unassigned")
         }
     }
@@ -109,6 +109,26 @@ public enum ProvisioningResponseError: Error, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .malformedBody(let status, let error): return "DPS answered HTTP \(status) with a body Kelvin cannot read: \(error)"
+        }
+    }
+}
+
+/// A registration's `status`, matched once by its bytes.
+private enum RegistrationStatus: CaseIterable {
+    case assigning, unassigned, assigned, failed, disabled
+
+    init?(_ text: String) {
+        guard let status = Self.allCases.first(where: { ASCII.equals($0.text, text) }) else { return nil }
+        self = status
+    }
+
+    var text: String {
+        switch self {
+        case .assigning: return "assigning"
+        case .unassigned: return "unassigned"
+        case .assigned: return "assigned"
+        case .failed: return "failed"
+        case .disabled: return "disabled"
         }
     }
 }

@@ -207,7 +207,7 @@ final class RunReloading {
         }
         let restartOnly = reloaded.keysNeedingRestart(comparedWith: options)
         if !restartOnly.isEmpty {
-            Log.warning("\(restartOnly.joined(separator: ", ")) changed; a reload cannot apply that, restart kelvin (systemctl restart kelvin) to use it")
+            Log.warning("\(restartOnly.map { $0.description }.joined(separator: ", ")) changed; a reload cannot apply that, restart kelvin (systemctl restart kelvin) to use it")
         }
         var applied = reloaded
         applied.keepRestartOnlySettings(of: options)

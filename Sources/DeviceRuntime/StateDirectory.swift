@@ -1,5 +1,6 @@
 import Agent
 import Platform
+import Wire
 
 /// Where the device keeps its assignment, spool and counters.
 enum StateDirectory {
@@ -8,7 +9,7 @@ enum StateDirectory {
         if let directory = options.stateDirectory { return directory }
         if let systemd = Environment.value("STATE_DIRECTORY"), !systemd.isEmpty {
             // systemd lists several directories separated by colons when the unit names several.
-            return String(systemd.split(separator: ":").first ?? Substring(systemd))
+            return ASCII.split(systemd, separator: UInt8(ascii: ":"), maxSplits: 1).first ?? systemd
         }
         return "/var/lib/kelvin"
     }

@@ -141,6 +141,40 @@ public enum ASCII {
         }
     }
 
+    /// Byte-wise equality of two strings. String's `==` compares by canonical equivalence, which
+    /// links the Unicode normalisation tables into the device binary; keys, flags and names from
+    /// files and the network mean exactly their bytes.
+    @inlinable
+    public static func equals(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.elementsEqual(rhs.utf8)
+    }
+
+    /// Both absent, or both present and equal byte for byte.
+    @inlinable
+    public static func equals(_ lhs: String?, _ rhs: String?) -> Bool {
+        guard let lhs, let rhs else { return lhs == nil && rhs == nil }
+        return equals(lhs, rhs)
+    }
+
+    /// `hasPrefix` byte for byte, for the same reason as `equals`.
+    @inlinable
+    public static func hasPrefix(_ text: String, _ prefix: String) -> Bool {
+        text.utf8.starts(with: prefix.utf8)
+    }
+
+    /// `split` at an ASCII byte. String's own `split` walks Characters, whose boundaries come from
+    /// the Unicode tables; an ASCII byte never falls inside a multi-byte sequence, so the pieces
+    /// are whole UTF-8.
+    public static func split(
+        _ text: String,
+        separator: UInt8,
+        maxSplits: Int = .max,
+        omittingEmptySubsequences: Bool = true
+    ) -> [String] {
+        text.utf8.split(separator: separator, maxSplits: maxSplits, omittingEmptySubsequences: omittingEmptySubsequences)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
     @inlinable
     public static func equals(_ lhs: some Collection<UInt8>, _ rhs: StaticString) -> Bool {
         rhs.withUTF8Buffer { right in

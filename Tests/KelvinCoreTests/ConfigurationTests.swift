@@ -139,13 +139,13 @@ import Testing
     ]
 
     @Test func theSamples_coverEverySetting() {
-        #expect(Self.samples.map(\.key) == Configuration.settings.map(\.key))
+        #expect(Self.samples.map(\.key) == SettingKey.allCases.map(\.description))
     }
 
     @Test(arguments: ConfigurationTests.samples.indices)
     func everySetting_roundTripsFromFileEnvironmentAndFlag(index: Int) throws {
         let sample = Self.samples[index]
-        let setting = try #require(Configuration.setting(forKey: sample.key))
+        let setting = try #require(Configuration.key(forFileKey: sample.key)).setting
         var expected = RunOptions()
         sample.change(&expected)
         #expect(expected != RunOptions())
@@ -157,11 +157,53 @@ import Testing
     }
 
     @Test func namesFollowOneRule() throws {
-        let setting = try #require(Configuration.setting(forFlag: "--sensor-power"))
-        #expect(setting.key == "sensor.power_line")
-        #expect(setting.environmentName == "KELVIN_SENSOR_POWER_LINE")
-        #expect(Configuration.settings.map(\.environmentName).contains("KELVIN_IDENTITY_KEY_PASSPHRASE_FILE"))
-        #expect(!Configuration.settings.map(\.environmentName).contains(Configuration.passphraseVariable))
+        let key = try #require(Configuration.key(forFlag: "--sensor-power"))
+        #expect(key == .sensorPowerLine)
+        #expect(key.setting.fileKey == "sensor.power_line")
+        #expect(key.description == "sensor.power_line")
+        #expect(key.setting.environmentName == "KELVIN_SENSOR_POWER_LINE")
+        let environmentNames = SettingKey.allCases.map(\.setting.environmentName)
+        #expect(environmentNames.contains("KELVIN_IDENTITY_KEY_PASSPHRASE_FILE"))
+        #expect(!environmentNames.contains(Configuration.passphraseVariable))
+        #expect(Configuration.key(forFlag: "--config") == nil)
+        #expect(Configuration.key(forFileKey: "telemetry.intervall") == nil)
+    }
+
+    // MARK: the help
+
+    /// Each setting's default in the help is text the setting takes, and taking it puts back
+    /// exactly `RunOptions()`'s value: over the sample's change, so that a default naming the
+    /// wrong field or the wrong value fails.
+    @Test(arguments: ConfigurationTests.samples.indices)
+    func theHelpsDefault_isRunOptionsDefault(index: Int) throws {
+        let sample = Self.samples[index]
+        let key = try #require(Configuration.key(forFileKey: sample.key))
+        guard case .value(let text, _) = key.setting.defaultValue else { return }
+        var options = RunOptions()
+        sample.change(&options)
+        try Configuration.apply([Configuration.flagInput(key, text: text)], to: &options)
+        #expect(options == RunOptions())
+        #expect(CommandLineParser.helpText.contains("(default: \(text)"))
+    }
+
+    @Test func theHelp_hasEveryFlag_andTheOtherOptionsDefaults() {
+        let help = CommandLineParser.helpText
+        for key in SettingKey.allCases {
+            #expect(help.contains("  \(key.setting.flag) \(key.setting.placeholder)"))
+        }
+        #expect(help.contains("(default: /etc/kelvin/kelvin.conf, when it exists)"))
+        #expect(help.contains("  --count <n>             Readings to send. (default: 1)"))
+        #expect(help.contains("  --interval <seconds>    Time between readings; 0 sends back to back. (default: 0)"))
+        #expect(help.contains("  --count <n>             Readings to print. (default: 1)"))
+        #expect(help.contains("  --interval <seconds>    Time between readings. (default: 1)"))
+        #expect(help.contains("  --bus <n>               The I²C bus, /dev/i2c-N. (default: 1)"))
+        #expect(help.contains("OPTIONS (send): --cert, --key, --key-passphrase-file, --ca-file, --ca-dir, --proxy,"))
+        #expect(help.contains("OPTIONS (read): --config, --sensor and --sensor-power as for run, and:"))
+        #expect(help.contains("interval under [telemetry] is telemetry.interval, KELVIN_TELEMETRY_INTERVAL and"))
+        let overview = help.split(separator: "\n").first.map(String.init) ?? ""
+        for line in help.split(separator: "\n") where line != overview {
+            #expect(line.count <= 89, "\(line)")
+        }
     }
 
     // MARK: bad files
@@ -257,7 +299,7 @@ import Testing
             return String(line.dropFirst(2))
         }.joined(separator: "\n")
         let entries = try ConfigFile.parse(Array(live.utf8), path: "kelvin.conf")
-        #expect(entries.map(\.dottedKey) == Configuration.settings.map(\.key))
+        #expect(entries.map(\.dottedKey) == SettingKey.allCases.map(\.description))
         _ = try Self.resolve(live)
     }
 }

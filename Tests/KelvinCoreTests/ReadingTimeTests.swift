@@ -107,7 +107,8 @@ import Wire
         reloaded.statusLEDLine = "GPIO22"
         reloaded.spoolMaximumBytes = 8192
         reloaded.includeHumidity = true
-        #expect(reloaded.keysNeedingRestart(comparedWith: running) == ["status.led_line", "spool.max_bytes", "telemetry.include"])
+        #expect(reloaded.keysNeedingRestart(comparedWith: running) == [.statusLEDLine, .spoolMaximumBytes, .include])
+        #expect(reloaded.keysNeedingRestart(comparedWith: running).map(\.description) == ["status.led_line", "spool.max_bytes", "telemetry.include"])
         reloaded.keepRestartOnlySettings(of: running)
         #expect(reloaded.keysNeedingRestart(comparedWith: running).isEmpty)
         #expect(reloaded.intervalMilliseconds == 1_000)

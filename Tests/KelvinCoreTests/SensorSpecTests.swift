@@ -4,6 +4,25 @@ import Testing
 import Wire
 
 @Suite struct SensorSpecTests {
+    /// `==` is written by hand to compare names by their bytes: each field still counts.
+    @Test func equality_comparesEveryField() {
+        let specs: [SensorSpec] = [
+            .simulated(SimulatedSensor.Settings()), .simulated(SimulatedSensor.Settings(base: Millidegrees(-5_000))),
+            .i2c(.bme280, bus: 1, address: I2CAddress(0x76)!), .i2c(.bme280, bus: 3, address: I2CAddress(0x76)!),
+            .i2c(.bme280, bus: 1, address: I2CAddress(0x77)!), .i2c(.sht3x, bus: 1, address: I2CAddress(0x76)!),
+            .hwmon(name: "sht3x", channel: 1), .hwmon(name: "sht3x", channel: 2), .hwmon(name: "lm75", channel: 1),
+            .iio(name: "sht3x"), .iio(name: "dht11"), .thermal(type: "sht3x"), .thermal(type: "cpu-thermal"),
+            .ds18b20(id: nil), .ds18b20(id: "28-1"), .ds18b20(id: "28-2"),
+        ]
+        for (i, left) in specs.enumerated() {
+            for (j, right) in specs.enumerated() {
+                #expect((left == right) == (i == j), "\(left) vs \(right)")
+            }
+        }
+        // Canonically equivalent, different bytes: a name on the device is its bytes.
+        #expect(SensorSpec.iio(name: "caf\u{E9}") != .iio(name: "cafe\u{301}"))
+    }
+
     @Test func everyForm_parses() throws {
         #expect(try SensorSpec(parsing: "simulated") == .simulated(SimulatedSensor.Settings()))
         #expect(try SensorSpec(parsing: "simulated:30.25:2:0.1") == .simulated(SimulatedSensor.Settings(base: Millidegrees(30_250), swing: 2_000, noise: 100)))
