@@ -1,4 +1,4 @@
-import Agent
+import DeviceRuntime
 
 
 // Embedded Swift has no `CommandLine`, so the C entry point takes argc/argv itself. SwiftPM links
