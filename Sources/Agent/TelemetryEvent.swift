@@ -73,7 +73,8 @@ public enum ProvisioningFailure: Error, Equatable, Sendable, CustomStringConvert
         case .timedOut(let milliseconds, let problem?):
             return "could not register with DPS within \(milliseconds / 1000) s: \(problem)"
         case .timedOut(let milliseconds, nil):
-            return "DPS did not assign the device within \(milliseconds / 1000) s; check the enrollment in DPS, or raise --provisioning-timeout"
+            return
+                "DPS did not assign the device within \(milliseconds / 1000) s; check the enrollment in DPS, or raise --provisioning-timeout"
         }
     }
 }

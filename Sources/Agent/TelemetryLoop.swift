@@ -38,11 +38,14 @@ public enum TelemetryLoop {
             case .send(let request):
                 do {
                     let response = try transport.send(request)
-                    machine.responseReceived(response, nowMilliseconds: clock.nowMilliseconds, wallClockMilliseconds: clock.wallClockMilliseconds)
+                    machine.responseReceived(
+                        response, nowMilliseconds: clock.nowMilliseconds,
+                        wallClockMilliseconds: clock.wallClockMilliseconds)
                 } catch {
                     let transient = Transport.isTransient(error)
                     if !transient { unrecoverable = error }
-                    machine.requestFailed(error.description, transient: transient, nowMilliseconds: clock.nowMilliseconds)
+                    machine.requestFailed(
+                        error.description, transient: transient, nowMilliseconds: clock.nowMilliseconds)
                 }
             case .save(let saved):
                 save(saved)

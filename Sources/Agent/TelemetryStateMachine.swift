@@ -1,6 +1,7 @@
 import AzureIoT
 import HTTP1
 import Sensors
+import Wire
 
 /// The device's telemetry as one state machine without I/O: the sampling schedule, the queue of
 /// readings, delivery to the hub with the retry policy, and provisioning and re-provisioning
@@ -224,7 +225,9 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     }
 
     /// Carries out `.takeReading` with `source` and reports what it gave.
-    public mutating func takeReading<Source: ReadingSource>(sequence: Int, takenAtMilliseconds stamp: Int64, from source: inout Source) {
+    public mutating func takeReading<Source: ReadingSource>(
+        sequence: Int, takenAtMilliseconds stamp: Int64, from source: inout Source
+    ) {
         do {
             readingTaken(try source.read(sequence: sequence, takenAtMilliseconds: stamp))
         } catch {
@@ -241,7 +244,9 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     }
 
     /// The request in flight was answered.
-    public mutating func responseReceived(_ response: HTTPResponse, nowMilliseconds now: Int64, wallClockMilliseconds wallClock: Int64) {
+    public mutating func responseReceived(
+        _ response: HTTPResponse, nowMilliseconds now: Int64, wallClockMilliseconds wallClock: Int64
+    ) {
         settle()
         switch uplink {
         case .sending(let channel, let readings, let single):
@@ -296,7 +301,8 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     /// stay queued. `saved`: the saved assignment when it is valid for the new settings; nil
     /// registers with DPS at the next send (under the retry rules, never blocking sampling).
     public mutating func reloaded(
-        _ settings: Settings, saved: SavedAssignment?, nowMilliseconds now: Int64, wallClockMilliseconds wallClock: Int64
+        _ settings: Settings, saved: SavedAssignment?, nowMilliseconds now: Int64,
+        wallClockMilliseconds wallClock: Int64
     ) {
         settle()
         if case .stopped = uplink { return }
@@ -313,7 +319,8 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         }
         if settings.intervalMilliseconds != interval, !samplingDone, !readingInProgress {
             let next = ReadingSchedule.next(
-                dueAt: now, startedAt: now, wallClockMilliseconds: wallClock, intervalMilliseconds: settings.intervalMilliseconds
+                dueAt: now, startedAt: now, wallClockMilliseconds: wallClock,
+                intervalMilliseconds: settings.intervalMilliseconds
             )
             nextReadingAt = min(nextReadingAt ?? next, next)
         }
@@ -333,7 +340,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
                 adopt(saved)
                 return .report(.usingSavedAssignment(saved))
             }
-            if settings.provisioning != nil { startProvisioning(first: true, now: now) }
+            if settings.provisioning.isPresent { startProvisioning(first: true, now: now) }
             if !queued.isEmpty { return take(queued.removeFirst()) }
         }
         if let action = giveTimes(now: now, wallClock: wallClock) { return action }
@@ -390,7 +397,9 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     /// Once the clock is set, gives the readings stamped before it their wall-clock times.
     private mutating func giveTimes(now: Int64, wallClock: Int64) -> Action? {
         guard awaitingClock > 0, ReadingTime.clockIsSet(wallClockMilliseconds: wallClock) else { return nil }
-        let restamped = outbox.restamp { ReadingTime.fixedUp($0, wallClockMilliseconds: wallClock, monotonicMilliseconds: now) }
+        let restamped = outbox.restamp {
+            ReadingTime.fixedUp($0, wallClockMilliseconds: wallClock, monotonicMilliseconds: now)
+        }
         awaitingClock = 0
         saidClockUnset = false
         return .report(.clockSet(wallClockMilliseconds: wallClock, restampedReadings: restamped))
@@ -412,7 +421,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
             uplink = .sending(channel, readings: batch.count, single: false)
             return .send(.batch(batch))
         case .unassigned:
-            guard !outbox.isEmpty, now >= nextAttemptAt, settings.provisioning != nil else { return nil }
+            guard !outbox.isEmpty, now >= nextAttemptAt, settings.provisioning.isPresent else { return nil }
             if let last = lastProvisionedAt, now - last < settings.reprovisionIntervalMilliseconds {
                 nextAttemptAt = last + settings.reprovisionIntervalMilliseconds
                 isStalled = true
@@ -437,7 +446,9 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     ) {
         uplink = .ready(channel)
         guard let refused = FailedAttempt(response: response, wallClockSeconds: wallClock / 1000) else {
-            if readings > 0 { queued.append(.report(.delivered(readings: readings, hub: channel.hub, batched: !single))) }
+            if readings > 0 {
+                queued.append(.report(.delivered(readings: readings, hub: channel.hub, batched: !single)))
+            }
             if singlesBeforeBatching > 0 { singlesBeforeBatching -= 1 }
             failedAttempts = 0
             isStalled = false
@@ -445,7 +456,8 @@ public struct TelemetryStateMachine<Random: RandomSource> {
             return
         }
         let decision = settings.retryPolicy.decide(
-            attempt: failedAttempts + 1, after: refused.trouble, retryAfterSeconds: refused.retryAfterSeconds, random: &random
+            attempt: failedAttempts + 1, after: refused.trouble, retryAfterSeconds: refused.retryAfterSeconds,
+            random: &random
         )
         switch decision {
         case .dropMessage:
@@ -460,7 +472,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
                 singlesBeforeBatching = readings
                 queued.append(.report(.batchRefused(refused.failure, readings: readings)))
             }
-        case .reprovision where settings.provisioning != nil:
+        case .reprovision where settings.provisioning.isPresent:
             failedAttempts = 0
             assignment = nil
             uplink = .unassigned
@@ -471,7 +483,8 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         }
     }
 
-    private mutating func failed(_ failure: AttemptFailure, trouble: RetryTrouble, retryAfterSeconds: Int?, now: Int64) {
+    private mutating func failed(_ failure: AttemptFailure, trouble: RetryTrouble, retryAfterSeconds: Int?, now: Int64)
+    {
         let decision = settings.retryPolicy.decide(
             attempt: failedAttempts + 1, after: trouble, retryAfterSeconds: retryAfterSeconds, random: &random
         )
@@ -490,7 +503,10 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         isStalled = true
         roundJustFailed = true
         nextAttemptAt = now + settings.pauseAfterGivingUpMilliseconds
-        queued.append(.report(.keptForLater(failure, pending: outbox.count, retryInMilliseconds: settings.pauseAfterGivingUpMilliseconds)))
+        queued.append(
+            .report(
+                .keptForLater(
+                    failure, pending: outbox.count, retryInMilliseconds: settings.pauseAfterGivingUpMilliseconds)))
     }
 
     // MARK: - Provisioning
@@ -505,14 +521,17 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         // A fresh stream per registration keeps two in one run from sharing a jitter schedule.
         var run = ProvisioningRun(
             machine: ProvisioningStateMachine(settings: provisioning, random: SplitMix64(seed: random.next())),
-            deadline: now + settings.provisioningTimeoutMilliseconds, nextStepAt: nil, isFirst: first, lastConnectionProblem: nil
+            deadline: now + settings.provisioningTimeoutMilliseconds, nextStepAt: nil, isFirst: first,
+            lastConnectionProblem: nil
         )
         let action = run.machine.start()
         follow(action, of: run, now: now, wallClock: 0)
     }
 
     /// Carries out what the provisioning sub-machine said.
-    private mutating func follow(_ action: ProvisioningStateMachine<SplitMix64>.Action, of run: ProvisioningRun, now: Int64, wallClock: Int64) {
+    private mutating func follow(
+        _ action: ProvisioningStateMachine<SplitMix64>.Action, of run: ProvisioningRun, now: Int64, wallClock: Int64
+    ) {
         var run = run
         switch action {
         case .send(let request):
@@ -522,7 +541,9 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         case .sleep(let milliseconds):
             guard now + milliseconds < run.deadline else {
                 return provisioningFailed(
-                    .timedOut(afterMilliseconds: settings.provisioningTimeoutMilliseconds, lastConnectionProblem: run.lastConnectionProblem),
+                    .timedOut(
+                        afterMilliseconds: settings.provisioningTimeoutMilliseconds,
+                        lastConnectionProblem: run.lastConnectionProblem),
                     first: run.isFirst, now: now
                 )
             }
@@ -549,7 +570,8 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         roundJustFailed = true
         uplink = .unassigned
         nextAttemptAt = now + settings.reprovisionIntervalMilliseconds
-        queued.append(.report(.reprovisioningFailed(failure, retryInMilliseconds: settings.reprovisionIntervalMilliseconds)))
+        queued.append(
+            .report(.reprovisioningFailed(failure, retryInMilliseconds: settings.reprovisionIntervalMilliseconds)))
     }
 
     private mutating func adopt(_ saved: SavedAssignment) {
@@ -571,7 +593,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         if slotOpen { earliest(nextReadingAt ?? .min) }
         switch uplink {
         case .ready, .unassigned:
-            if !outbox.isEmpty, settings.provisioning != nil || assignment != nil { earliest(nextAttemptAt) }
+            if !outbox.isEmpty, settings.provisioning.isPresent || assignment.isPresent { earliest(nextAttemptAt) }
         case .provisioning(let run):
             if let due = run.nextStepAt { earliest(due) }
         case .sending, .stopped:

@@ -78,7 +78,9 @@ public struct AgentLoop<Source: ReadingSource, Waiter: EventWaiter, Shell: Agent
     /// Everything the machine wants done now, up to its next wait.
     private mutating func carryOutActions() -> Turn {
         while true {
-            switch machine.nextAction(nowMilliseconds: waiter.nowMilliseconds, wallClockMilliseconds: waiter.wallClockMilliseconds) {
+            switch machine.nextAction(
+                nowMilliseconds: waiter.nowMilliseconds, wallClockMilliseconds: waiter.wallClockMilliseconds)
+            {
             case .takeReading(let sequence, let stamp):
                 machine.takeReading(sequence: sequence, takenAtMilliseconds: stamp, from: &source)
             case .send(let request):
@@ -87,7 +89,8 @@ public struct AgentLoop<Source: ReadingSource, Waiter: EventWaiter, Shell: Agent
                 shell.save(saved)
             case .report(let event):
                 shell.report(
-                    event, delivered: machine.deliveredReadings, queued: machine.outbox.count - machine.deliveredReadings.count,
+                    event, delivered: machine.deliveredReadings,
+                    queued: machine.outbox.count - machine.deliveredReadings.count,
                     nowMilliseconds: waiter.nowMilliseconds
                 )
             case .wait(let until):
@@ -117,7 +120,8 @@ public struct AgentLoop<Source: ReadingSource, Waiter: EventWaiter, Shell: Agent
             exchange = wait
         case .completed(let response):
             exchange = nil
-            machine.responseReceived(response, nowMilliseconds: waiter.nowMilliseconds, wallClockMilliseconds: waiter.wallClockMilliseconds)
+            machine.responseReceived(
+                response, nowMilliseconds: waiter.nowMilliseconds, wallClockMilliseconds: waiter.wallClockMilliseconds)
         case .failed(let failure):
             exchange = nil
             let transient = Transport.isTransient(failure)

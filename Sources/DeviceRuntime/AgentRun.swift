@@ -24,7 +24,8 @@ public struct AgentRun {
         let watchdog = try watchdogSchedule(options)
         // The sensor first: a wiring mistake is one line before anything else happens.
         let sensor = try DeviceSensor.open(
-            options.sensor, fields: ReadingFields(humidity: options.includeHumidity, pressure: options.includePressure), clock: clock
+            options.sensor, fields: ReadingFields(humidity: options.includeHumidity, pressure: options.includePressure),
+            clock: clock
         )
         let identity = try RunIdentity(options: options, clock: clock)
         var random = SplitMix64(seed: SystemRandom.seed())
@@ -33,12 +34,16 @@ public struct AgentRun {
         // Readings an earlier run left in the spool keep the message IDs they were numbered under.
         let messageIDPrefix = journal?.spool.messageIDPrefix ?? freshPrefix
         var outbox = journal?.outbox(capacity: options.backlogLimit) ?? Outbox(capacity: options.backlogLimit)
-        if !outbox.isEmpty { Log.info("\(outbox.count) reading(s) from an earlier run are in the spool; they go first") }
+        if !outbox.isEmpty {
+            Log.info("\(outbox.count) reading(s) from an earlier run are in the spool; they go first")
+        }
         // A monotonic stamp from an earlier process may be from an earlier boot: no time beats
         // a wrong one.
         let untimed = outbox.restamp(ReadingTime.forgotten)
         if untimed > 0 {
-            Log.warning("\(untimed) reading(s) from an earlier run were taken before the clock was set; they go without a creation time")
+            Log.warning(
+                "\(untimed) reading(s) from an earlier run were taken before the clock was set; they go without a creation time"
+            )
         }
         let firstSequence = journal?.spool.nextSequence ?? 1
         let machine = TelemetryStateMachine(
@@ -49,40 +54,57 @@ public struct AgentRun {
             count: options.count, firstSequence: firstSequence, messageIDPrefix: messageIDPrefix,
             counterFile: journal == nil ? nil : CounterFile(directory: StateDirectory.path(options)), clock: clock
         )
-        let reloading = reloadOptions.map { reread in RunReloading(options: options, reread: reread, journal: journal, clock: clock) }
+        let reloading = reloadOptions.map { reread in
+            RunReloading(options: options, reread: reread, journal: journal, clock: clock)
+        }
         let shell = try DeviceShell(
-            reporter: reporter, ledLine: options.statusLEDLine, alertLine: options.sensor.alertLine, store: identity.store, clock: clock,
+            reporter: reporter, ledLine: options.statusLEDLine, alertLine: options.sensor.alertLine,
+            store: identity.store, clock: clock,
             reloader: reloading.map { reloading in { reloading.reload() } }
         )
-        var loop = AgentLoop(machine: machine, source: sensor, transport: identity.client, waiter: PollingWaiter(), shell: shell, watchdog: watchdog)
+        var loop = AgentLoop(
+            machine: machine, source: sensor, transport: identity.client, waiter: PollingWaiter(), shell: shell,
+            watchdog: watchdog)
         let (outcome, failure) = loop.run()
         journal?.synchronize()
         loop.shell.reporter.saveCounters(force: true, clock: clock)
         loop.transport.closeAll()
-        try conclude(outcome, failure: failure, reporter: loop.shell.reporter, identity: identity, spooled: journal != nil, connections: loop.transport.connectionsOpened)
+        try conclude(
+            outcome, failure: failure, reporter: loop.shell.reporter, identity: identity, spooled: journal != nil,
+            connections: loop.transport.connectionsOpened)
     }
 
     private func conclude(
-        _ outcome: TelemetryOutcome, failure: HTTPSError?, reporter: RunReporter, identity: RunIdentity, spooled: Bool, connections: Int
+        _ outcome: TelemetryOutcome, failure: HTTPSError?, reporter: RunReporter, identity: RunIdentity, spooled: Bool,
+        connections: Int
     ) throws(Fatal) {
         switch outcome {
         case .allDelivered:
-            Log.info("done: \(reporter.delivered) readings delivered over \(connections) TLS connections" + reporter.droppedNote)
+            Log.info(
+                "done: \(reporter.delivered) readings delivered over \(connections) TLS connections"
+                    + reporter.droppedNote)
         case .stopped(let pending):
             let signal = Signals.terminationSignalName ?? "a signal"
-            Log.info("stopped by \(signal): \(reporter.summary(queued: pending))" + Self.undelivered(pending, spooled: spooled))
+            Log.info(
+                "stopped by \(signal): \(reporter.summary(queued: pending))"
+                    + Self.undelivered(pending, spooled: spooled))
         case .undelivered(let pending):
             throw Fatal(
-                message: "\(pending) of \(options.count) readings were not delivered (last problem: \(reporter.lastProblem ?? "none")); check the network and the hub",
+                message:
+                    "\(pending) of \(options.count) readings were not delivered (last problem: \(reporter.lastProblem ?? "none")); check the network and the hub",
                 exitCode: .temporaryFailure
             )
         case .provisioningFailed(let problem, let pending):
             var hint = ""
             if case .refused(let refusal) = problem { hint = identity.chainHint(for: refusal) }
-            throw Fatal(message: problem.description + hint + Self.undelivered(pending, spooled: spooled), exitCode: ExitCode.of(problem))
+            throw Fatal(
+                message: problem.description + hint + Self.undelivered(pending, spooled: spooled),
+                exitCode: ExitCode.of(problem))
         case .transportFailed(let pending):
             let message = failure?.description ?? "the connection failed"
-            throw Fatal(message: message + Self.undelivered(pending, spooled: spooled), exitCode: failure.map { ExitCode.of($0) } ?? .unavailable)
+            throw Fatal(
+                message: message + Self.undelivered(pending, spooled: spooled),
+                exitCode: failure.map { ExitCode.of($0) } ?? .unavailable)
         }
     }
 
@@ -92,8 +114,7 @@ public struct AgentRun {
         let identity = try RunIdentity(options: options, clock: clock)
         defer { identity.client.closeAll() }
         if !force, let saved = identity.savedAssignment() {
-            let assignment = saved.assignment
-            Log.info("using the saved assignment: hub \(assignment.hub) as device \(assignment.deviceID) (assigned \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)))")
+            Log.info(RunReporter.usingSaved(saved))
             return
         }
         var keeper = AssignmentKeeper(
@@ -103,9 +124,10 @@ public struct AgentRun {
         var client = identity.client
         var random = SplitMix64(seed: SystemRandom.seed())
         do {
-            let (saved, requests) = try keeper.provision(transport: &client, clock: clock, random: &random) { Log.warning($0) }
-            let assignment = saved.assignment
-            Log.info("assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
+            let (saved, requests) = try keeper.provision(transport: &client, clock: clock, random: &random) {
+                Log.warning($0)
+            }
+            Log.info(RunReporter.assigned(saved, requests: requests))
         } catch {
             var hint = ""
             if case .provisioning(let refusal) = error { hint = identity.chainHint(for: refusal) }
@@ -126,15 +148,20 @@ public struct AgentRun {
     /// the agent is stuck.
     private func watchdogSchedule(_ options: RunOptions) throws(Fatal) -> WatchdogSchedule? {
         guard SystemdNotifier.fromEnvironment() != nil,
-              let watchdog = WatchdogSchedule(
-                  watchdogMicroseconds: Environment.value("WATCHDOG_USEC"), watchdogPID: Environment.value("WATCHDOG_PID"),
-                  processID: Process.id
-              ) else { return nil }
+            let watchdog = WatchdogSchedule(
+                watchdogMicroseconds: Environment.value("WATCHDOG_USEC"),
+                watchdogPID: Environment.value("WATCHDOG_PID"),
+                processID: Process.id
+            )
+        else { return nil }
         let half = watchdog.pingIntervalMilliseconds
-        for (flag, timeout) in [("--connect-timeout", options.connectTimeoutMilliseconds), ("--io-timeout", options.ioTimeoutMilliseconds)]
+        for (flag, timeout) in [
+            ("--connect-timeout", options.connectTimeoutMilliseconds), ("--io-timeout", options.ioTimeoutMilliseconds),
+        ]
         where timeout > half {
             throw Fatal(
-                message: "\(flag) \(RunReporter.seconds(timeout)) is longer than half of systemd's watchdog (WatchdogSec= \(RunReporter.seconds(watchdog.timeoutMilliseconds))); lower \(flag) to \(RunReporter.seconds(half)) or less, or raise WatchdogSec= in the unit",
+                message:
+                    "\(flag) \(RunReporter.seconds(timeout)) is longer than half of systemd's watchdog (WatchdogSec= \(RunReporter.seconds(watchdog.timeoutMilliseconds))); lower \(flag) to \(RunReporter.seconds(half)) or less, or raise WatchdogSec= in the unit",
                 exitCode: .configuration
             )
         }
@@ -144,7 +171,9 @@ public struct AgentRun {
 
     static func undelivered(_ pending: Int, spooled: Bool) -> String {
         guard pending > 0 else { return "" }
-        return spooled ? " (\(pending) readings not yet delivered stay in the spool for the next run)" : " (\(pending) readings not yet delivered are lost)"
+        return spooled
+            ? " (\(pending) readings not yet delivered stay in the spool for the next run)"
+            : " (\(pending) readings not yet delivered are lost)"
     }
 
     /// The spool at `<state-dir>/spool`; nil (readings then kept in memory only, with a warning)
@@ -173,7 +202,9 @@ public struct AgentRun {
     }
 
     private static func warnNoSpool(_ directory: String, _ problem: String) {
-        Log.warning("cannot keep a spool in \(directory) (\(problem)); unsent readings are kept in memory only and lost on restart — make \(directory) writable by this user or choose another with --state-dir")
+        Log.warning(
+            "cannot keep a spool in \(directory) (\(problem)); unsent readings are kept in memory only and lost on restart — make \(directory) writable by this user or choose another with --state-dir"
+        )
     }
 }
 
@@ -186,7 +217,10 @@ final class RunReloading {
     private let journal: SpoolJournal<FileSpoolStorage>?
     private let clock: MonotonicClock
 
-    init(options: RunOptions, reread: @escaping () throws(Fatal) -> RunOptions, journal: SpoolJournal<FileSpoolStorage>?, clock: MonotonicClock) {
+    init(
+        options: RunOptions, reread: @escaping () throws(Fatal) -> RunOptions, journal: SpoolJournal<FileSpoolStorage>?,
+        clock: MonotonicClock
+    ) {
         self.options = options
         self.reread = reread
         self.journal = journal
@@ -207,7 +241,9 @@ final class RunReloading {
         }
         let restartOnly = reloaded.keysNeedingRestart(comparedWith: options)
         if !restartOnly.isEmpty {
-            Log.warning("\(restartOnly.map { $0.description }.joined(separator: ", ")) changed; a reload cannot apply that, restart kelvin (systemctl restart kelvin) to use it")
+            Log.warning(
+                "\(restartOnly.map { $0.description }.joined(separator: ", ")) changed; a reload cannot apply that, restart kelvin (systemctl restart kelvin) to use it"
+            )
         }
         var applied = reloaded
         applied.keepRestartOnlySettings(of: options)
@@ -216,6 +252,7 @@ final class RunReloading {
         }
         options = applied
         Log.format.threshold = applied.logLevel
-        return AgentReload(settings: identity.machineSettings(applied), saved: identity.savedAssignment(), transport: identity.client)
+        return AgentReload(
+            settings: identity.machineSettings(applied), saved: identity.savedAssignment(), transport: identity.client)
     }
 }

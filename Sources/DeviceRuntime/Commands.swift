@@ -46,7 +46,8 @@ public enum Commands {
         report { () throws(Fatal) in
             let options = try RunOptionsLoader.load(request)
             Log.format.threshold = options.logLevel
-            try AgentRun(options: options, reloadOptions: { () throws(Fatal) in try RunOptionsLoader.load(request) }).run()
+            try AgentRun(options: options, reloadOptions: { () throws(Fatal) in try RunOptionsLoader.load(request) })
+                .run()
         }
     }
 

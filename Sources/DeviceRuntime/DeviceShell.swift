@@ -78,7 +78,9 @@ struct DeviceShell: AgentShell {
             // Once is enough: the watchdog would repeat the warning every few seconds.
             guard !notifyFailureReported else { return }
             notifyFailureReported = true
-            Log.warning("cannot notify systemd at NOTIFY_SOCKET=\(notifier.socketPath) (\(error)); check NotifyAccess= in the unit")
+            Log.warning(
+                "cannot notify systemd at NOTIFY_SOCKET=\(notifier.socketPath) (\(error)); check NotifyAccess= in the unit"
+            )
         }
     }
 
@@ -97,7 +99,8 @@ struct DeviceShell: AgentShell {
     mutating func reload() -> AgentReload<HTTPSClient>? {
         reporter.saveCounters(force: true, clock: clock)
         guard let reloader else {
-            Log.warning("reload requested (SIGHUP), but this run was not started from a configuration; carrying on unchanged")
+            Log.warning(
+                "reload requested (SIGHUP), but this run was not started from a configuration; carrying on unchanged")
             return nil
         }
         return reloader()

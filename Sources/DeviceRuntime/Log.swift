@@ -1,11 +1,12 @@
 import Agent
 import Platform
+import Wire
 
 /// The run's event lines on stderr, one per event, through `LogFormat`: journald priorities when
 /// systemd connects stderr to the journal, plain otherwise.
 enum Log {
     /// Set once at start from `--log-level`; one thread, so no lock.
-    nonisolated(unsafe) static var format = LogFormat(threshold: .info, journal: Environment.value("JOURNAL_STREAM") != nil)
+    nonisolated(unsafe) static var format = LogFormat(threshold: .info, journal: Environment.value("JOURNAL_STREAM").isPresent)
 
     static func error(_ message: String) { write(.error, message) }
     static func warning(_ message: String) { write(.warning, message) }

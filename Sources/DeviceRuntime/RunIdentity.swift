@@ -24,7 +24,9 @@ struct RunIdentity {
         }
         let payload: ProvisioningPayload?
         do {
-            payload = try options.provisioningPayload.map { text throws(ProvisioningPayloadError) in try ProvisioningPayload(json: text) }
+            payload = try options.provisioningPayload.map { text throws(ProvisioningPayloadError) in
+                try ProvisioningPayload(json: text)
+            }
         } catch {
             throw Fatal(message: "--payload: \(error)", exitCode: .configuration)
         }
@@ -80,9 +82,11 @@ struct RunIdentity {
     /// A sentence naming the likely fix when DPS refused a chain that lacks its intermediates.
     func chainHint(for refusal: ProvisioningError) -> String {
         guard let shape = identity.context.certificateChainShape,
-              let note = CertificateChainAdvice.note(
-                  for: refusal, intermediates: shape.intermediates, leafIsSelfIssued: shape.leafIsSelfIssued, certificatePath: certificatePath
-              ) else { return "" }
+            let note = CertificateChainAdvice.note(
+                for: refusal, intermediates: shape.intermediates, leafIsSelfIssued: shape.leafIsSelfIssued,
+                certificatePath: certificatePath
+            )
+        else { return "" }
         return ". " + note
     }
 }

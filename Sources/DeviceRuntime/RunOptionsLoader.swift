@@ -21,7 +21,8 @@ enum RunOptionsLoader {
             Log.warning(Configuration.unknownEnvironmentWarning(name))
         }
         do {
-            return try Configuration.resolve(file: file, path: request.path, environment: { Environment.value($0) }, flags: request.flags)
+            return try Configuration.resolve(
+                file: file, path: request.path, environment: { Environment.value($0) }, flags: request.flags)
         } catch {
             throw Fatal(message: error.description, exitCode: .configuration)
         }

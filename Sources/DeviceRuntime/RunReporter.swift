@@ -30,8 +30,10 @@ struct RunReporter {
         countersSavedAt = clock.nowMilliseconds
         if let counterFile {
             let wallClock = clock.wallClockMilliseconds
-            counters = counterFile.load { Log.warning($0) }
-                ?? DeliveryCounters(sinceMilliseconds: ReadingTime.clockIsSet(wallClockMilliseconds: wallClock) ? wallClock : 0)
+            counters =
+                counterFile.load { Log.warning($0) }
+                ?? DeliveryCounters(
+                    sinceMilliseconds: ReadingTime.clockIsSet(wallClockMilliseconds: wallClock) ? wallClock : 0)
         }
     }
 
@@ -66,14 +68,18 @@ struct RunReporter {
 
     /// Logs `event` and updates the LED pattern and the counters.
     /// - Returns: whether the status line changed (a delivery).
-    mutating func report(_ event: TelemetryEvent, delivered readings: ArraySlice<Reading>, nowMilliseconds now: Int64) -> Bool {
+    mutating func report(_ event: TelemetryEvent, delivered readings: ArraySlice<Reading>, nowMilliseconds now: Int64)
+        -> Bool
+    {
         showOnLED(event, now: now)
         switch event {
         case .delivered(let number, let hub, let batched):
             counters?.delivered += Int64(number)
             delivered += number
             for reading in readings {
-                Log.info("sent \(reading.temperature) to \(hub) (\(progressText(reading)))" + (batched ? " in a batch of \(number)" : ""))
+                Log.info(
+                    "sent \(reading.temperature) to \(hub) (\(progressText(reading)))"
+                        + (batched ? " in a batch of \(number)" : ""))
             }
             if lastHub != hub { lastHub = hub }
             return true
@@ -84,43 +90,58 @@ struct RunReporter {
             lastProblem = failure.description
             Log.warning("\(failure); keeping \(pending) reading(s) and trying again in \(Self.seconds(retry))")
         case .batchRefused(let failure, let readings):
-            Log.warning("the hub refused a batch of \(readings) readings (\(failure)); sending them one by one so that only a bad one is dropped")
+            Log.warning(
+                "the hub refused a batch of \(readings) readings (\(failure)); sending them one by one so that only a bad one is dropped"
+            )
         case .dropped(let reading, let failure):
             dropped += 1
             counters?.refused += 1
-            Log.warning("the hub refused reading \(reading.sequence) (\(reading.temperature)) for good (\(failure)); dropped it, the rest go on")
+            Log.warning(
+                "the hub refused reading \(reading.sequence) (\(reading.temperature)) for good (\(failure)); dropped it, the rest go on"
+            )
         case .sensorFailed(let error):
             counters?.sensorFailures += 1
             Log.warning("no reading this time: \(error)")
         case .queued(let reading):
             Log.debug("queued \(messageIDPrefix)-\(reading.sequence)")
         case .clockUnset(let wallClock):
-            Log.warning("the system clock reads \(UTCTimestamp.text(milliseconds: max(0, wallClock))), before 2024, so it has not been set (no network time yet); readings are timed from the monotonic clock and get their times once it is set — check NTP (timedatectl)")
+            Log.warning(
+                "the system clock reads \(UTCTimestamp.text(milliseconds: max(0, wallClock))), before 2024, so it has not been set (no network time yet); readings are timed from the monotonic clock and get their times once it is set — check NTP (timedatectl)"
+            )
         case .clockSet(let wallClock, let restamped):
-            Log.info("the system clock is set now (\(UTCTimestamp.text(milliseconds: wallClock))); gave \(restamped) queued reading(s) their times")
+            Log.info(
+                "the system clock is set now (\(UTCTimestamp.text(milliseconds: wallClock))); gave \(restamped) queued reading(s) their times"
+            )
         case .displaced(let reading):
             counters?.displaced += 1
-            Log.warning("the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise --backlog-limit to hold more")
+            Log.warning(
+                "the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise --backlog-limit to hold more"
+            )
         case .usingSavedAssignment(let saved):
-            let assignment = saved.assignment
-            Log.info("using the saved assignment: hub \(assignment.hub) as device \(assignment.deviceID) (assigned \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)))")
+            Log.info(Self.usingSaved(saved))
         case .provisioned(let saved, let requests, _):
-            let assignment = saved.assignment
-            Log.info("assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) after \(requests) DPS requests")
+            Log.info(Self.assigned(saved, requests: requests))
         case .provisioningRequestFailed(let problem):
             Log.warning("\(problem); retrying")
         case .identityRejected(let failure):
             lastProblem = "the hub rejected the device (\(failure))"
             Log.warning("the hub no longer accepts this device (\(failure)); provisioning again through DPS")
         case .reprovisioningDeferred(let delay):
-            Log.warning("provisioned too recently to ask DPS again; waiting \(Self.seconds(delay)) (--reprovision-interval)")
+            Log.warning(
+                "provisioned too recently to ask DPS again; waiting \(Self.seconds(delay)) (--reprovision-interval)")
         case .reprovisioningFailed(let failure, let retry):
             lastProblem = failure.description
-            Log.warning("provisioning again failed: \(failure); keeping the readings and trying again in \(Self.seconds(retry))")
+            Log.warning(
+                "provisioning again failed: \(failure); keeping the readings and trying again in \(Self.seconds(retry))"
+            )
         case .reloaded(let kept?):
-            Log.info("reloaded; using the saved assignment: hub \(kept.assignment.hub) as device \(kept.assignment.deviceID)")
+            Log.info(
+                "reloaded; using the saved assignment: hub \(kept.assignment.hub) as device \(kept.assignment.deviceID)"
+            )
         case .reloaded(nil):
-            Log.info("reloaded; the saved assignment does not fit the new settings, so the next send registers with DPS first")
+            Log.info(
+                "reloaded; the saved assignment does not fit the new settings, so the next send registers with DPS first"
+            )
         }
         return false
     }
@@ -133,9 +154,24 @@ struct RunReporter {
         case .identityRejected: ledPattern = .provisioning
         case .provisioned, .usingSavedAssignment: ledPattern = .sending(lastDeliveryMilliseconds: nil)
         case .retrying, .keptForLater, .reprovisioningFailed, .sensorFailed, .dropped: ledPattern = .error
-        case .batchRefused, .displaced, .reprovisioningDeferred, .provisioningRequestFailed, .queued, .clockUnset, .clockSet, .reloaded:
+        case .batchRefused, .displaced, .reprovisioningDeferred, .provisioningRequestFailed, .queued, .clockUnset,
+            .clockSet, .reloaded:
             break
         }
+    }
+
+    /// The line for a saved assignment put to use without asking DPS.
+    static func usingSaved(_ saved: SavedAssignment) -> String {
+        let assignment = saved.assignment
+        let since = UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)
+        return "using the saved assignment: hub \(assignment.hub) as device \(assignment.deviceID) (assigned \(since))"
+    }
+
+    /// The line for an assignment DPS just gave.
+    static func assigned(_ saved: SavedAssignment, requests: Int) -> String {
+        let assignment = saved.assignment
+        return "assigned to hub \(assignment.hub) as device \(assignment.deviceID) (\(assignment.substatus)) "
+            + "after \(requests) DPS requests"
     }
 
     /// `12 s`, `1.5 s`.

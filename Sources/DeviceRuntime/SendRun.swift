@@ -29,11 +29,13 @@ public struct SendRun {
         // A fixed hub: never saved, never matched against DPS settings.
         let fixed = SavedAssignment(
             assignment: Assignment(hub: hub, deviceID: deviceID, substatus: ""), assignedAtSeconds: 0,
-            key: AssignmentKey(dpsEndpoint: "", idScope: "", registrationID: deviceID, certificateSHA256: identity.thumbprint)
+            key: AssignmentKey(
+                dpsEndpoint: "", idScope: "", registrationID: deviceID, certificateSHA256: identity.thumbprint)
         )
         var machine = TelemetryStateMachine(
             settings: .init(
-                count: options.count, intervalMilliseconds: options.intervalMilliseconds, provisioning: nil, assignmentKey: nil,
+                count: options.count, intervalMilliseconds: options.intervalMilliseconds, provisioning: nil,
+                assignmentKey: nil,
                 pauseAfterGivingUpMilliseconds: 0, pacedByDelivery: true
             ),
             saved: fixed, outbox: Outbox(capacity: 1), messageIDPrefix: prefix, random: random
@@ -42,7 +44,8 @@ public struct SendRun {
         let connections = client
         var sent = 0
         let start = clock.nowMilliseconds
-        let (outcome, failure) = TelemetryLoop.run(&machine, source: &source, transport: &client, clock: clock) { event, _ in
+        let (outcome, failure) = TelemetryLoop.run(&machine, source: &source, transport: &client, clock: clock) {
+            event, _ in
             switch event {
             case .delivered(let readings, _, _):
                 sent += readings
@@ -59,11 +62,18 @@ public struct SendRun {
         client.closeAll()
         switch outcome {
         case .allDelivered, .stopped:
-            Console.print("kelvin: sent \(sent) readings to \(hub) as device \(deviceID) over \(client.connectionsOpened) TLS connections (\(client.connectionsResumed) resumed) in \(elapsed) ms")
+            Console.print(
+                "kelvin: sent \(sent) readings to \(hub) as device \(deviceID) over \(client.connectionsOpened) TLS connections (\(client.connectionsResumed) resumed) in \(elapsed) ms"
+            )
         case .transportFailed:
-            throw Fatal(message: failure?.description ?? "the connection failed", exitCode: failure.map { ExitCode.of($0) } ?? .unavailable)
+            throw Fatal(
+                message: failure?.description ?? "the connection failed",
+                exitCode: failure.map { ExitCode.of($0) } ?? .unavailable)
         case .undelivered(let pending), .provisioningFailed(_, let pending):
-            throw Fatal(message: "gave up sending: \(pending) of \(options.count) readings were not delivered; check the network and the hub", exitCode: .temporaryFailure)
+            throw Fatal(
+                message:
+                    "gave up sending: \(pending) of \(options.count) readings were not delivered; check the network and the hub",
+                exitCode: .temporaryFailure)
         }
     }
 }

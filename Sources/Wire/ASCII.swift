@@ -188,3 +188,14 @@ public enum ASCII {
         }
     }
 }
+
+extension Optional {
+    /// Whether a value is there. `x != nil` on an optional of an `Equatable` type can resolve to
+    /// the type's own `==`, which for a type holding a String compares Unicode-canonically and
+    /// pulls the Unicode tables into an Embedded binary; this never compares.
+    @inlinable
+    public var isPresent: Bool {
+        if case .some = self { return true }
+        return false
+    }
+}
