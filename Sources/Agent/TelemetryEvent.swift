@@ -37,8 +37,19 @@ public enum TelemetryEvent: Equatable {
     case identityRejected(ServiceFailure)
     /// Re-provisioning waits, to keep DPS from being asked more than once per interval.
     case reprovisioningDeferred(forMilliseconds: Int64)
-    /// DPS could not assign the device again; the readings stay queued and it is tried again later.
-    case reprovisioningFailed(ProvisioningFailure, retryInMilliseconds: Int64)
+    /// DPS did not assign the device (`again`: a registration after the first); the readings
+    /// stay queued and it is tried again later, at the hub the device had when there is one.
+    case provisioningFailed(ProvisioningFailure, again: Bool, retryInMilliseconds: Int64)
+    /// The hub stayed unreachable for `failedAttempts` attempts in a row: DPS is asked once
+    /// whether the device belongs to another hub now (the current one is kept if not).
+    case hubUnreachable(failedAttempts: Int)
+    /// The hub refused this reading; the next one goes first, to tell a bad reading (dropped once
+    /// another is accepted) from a refusal every message gets (a configuration problem).
+    case refusalUnderTest(Reading, ServiceFailure)
+    /// Two different readings got the same refusal: the configuration, not a reading, is at
+    /// fault (a wrong api-version, say). Nothing is dropped; the backlog waits and is tried
+    /// again after the delay.
+    case refusedAlike(ServiceFailure, pending: Int, retryInMilliseconds: Int64)
     /// New settings apply; `keptAssignment` is the saved assignment still in use, nil when the
     /// next send registers with DPS first.
     case reloaded(keptAssignment: SavedAssignment?)
@@ -65,11 +76,15 @@ public enum ProvisioningFailure: Error, Equatable, Sendable, CustomStringConvert
     /// The registration's time bound passed; `lastConnectionProblem` when the last request got
     /// no answer at all (the service is unreachable rather than slow).
     case timedOut(afterMilliseconds: Int64, lastConnectionProblem: String?)
+    /// A request failed in a way a retry at once would not cure (an untrusted server, say).
+    case unreachable(String)
 
     public var description: String {
         switch self {
         case .refused(let error):
             return error.description
+        case .unreachable(let problem):
+            return problem
         case .timedOut(let milliseconds, let problem?):
             return "could not register with DPS within \(milliseconds / 1000) s: \(problem)"
         case .timedOut(let milliseconds, nil):
@@ -87,9 +102,9 @@ public enum TelemetryOutcome: Equatable, Sendable {
     case undelivered(pending: Int)
     /// A termination signal; `pending` readings were not delivered (they stay in the spool).
     case stopped(pending: Int)
-    /// The first registration with DPS failed.
+    /// A bounded run's first registration with DPS failed.
     case provisioningFailed(ProvisioningFailure, pending: Int)
-    /// The transport failed in a way no retry fixes (an untrusted server, say); the driver
-    /// holds the failure itself.
+    /// A bounded run's transport failed in a way a retry at once does not fix (an untrusted
+    /// server, say); the driver holds the failure itself. A run without a count outlives both.
     case transportFailed(pending: Int)
 }

@@ -23,18 +23,25 @@ import Wire
 /// | start | none | provisioning (first); `send` register |
 /// | provisioning | response / request failed | as ``ProvisioningStateMachine`` says: `send` the next request, or wait its delay |
 /// | provisioning | assigned | ready; `save`, report `provisioned` |
-/// | provisioning (first) | refused, timed out | stopped; `stop(.provisioningFailed)` |
-/// | provisioning (again) | refused, timed out | unassigned; report `reprovisioningFailed`, retry after the interval |
+/// | provisioning | refused, timed out, server trouble | ready with the hub it had, or unassigned; report `provisioningFailed`, retry after the interval (a bounded run's first: `stop(.provisioningFailed)`) |
 /// | ready | readings queued, attempt due | sending; `send` a message, or a batch of the oldest |
-/// | sending | 2xx | ready; report `delivered`, the readings leave the queue |
-/// | sending | 429/5xx/timeout/closed | ready; report `retrying` (wait the backoff), or `keptForLater` once the attempts are used up |
-/// | sending | 400/413/other 4xx | ready; one message: report `dropped`; a batch: `batchRefused`, then one by one |
+/// | ready | the hub failed 10 attempts in a row, interval since the last registration passed | provisioning (keeping the hub); report `hubUnreachable` |
+/// | ready | the oldest reading under test | sending; `send` the next reading as a probe |
+/// | sending | 2xx | ready; report `delivered`, the readings leave the queue (a probe's: the one under test is `dropped`) |
+/// | sending | 429/5xx/timeout/closed/malformed | ready; report `retrying` (wait the backoff), or `keptForLater` once the attempts are used up |
+/// | sending | server trouble (untrusted, not yet valid, not TLS) | as a timeout (a bounded run: `stop(.transportFailed)`) |
+/// | sending | 413 | ready; report `dropped` |
+/// | sending | 400/other 4xx, one message | ready; report `refusalUnderTest`, the next reading goes first |
+/// | sending | the same 400 for the probe | ready; report `refusedAlike`, nothing dropped, wait the backoff |
+/// | sending | 400/other 4xx, a batch | ready; report `batchRefused`, then one by one |
 /// | sending | 401/403/404 | unassigned; report `identityRejected` |
 /// | unassigned | readings queued | provisioning (again), or report `reprovisioningDeferred` within the interval |
-/// | any | transport failure no retry fixes | stopped; `stop(.transportFailed)` |
 /// | any | termination | stopped; `stop(.stopped)` (the driver cancels a request in flight) |
 /// | any | reload | ready (saved assignment adopted) or unassigned; report `reloaded` |
 /// | ready, unassigned | sampling done (bounded run), queue empty or stalled | stopped; `stop(.allDelivered)` / `stop(.undelivered)` |
+///
+/// Only a bounded run (`count` > 0) ever stops by itself: a run without a count outlives every
+/// condition the network, a server or the clock brings, reporting it and trying again.
 public struct TelemetryStateMachine<Random: RandomSource> {
     public struct Settings: Sendable {
         /// Sampling slots to run, then stop once their readings are settled (a slot whose read
@@ -58,6 +65,13 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         /// Take a reading only once the one before has left the queue, one interval (0: none)
         /// after the slot before: `kelvin send`'s one request per reading, back to back.
         public var pacedByDelivery: Bool
+        /// Failed hub attempts in a row (no answer, or 5xx) after which DPS is asked whether the
+        /// device belongs elsewhere now: azure-sdk-for-c's samples re-provision after 10.
+        public var hubFailuresBeforeReprovisioning: Int
+
+        /// A run with a count ends once its readings are settled, or a round fails to settle
+        /// them; a run without one never ends by itself.
+        public var isBounded: Bool { count > 0 }
 
         public init(
             count: Int,
@@ -71,8 +85,10 @@ public struct TelemetryStateMachine<Random: RandomSource> {
             hubAPIVersion: APIVersion = TelemetryChannel.defaultAPIVersion,
             applicationProperties: [ApplicationProperty] = [],
             maximumBatchBodyBytes: Int = TelemetryChannel.maximumBatchBodyBytes,
-            pacedByDelivery: Bool = false
+            pacedByDelivery: Bool = false,
+            hubFailuresBeforeReprovisioning: Int = 10
         ) {
+            self.hubFailuresBeforeReprovisioning = max(hubFailuresBeforeReprovisioning, 1)
             self.count = max(count, 0)
             self.pacedByDelivery = pacedByDelivery
             self.intervalMilliseconds = max(intervalMilliseconds, pacedByDelivery ? 0 : 1)
@@ -108,15 +124,24 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     private enum Uplink {
         /// Valid transitions: sending, unassigned (reload), stopped.
         case ready(TelemetryChannel)
-        /// Valid transitions: ready, unassigned, stopped. `readings`: the oldest queued readings
-        /// the request carries (fewer if some gave way to newer ones meanwhile).
-        case sending(TelemetryChannel, readings: Int, single: Bool)
+        /// Valid transitions: ready, unassigned, stopped.
+        case sending(InFlight)
         /// Valid transitions: provisioning, ready (reload), stopped.
         case unassigned
         /// Valid transitions: ready, unassigned, stopped.
         case provisioning(ProvisioningRun)
         /// Terminal.
         case stopped(TelemetryOutcome)
+    }
+
+    /// A request to the hub in flight.
+    private struct InFlight {
+        enum Kind { case single, batch, probe }
+        let channel: TelemetryChannel
+        /// The queued readings it carries, from the oldest (a probe: the second oldest); fewer
+        /// when some gave way to newer ones meanwhile.
+        var readings: Int
+        var kind: Kind
     }
 
     /// One DPS registration in progress.
@@ -127,6 +152,26 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         var nextStepAt: Int64?
         let isFirst: Bool
         var lastConnectionProblem: String?
+        /// The hub to go back to when this registration fails (one asked while the hub was
+        /// unreachable): the saved assignment is replaced only by a successful registration.
+        let fallback: TelemetryChannel?
+    }
+
+    /// A refusal as far as telling two apart goes: the tracking ID differs every time.
+    private struct RefusalShape {
+        let status: Int
+        let errorCode: Int?
+        let message: String?
+
+        init(_ failure: ServiceFailure) {
+            status = failure.httpStatus
+            errorCode = failure.errorCode
+            message = failure.message
+        }
+
+        func matches(_ other: RefusalShape) -> Bool {
+            status == other.status && errorCode == other.errorCode && ASCII.equals(message, other.message)
+        }
     }
 
     public private(set) var settings: Settings
@@ -163,6 +208,16 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     /// A round ended without delivery in this turn (since the last `.wait`).
     private var roundJustFailed = false
     private var lastProvisionedAt: Int64?
+    /// Failed hub attempts (no answer, 5xx) since the last delivery.
+    private var hubFailuresInARow = 0
+    /// When to ask DPS whether the unreachable hub is still the device's.
+    private var unreachableHubReprovisionAt: Int64?
+    /// The oldest reading, refused, waiting for another reading to tell whether the refusal is
+    /// its own.
+    private var underTest: (sequence: Int, refusal: ServiceFailure)?
+    /// A refusal two readings got alike: until a delivery, every reading is kept.
+    private var refusalForAll: ServiceFailure?
+    private var alikeAttempts = 0
     /// Delivered readings leave the queue at the next input, once the report naming them is out.
     private var deliveredCount = 0
 
@@ -217,8 +272,15 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         let before = outbox.overflowed
         let displaced = outbox.append(reading)
         let gaveWay = outbox.overflowed - before
-        if gaveWay > 0, case .sending(let channel, let readings, let single) = uplink {
-            uplink = .sending(channel, readings: max(0, readings - gaveWay), single: single)
+        if gaveWay > 0, case .sending(var inFlight) = uplink {
+            // What gave way was the oldest: a probe's reading under test, or the request's own.
+            if inFlight.kind == .probe {
+                inFlight.readings = 0
+                underTest = nil
+            } else {
+                inFlight.readings = max(0, inFlight.readings - gaveWay)
+            }
+            uplink = .sending(inFlight)
         }
         queued.append(.report(.queued(reading)))
         if let displaced { queued.append(.report(.displaced(displaced))) }
@@ -249,8 +311,8 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     ) {
         settle()
         switch uplink {
-        case .sending(let channel, let readings, let single):
-            hubAnswered(response, channel: channel, readings: readings, single: single, now: now, wallClock: wallClock)
+        case .sending(let inFlight):
+            hubAnswered(response, inFlight, now: now, wallClock: wallClock)
         case .provisioning(var run) where run.nextStepAt == nil:
             // An answer, even a throttling one, means the service is reachable.
             run.lastConnectionProblem = nil
@@ -261,19 +323,20 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         }
     }
 
-    /// The request in flight got no answer. `transient`: trying again later may succeed (a
-    /// refused, dropped or timed-out connection); otherwise a person has to fix something and
-    /// the run stops.
+    /// The request in flight got no answer. `transient`: trying again soon may succeed (a
+    /// refused, dropped or timed-out connection, a malformed answer); otherwise the server or the
+    /// path needs attention (an untrusted or not yet valid certificate, a port that does not
+    /// speak TLS): a bounded run stops, a run without a count backs off and tries again.
     public mutating func requestFailed(_ problem: String, transient: Bool, nowMilliseconds now: Int64) {
         settle()
+        if !transient, settings.isBounded { return stop(.transportFailed(pending: outbox.count)) }
         switch uplink {
-        case .sending(let channel, _, _), .ready(let channel):
-            guard transient else { return stop(.transportFailed(pending: outbox.count)) }
-            uplink = .ready(channel)
+        case .sending(let inFlight):
+            uplink = .ready(inFlight.channel)
             failed(.connection(problem), trouble: .connectionFailed, retryAfterSeconds: nil, now: now)
         case .provisioning(var run) where run.nextStepAt == nil:
-            guard transient else { return stop(.transportFailed(pending: outbox.count)) }
             run.lastConnectionProblem = problem
+            guard transient else { return provisioningFailed(.unreachable(problem), run: run, now: now) }
             queued.append(.report(.provisioningRequestFailed(problem: problem)))
             let action = run.machine.requestFailed(problem)
             follow(action, of: run, now: now, wallClock: 0)
@@ -310,6 +373,12 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         self.settings = settings
         started = true
         failedAttempts = 0
+        hubFailuresInARow = 0
+        unreachableHubReprovisionAt = nil
+        // A new configuration deserves a fresh look at every refusal.
+        underTest = nil
+        refusalForAll = nil
+        alikeAttempts = 0
         nextAttemptAt = now
         if let saved {
             adopt(saved)
@@ -340,7 +409,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
                 adopt(saved)
                 return .report(.usingSavedAssignment(saved))
             }
-            if settings.provisioning.isPresent { startProvisioning(first: true, now: now) }
+            if settings.provisioning.isPresent { startProvisioning(first: true, fallback: nil, now: now) }
             if !queued.isEmpty { return take(queued.removeFirst()) }
         }
         if let action = giveTimes(now: now, wallClock: wallClock) { return action }
@@ -411,25 +480,45 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         switch uplink {
         case .ready(let channel):
             guard !outbox.isEmpty, now >= nextAttemptAt else { return nil }
-            let single = outbox.count == 1 || singlesBeforeBatching > 0
-            roundJustFailed = false
-            if single {
-                uplink = .sending(channel, readings: 1, single: true)
-                return .send(.message(channel.message(outbox.pending[outbox.pending.startIndex])))
+            if let due = unreachableHubReprovisionAt, now >= due, settings.provisioning.isPresent {
+                let failures = hubFailuresInARow
+                unreachableHubReprovisionAt = nil
+                hubFailuresInARow = 0
+                roundJustFailed = false
+                startProvisioning(first: false, fallback: channel, now: now)
+                return .report(.hubUnreachable(failedAttempts: failures))
             }
-            let batch = channel.batch(outbox.pending, maximumBodyBytes: settings.maximumBatchBodyBytes)
-            uplink = .sending(channel, readings: batch.count, single: false)
+            let pending = outbox.pending
+            if let underTest, pending[pending.startIndex].sequence == underTest.sequence {
+                guard pending.count > 1 else {
+                    // No other reading will come to tell: a bounded run keeps the old rule.
+                    guard samplingDone else { return nil }
+                    self.underTest = nil
+                    outbox.removeOldest(1)
+                    return .report(.dropped(pending[pending.startIndex], underTest.refusal))
+                }
+                roundJustFailed = false
+                uplink = .sending(InFlight(channel: channel, readings: 1, kind: .probe))
+                return .send(.message(channel.message(pending[pending.startIndex + 1])))
+            }
+            roundJustFailed = false
+            if outbox.count == 1 || singlesBeforeBatching > 0 {
+                uplink = .sending(InFlight(channel: channel, readings: 1, kind: .single))
+                return .send(.message(channel.message(pending[pending.startIndex])))
+            }
+            let batch = channel.batch(pending, maximumBodyBytes: settings.maximumBatchBodyBytes)
+            uplink = .sending(InFlight(channel: channel, readings: batch.count, kind: .batch))
             return .send(.batch(batch))
         case .unassigned:
             guard !outbox.isEmpty, now >= nextAttemptAt, settings.provisioning.isPresent else { return nil }
             if let last = lastProvisionedAt, now - last < settings.reprovisionIntervalMilliseconds {
-                nextAttemptAt = last + settings.reprovisionIntervalMilliseconds
+                nextAttemptAt = reprovisionTime(after: last)
                 isStalled = true
                 roundJustFailed = true
                 return .report(.reprovisioningDeferred(forMilliseconds: nextAttemptAt - now))
             }
             roundJustFailed = false
-            startProvisioning(first: false, now: now)
+            startProvisioning(first: false, fallback: nil, now: now)
             return queued.isEmpty ? nil : take(queued.removeFirst())
         case .provisioning(var run):
             guard let due = run.nextStepAt, now >= due else { return nil }
@@ -441,16 +530,29 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         }
     }
 
-    private mutating func hubAnswered(
-        _ response: HTTPResponse, channel: TelemetryChannel, readings: Int, single: Bool, now: Int64, wallClock: Int64
-    ) {
+    private mutating func hubAnswered(_ response: HTTPResponse, _ inFlight: InFlight, now: Int64, wallClock: Int64) {
+        let channel = inFlight.channel
         uplink = .ready(channel)
         guard let refused = FailedAttempt(response: response, wallClockSeconds: wallClock / 1000) else {
-            if readings > 0 {
-                queued.append(.report(.delivered(readings: readings, hub: channel.hub, batched: !single)))
+            if inFlight.kind == .probe, let underTest {
+                // Another reading got through: the refusal was the reading's own.
+                self.underTest = nil
+                if inFlight.readings > 0 {
+                    queued.append(.report(.dropped(outbox.pending[outbox.pending.startIndex], underTest.refusal)))
+                    outbox.removeOldest(1)
+                }
+            }
+            if inFlight.readings > 0 {
+                queued.append(
+                    .report(.delivered(readings: inFlight.readings, hub: channel.hub, batched: inFlight.kind == .batch))
+                )
             }
             if singlesBeforeBatching > 0 { singlesBeforeBatching -= 1 }
             failedAttempts = 0
+            hubFailuresInARow = 0
+            unreachableHubReprovisionAt = nil
+            refusalForAll = nil
+            alikeAttempts = 0
             isStalled = false
             nextAttemptAt = now
             return
@@ -462,16 +564,8 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         switch decision {
         case .dropMessage:
             failedAttempts = 0
-            if single {
-                if readings > 0 {
-                    queued.append(.report(.dropped(outbox.pending[outbox.pending.startIndex], refused.failure)))
-                    outbox.removeOldest(1)
-                }
-                if singlesBeforeBatching > 0 { singlesBeforeBatching -= 1 }
-            } else {
-                singlesBeforeBatching = readings
-                queued.append(.report(.batchRefused(refused.failure, readings: readings)))
-            }
+            hubFailuresInARow = 0
+            refusedForGood(refused.failure, inFlight, now: now)
         case .reprovision where settings.provisioning.isPresent:
             failedAttempts = 0
             assignment = nil
@@ -479,16 +573,79 @@ public struct TelemetryStateMachine<Random: RandomSource> {
             nextAttemptAt = now
             queued.append(.report(.identityRejected(refused.failure)))
         case .retry, .giveUp, .reprovision:
+            if case .status(let status, _) = refused.trouble, (500...599).contains(status) { countHubFailure(now: now) }
             failed(.refused(refused.failure), decision: decision, now: now)
         }
     }
 
+    /// A refusal no retry of the same bytes will change (400, 413, other 4xx). Only a refusal
+    /// that is the reading's own drops it: one every reading gets alike is the configuration's.
+    private mutating func refusedForGood(_ refusal: ServiceFailure, _ inFlight: InFlight, now: Int64) {
+        if inFlight.kind == .batch {
+            singlesBeforeBatching = inFlight.readings
+            queued.append(.report(.batchRefused(refusal, readings: inFlight.readings)))
+            return
+        }
+        if singlesBeforeBatching > 0 { singlesBeforeBatching -= 1 }
+        guard inFlight.readings > 0 else { return }
+        let shape = RefusalShape(refusal)
+        let alike =
+            refusalForAll.map { shape.matches(RefusalShape($0)) } ?? false
+            || (inFlight.kind == .probe && underTest.map { shape.matches(RefusalShape($0.refusal)) } ?? false)
+        if alike {
+            underTest = nil
+            refusalForAll = refusal
+            alikeAttempts += 1
+            guard let delay = settings.retryPolicy.backoffDelay(attempt: alikeAttempts, retryAfterSeconds: nil, random: &random)
+            else {
+                alikeAttempts = 0
+                isStalled = true
+                roundJustFailed = true
+                nextAttemptAt = now + settings.pauseAfterGivingUpMilliseconds
+                queued.append(.report(.refusedAlike(refusal, pending: outbox.count, retryInMilliseconds: settings.pauseAfterGivingUpMilliseconds)))
+                return
+            }
+            nextAttemptAt = now + delay
+            queued.append(.report(.refusedAlike(refusal, pending: outbox.count, retryInMilliseconds: delay)))
+            return
+        }
+        let oldest = outbox.pending[outbox.pending.startIndex]
+        // 413 is about this message's size; nothing else can be learnt from another reading.
+        if refusal.httpStatus == 413 {
+            queued.append(.report(.dropped(oldest, refusal)))
+            outbox.removeOldest(1)
+            return
+        }
+        if inFlight.kind == .probe, let underTest {
+            // The probe got a refusal of its own: the one under test had its own too.
+            queued.append(.report(.dropped(oldest, underTest.refusal)))
+            outbox.removeOldest(1)
+            let probed = outbox.pending[outbox.pending.startIndex]
+            self.underTest = (probed.sequence, refusal)
+            queued.append(.report(.refusalUnderTest(probed, refusal)))
+            return
+        }
+        underTest = (oldest.sequence, refusal)
+        queued.append(.report(.refusalUnderTest(oldest, refusal)))
+    }
+
     private mutating func failed(_ failure: AttemptFailure, trouble: RetryTrouble, retryAfterSeconds: Int?, now: Int64)
     {
+        countHubFailure(now: now)
         let decision = settings.retryPolicy.decide(
             attempt: failedAttempts + 1, after: trouble, retryAfterSeconds: retryAfterSeconds, random: &random
         )
         failed(failure, decision: decision, now: now)
+    }
+
+    /// One more attempt the hub did not answer, or answered 5xx; past the threshold, DPS is
+    /// asked once the re-provisioning interval since the last registration has passed.
+    private mutating func countHubFailure(now: Int64) {
+        hubFailuresInARow += 1
+        guard hubFailuresInARow >= settings.hubFailuresBeforeReprovisioning, !unreachableHubReprovisionAt.isPresent,
+            settings.provisioning.isPresent
+        else { return }
+        unreachableHubReprovisionAt = max(now, reprovisionTime(after: lastProvisionedAt ?? .min))
     }
 
     /// A round that did not deliver: wait the backoff, or keep the readings for the next round.
@@ -509,6 +666,15 @@ public struct TelemetryStateMachine<Random: RandomSource> {
                     failure, pending: outbox.count, retryInMilliseconds: settings.pauseAfterGivingUpMilliseconds)))
     }
 
+    /// The earliest time DPS may be asked again after a registration at `last`: the
+    /// re-provisioning interval, plus up to a quarter of it at random so that a fleet that lost
+    /// its hub together does not register together.
+    private mutating func reprovisionTime(after last: Int64) -> Int64 {
+        let interval = settings.reprovisionIntervalMilliseconds
+        guard last > .min else { return .min }
+        return last + interval + random.uniform(in: 0...(interval / 4))
+    }
+
     // MARK: - Provisioning
 
     private var isProvisioningFirst: Bool {
@@ -516,13 +682,13 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         return false
     }
 
-    private mutating func startProvisioning(first: Bool, now: Int64) {
+    private mutating func startProvisioning(first: Bool, fallback: TelemetryChannel?, now: Int64) {
         guard let provisioning = settings.provisioning else { return }
         // A fresh stream per registration keeps two in one run from sharing a jitter schedule.
         var run = ProvisioningRun(
             machine: ProvisioningStateMachine(settings: provisioning, random: SplitMix64(seed: random.next())),
             deadline: now + settings.provisioningTimeoutMilliseconds, nextStepAt: nil, isFirst: first,
-            lastConnectionProblem: nil
+            lastConnectionProblem: nil, fallback: fallback
         )
         let action = run.machine.start()
         follow(action, of: run, now: now, wallClock: 0)
@@ -544,7 +710,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
                     .timedOut(
                         afterMilliseconds: settings.provisioningTimeoutMilliseconds,
                         lastConnectionProblem: run.lastConnectionProblem),
-                    first: run.isFirst, now: now
+                    run: run, now: now
                 )
             }
             run.nextStepAt = now + milliseconds
@@ -559,19 +725,27 @@ public struct TelemetryStateMachine<Random: RandomSource> {
             queued.append(.save(saved))
             queued.append(.report(.provisioned(saved, requests: run.machine.requestsSent, again: !run.isFirst)))
         case .fail(let error):
-            provisioningFailed(.refused(error), first: run.isFirst, now: now)
+            provisioningFailed(.refused(error), run: run, now: now)
         }
     }
 
-    private mutating func provisioningFailed(_ failure: ProvisioningFailure, first: Bool, now: Int64) {
-        if first { return stop(.provisioningFailed(failure, pending: outbox.count)) }
+    /// A registration that did not assign the device: a bounded run's first ends the run; every
+    /// other is reported and tried again after the re-provisioning interval, meanwhile sending
+    /// to the hub the device had, if any.
+    private mutating func provisioningFailed(_ failure: ProvisioningFailure, run: ProvisioningRun, now: Int64) {
+        if run.isFirst, settings.isBounded { return stop(.provisioningFailed(failure, pending: outbox.count)) }
         lastProvisionedAt = now
         isStalled = true
         roundJustFailed = true
-        uplink = .unassigned
-        nextAttemptAt = now + settings.reprovisionIntervalMilliseconds
-        queued.append(
-            .report(.reprovisioningFailed(failure, retryInMilliseconds: settings.reprovisionIntervalMilliseconds)))
+        let again = reprovisionTime(after: now)
+        if let fallback = run.fallback {
+            uplink = .ready(fallback)
+            nextAttemptAt = now
+        } else {
+            uplink = .unassigned
+            nextAttemptAt = again
+        }
+        queued.append(.report(.provisioningFailed(failure, again: !run.isFirst, retryInMilliseconds: again - now)))
     }
 
     private mutating func adopt(_ saved: SavedAssignment) {
@@ -586,6 +760,12 @@ public struct TelemetryStateMachine<Random: RandomSource> {
 
     // MARK: - Bookkeeping
 
+    /// The only queued reading is under test: nothing can be sent until another is taken.
+    private var awaitsAReadingToCompare: Bool {
+        guard let underTest, outbox.count == 1 else { return false }
+        return outbox.pending[outbox.pending.startIndex].sequence == underTest.sequence
+    }
+
     /// When the machine next has something to do by itself.
     private var wakeTime: Int64? {
         var wake: Int64?
@@ -593,7 +773,9 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         if slotOpen { earliest(nextReadingAt ?? .min) }
         switch uplink {
         case .ready, .unassigned:
-            if !outbox.isEmpty, settings.provisioning.isPresent || assignment.isPresent { earliest(nextAttemptAt) }
+            if !outbox.isEmpty, !awaitsAReadingToCompare, settings.provisioning.isPresent || assignment.isPresent {
+                earliest(nextAttemptAt)
+            }
         case .provisioning(let run):
             if let due = run.nextStepAt { earliest(due) }
         case .sending, .stopped:

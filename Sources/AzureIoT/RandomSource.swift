@@ -31,7 +31,7 @@ extension RandomSource {
     /// the rejection step): the high word of `random × count` falls in `0..<count`. Skipping
     /// the rejection keeps the number of draws fixed at one, so a seeded schedule stays the same
     /// whatever the range; for spans of milliseconds the bias is far below anything measurable.
-    mutating func uniform(in range: ClosedRange<Int64>) -> Int64 {
+    public mutating func uniform(in range: ClosedRange<Int64>) -> Int64 {
         // The span as unsigned: upper − lower fits in UInt64 for any Int64 pair.
         let span = UInt64(bitPattern: range.upperBound &- range.lowerBound)
         guard span < UInt64.max else { return Int64(bitPattern: next()) }

@@ -53,6 +53,7 @@ extension ExitCode {
     static func of(_ failure: ProvisioningFailure) -> ExitCode {
         switch failure {
         case .refused(let error): return of(error)
+        case .unreachable: return .unavailable
         case .timedOut(_, .some): return .unavailable
         case .timedOut(_, nil): return .temporaryFailure
         }

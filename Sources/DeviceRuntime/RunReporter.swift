@@ -129,11 +129,29 @@ struct RunReporter {
         case .reprovisioningDeferred(let delay):
             Log.warning(
                 "provisioned too recently to ask DPS again; waiting \(Self.seconds(delay)) (--reprovision-interval)")
-        case .reprovisioningFailed(let failure, let retry):
+        case .provisioningFailed(let failure, let again, let retry):
             lastProblem = failure.description
+            let what = again ? "provisioning again failed" : "registering with DPS failed"
+            Log.warning("\(what): \(failure); keeping the readings and asking DPS again in \(Self.seconds(retry))")
+        case .hubUnreachable(let failures):
             Log.warning(
-                "provisioning again failed: \(failure); keeping the readings and trying again in \(Self.seconds(retry))"
+                "the hub did not take a reading in \(failures) attempts in a row; asking DPS whether the device belongs "
+                    + "to another hub now (the current one stays in use if not)"
             )
+        case .refusalUnderTest(let reading, let failure):
+            lastProblem = "the hub refused a reading (\(failure))"
+            Log.warning(
+                "the hub refused reading \(reading.sequence) (\(failure)); sending the next reading first, to tell a bad "
+                    + "reading from a refusal every message gets"
+            )
+        case .refusedAlike(let failure, let pending, let retry):
+            lastProblem = "the hub refuses every message (\(failure))"
+            Log.warning(
+                "the hub refuses every message alike (\(failure)): a configuration problem, not a bad reading — check "
+                    + "hub.api_version (--hub-api-version) and telemetry.properties; keeping \(pending) reading(s) and "
+                    + "trying again in \(Self.seconds(retry))"
+            )
+            return true
         case .reloaded(let kept?):
             Log.info(
                 "reloaded; using the saved assignment: hub \(kept.assignment.hub) as device \(kept.assignment.deviceID)"
@@ -153,7 +171,9 @@ struct RunReporter {
         case .delivered: ledPattern = .sending(lastDeliveryMilliseconds: now)
         case .identityRejected: ledPattern = .provisioning
         case .provisioned, .usingSavedAssignment: ledPattern = .sending(lastDeliveryMilliseconds: nil)
-        case .retrying, .keptForLater, .reprovisioningFailed, .sensorFailed, .dropped: ledPattern = .error
+        case .retrying, .keptForLater, .provisioningFailed, .sensorFailed, .dropped, .refusedAlike, .refusalUnderTest,
+            .hubUnreachable:
+            ledPattern = .error
         case .batchRefused, .displaced, .reprovisioningDeferred, .provisioningRequestFailed, .queued, .clockUnset,
             .clockSet, .reloaded:
             break

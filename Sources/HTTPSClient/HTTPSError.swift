@@ -33,10 +33,11 @@ public enum HTTPSError: Error, Equatable, CustomStringConvertible {
     /// True when a later attempt may succeed without anyone changing anything.
     public var isTransient: Bool {
         switch self {
-        case .connect, .timedOut, .connectionClosed, .io: return true
+        // A malformed or cut-off answer is the server's or the path's trouble of the moment.
+        case .connect, .timedOut, .connectionClosed, .io, .protocolViolation: return true
         case .proxy(let error): return error.isTransient
         case .tls(.handshakeTimedOut), .tls(.handshakeInterrupted): return true
-        case .tls, .protocolViolation, .encoding: return false
+        case .tls, .encoding: return false
         }
     }
 }

@@ -101,8 +101,8 @@ import Wire
         #expect(run.turn() == ["save hub-a.example", "provisioned hub-a.example in 2", "send batch of 4 to hub-a.example", "wait 4000"])
     }
 
-    @Test func firstRegistrationRefused_stopsWithTheRefusal_keepingTheReadings() {
-        var run = Scenario(saved: nil)
+    @Test func boundedRun_firstRegistrationRefused_stopsWithTheRefusal_keepingTheReadings() {
+        var run = Scenario(count: 1, saved: nil)
         _ = run.turn()
         let refused = ProvisioningStateMachineTests.json(401, #"{"errorCode":401002,"trackingId":"t","message":"Invalid certificate."}"#)
         run.answer(refused, at: 10)
@@ -192,5 +192,120 @@ import Wire
         run.answer(HTTPResponse(status: 204), at: 2_500)
         #expect(run.turn() == ["send batch of 2 to hub-a.example", "wait 3000"])
         #expect(run.machine.outbox.pending.map(\.sequence) == [2, 3])
+    }
+
+    static let wrongAPIVersion = HTTPResponse(
+        status: 400, headers: [HTTPHeader("iothub-errorcode", "InvalidProtocolVersion")],
+        body: Array(#"{"Message":"{\"errorCode\":400001,\"message\":\"the api-version 2019-01-01 is not supported\"}","ExceptionMessage":""}"#.utf8)
+    )
+    static let badReading = HTTPResponse(
+        status: 400, body: Array(#"{"Message":"{\"errorCode\":400006,\"message\":\"bad body\"}","ExceptionMessage":""}"#.utf8)
+    )
+
+    @Test func runWithoutACount_firstRegistrationRefused_keepsSampling_andAsksDPSAgainAfterTheInterval() {
+        var run = Scenario(saved: nil)
+        #expect(run.turn() == ["send put dps.example/0ne1/registrations/dev/register", "take 1", "queued 1", "wait 1000"])
+        let refused = ProvisioningStateMachineTests.json(401, #"{"errorCode":401002,"trackingId":"t","message":"Invalid certificate."}"#)
+        run.answer(refused, at: 10)
+        let lines = run.turn()
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasPrefix("provisioning failed, again in ") == true)
+        // Within the re-provisioning interval (60 s, plus up to a quarter of it): sampling goes on.
+        #expect(run.turn(at: 1_000) == ["take 2", "queued 2", "wait 2000"])
+        let retry = Int64(lines[0].split(separator: " ").last.map(String.init) ?? "") ?? 0
+        #expect((60_000...75_000).contains(retry))
+        let at = 10 + retry
+        #expect(run.turn(at: at).contains("send put dps.example/0ne1/registrations/dev/register"))
+        // Nothing taken meanwhile was lost.
+        #expect(run.machine.outbox.count == run.machine.slotsTaken)
+    }
+
+    @Test func runWithoutACount_untrustedHub_backsOffAndKeepsTrying_whileABoundedRunStops() {
+        var run = Scenario(saved: UplinkTests.savedA)
+        _ = run.turn()
+        run.now = 10
+        run.machine.requestFailed("the server certificate of hub-a.example is not trusted", transient: false, nowMilliseconds: 10)
+        #expect(run.turn() == ["retry in 5000 with 1 pending", "wait 1000"])
+        #expect(run.turn(at: 5_010) == ["take 2", "queued 2", "send batch of 2 to hub-a.example", "wait 6000"])
+
+        var bounded = Scenario(count: 1, saved: UplinkTests.savedA)
+        _ = bounded.turn()
+        bounded.now = 10
+        bounded.machine.requestFailed("the server certificate of hub-a.example is not trusted", transient: false, nowMilliseconds: 10)
+        #expect(bounded.turn() == ["stop transportFailed(pending: 1)"])
+    }
+
+    @Test func theSameRefusalForTwoReadings_isTheConfiguration_soNothingIsDropped() {
+        var run = Scenario(saved: UplinkTests.savedA)
+        #expect(run.turn() == ["using hub-a.example", "take 1", "queued 1", "send dev-run-1 to hub-a.example", "wait 1000"])
+        run.answer(Self.wrongAPIVersion, at: 10)
+        // With one reading there is nothing to compare it with: the next one is waited for.
+        #expect(run.turn() == ["testing 1 400", "wait 1000"])
+        #expect(run.turn(at: 1_000) == ["take 2", "queued 2", "send dev-run-2 to hub-a.example", "wait 2000"])
+        run.answer(Self.wrongAPIVersion, at: 1_010)
+        #expect(run.turn() == ["refused alike 400, 2 kept, again in 5000", "wait 2000"])
+        #expect(run.machine.outbox.pending.map(\.sequence) == [1, 2])
+        // Later readings are refused alike too, and kept.
+        #expect(run.turn(at: 2_000) == ["take 3", "queued 3", "wait 3000"])
+        #expect(run.turn(at: 6_010) == ["take 4", "queued 4", "send batch of 4 to hub-a.example", "wait 7000"])
+        run.answer(Self.wrongAPIVersion, at: 6_020)
+        #expect(run.turn() == ["batch of 4 refused 400", "send dev-run-1 to hub-a.example", "wait 7000"])
+        run.answer(Self.wrongAPIVersion, at: 6_030)
+        #expect(run.turn() == ["refused alike 400, 4 kept, again in 5000", "wait 7000"])
+        #expect(run.machine.outbox.pending.map(\.sequence) == [1, 2, 3, 4])
+    }
+
+    @Test func aRefusalOnlyOneReadingGets_dropsIt_onceTheNextIsAccepted() {
+        var run = Scenario(saved: UplinkTests.savedA)
+        _ = run.turn()
+        run.answer(Self.badReading, at: 10)
+        #expect(run.turn() == ["testing 1 400", "wait 1000"])
+        #expect(run.turn(at: 1_000) == ["take 2", "queued 2", "send dev-run-2 to hub-a.example", "wait 2000"])
+        run.answer(HTTPResponse(status: 204), at: 1_010)
+        #expect(run.turn() == ["dropped 1 400", "delivered 2 to hub-a.example", "wait 2000"])
+        #expect(run.machine.outbox.isEmpty)
+    }
+
+    @Test func tooLarge_isTheReadingsOwn_andDroppedAtOnce() {
+        var run = Scenario(saved: UplinkTests.savedA)
+        _ = run.turn()
+        run.answer(HTTPResponse(status: 413), at: 10)
+        #expect(run.turn() == ["dropped 1 413", "wait 1000"])
+    }
+
+    @Test func hubUnreachableForTheThreshold_asksDPSOnce_andFollowsTheHubItNames() {
+        var settings = UplinkTests.machineSettings(count: 0, interval: 60_000)
+        settings.hubFailuresBeforeReprovisioning = 3
+        var run = Scenario(interval: 60_000, saved: UplinkTests.savedA)
+        run.machine = TelemetryStateMachine(settings: settings, saved: UplinkTests.savedA, outbox: Outbox(capacity: 100), messageIDPrefix: "dev-run", random: SplitMix64(seed: 7))
+        #expect(run.turn() == ["using hub-a.example", "take 1", "queued 1", "send dev-run-1 to hub-a.example", "wait 60000"])
+        run.fail("hub-a.example:443 refused the connection", at: 10)
+        #expect(run.turn() == ["retry in 5000 with 1 pending", "wait 5010"])
+        #expect(run.turn(at: 5_010) == ["send dev-run-1 to hub-a.example", "wait 60000"])
+        run.fail("hub-a.example:443 refused the connection", at: 5_020)
+        #expect(run.turn() == ["retry in 5000 with 1 pending", "wait 10020"])
+        #expect(run.turn(at: 10_020) == ["send dev-run-1 to hub-a.example", "wait 60000"])
+        run.fail("hub-a.example:443 refused the connection", at: 10_030)
+        #expect(run.turn() == ["kept 1 for 30000", "wait 40030"])
+        #expect(run.turn(at: 40_030) == ["hub unreachable after 3", "send put dps.example/0ne1/registrations/dev/register", "wait 60000"])
+        run.answer(UplinkTests.assigned(to: "hub-b.example"), at: 40_040)
+        #expect(run.turn() == ["save hub-b.example", "provisioned hub-b.example in 1 again", "send dev-run-1 to hub-b.example", "wait 60000"])
+    }
+
+    @Test func askingDPSForAnUnreachableHubFails_theHubItHadStaysInUse() {
+        var settings = UplinkTests.machineSettings(count: 0, interval: 60_000)
+        settings.hubFailuresBeforeReprovisioning = 1
+        var run = Scenario(interval: 60_000, saved: UplinkTests.savedA)
+        run.machine = TelemetryStateMachine(settings: settings, saved: UplinkTests.savedA, outbox: Outbox(capacity: 100), messageIDPrefix: "dev-run", random: SplitMix64(seed: 7))
+        _ = run.turn()
+        run.fail("hub-a.example:443 refused the connection", at: 10)
+        #expect(run.turn() == ["retry in 5000 with 1 pending", "wait 5010"])
+        #expect(run.turn(at: 5_010) == ["hub unreachable after 1", "send put dps.example/0ne1/registrations/dev/register", "wait 60000"])
+        let refused = ProvisioningStateMachineTests.json(401, #"{"errorCode":401002,"trackingId":"t","message":"Invalid certificate."}"#)
+        run.answer(refused, at: 5_020)
+        let lines = run.turn()
+        #expect(lines.first?.hasPrefix("reprovisioning failed, again in ") == true)
+        #expect(lines.dropFirst().first == "send dev-run-1 to hub-a.example")
+        #expect(run.machine.assignment?.assignment.hub == Endpoint(host: "hub-a.example"))
     }
 }
