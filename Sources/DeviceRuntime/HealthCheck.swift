@@ -103,7 +103,7 @@ struct HealthCheck {
             pass("the saved assignment \(mismatch): the next run registers with DPS again")
             return nil
         }
-        pass("saved assignment: hub \(saved.assignment.hub) as device \(saved.assignment.deviceID), since \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000))")
+        pass("saved assignment: hub \(saved.assignment.hub) as device \(saved.assignment.deviceID), since \(UTCTimestamp.text(milliseconds: saved.assignedAtMilliseconds))")
         return saved
     }
 
