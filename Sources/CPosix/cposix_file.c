@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,8 +48,4 @@ int cposix_open_lock(const char *path) {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
     } while (fd < 0 && errno == EINTR);
     return fd < 0 ? -errno : fd;
-}
-
-int cposix_environment_remove(const char *name) {
-    return unsetenv(name) < 0 ? -errno : 0;
 }

@@ -73,6 +73,40 @@ public enum Files {
         }
     }
 
+    /// Reads a small secret (a passphrase) into one buffer allocated up front, so that no
+    /// intermediate copy of it is left in freed memory; wipe the result with ``wipe(_:)``
+    /// after use. Same rules as ``read(_:limit:symbolicLinks:)``.
+    /// - Throws: `FileError.unreadable`, `.tooLarge`, `.notARegularFile`.
+    public static func readSecret(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+        let descriptor = try openRegularFile(path)
+        defer { descriptor.close() }
+        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        var count = 0
+        while count <= limit {
+            let result = bytes.withUnsafeMutableBytes { buffer in
+                cposix_read(descriptor.rawValue, buffer.baseAddress! + count, buffer.count - count)
+            }
+            guard result >= 0 else {
+                wipe(&bytes)
+                throw .unreadable(path: path, Errno(rawValue: Int32(-result)))
+            }
+            if result == 0 { break }
+            count += Int(result)
+        }
+        guard count <= limit else {
+            wipe(&bytes)
+            throw .tooLarge(path: path, limit: limit)
+        }
+        bytes.removeLast(bytes.count - count)
+        return bytes
+    }
+
+    /// Overwrites `bytes` with zeros where they are, a store the optimiser may not drop.
+    /// The corresponding C function is `explicit_bzero`.
+    public static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { cposix_wipe($0.baseAddress, $0.count) }
+    }
+
     /// Replaces the file at `path` with `bytes` so that a power cut at any moment leaves either
     /// the old file or the new one, never a torn one.
     ///

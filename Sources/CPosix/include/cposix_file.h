@@ -26,7 +26,5 @@ int cposix_lock_exclusive(int fd);
 /// a symbolic link (O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK).
 /// The corresponding C function is `open`.
 int cposix_open_lock(const char *path);
-/// Removes `name` from the environment. The corresponding C function is `unsetenv`.
-int cposix_environment_remove(const char *name);
 
 #endif
