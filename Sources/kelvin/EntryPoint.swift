@@ -1,5 +1,5 @@
 import Agent
-
+import DeviceRuntime
 
 // Embedded Swift has no `CommandLine`, so the C entry point takes argc/argv itself. SwiftPM links
 // executables with `main` aliased to `<module>_main`; the cross link does the same, so both
