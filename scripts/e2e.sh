@@ -41,6 +41,8 @@ fail() {
 openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$work/device-key.pem" -out "$work/device-key-encrypted.pem" -passout pass:1234
 printf '1234\n' >"$work/passphrase"
 printf 'wrong\n' >"$work/wrong-passphrase"
+# kelvin refuses a passphrase file others can read, as it does the key.
+chmod 600 "$work/passphrase" "$work/wrong-passphrase"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=stranger-device -days 2 \
     -keyout "$work/stranger-key.pem" -out "$work/stranger-cert.pem" 2>/dev/null
 

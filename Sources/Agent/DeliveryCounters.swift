@@ -92,7 +92,21 @@ public struct DeliveryCounters: Equatable, Sendable {
         return writer.bytes
     }
 
-    /// Reads a file written by ``encoded()``; nil for anything but a whole, intact one.
+    /// The largest count a file may hold: half of `Int64.max`, so that counting on from any
+    /// value read never overflows, at a billion readings a second for 146 years.
+    public static let maximumCount = Int64.max / 2
+
+    /// The largest value `field` may have in a file: a time up to the year 9999, or a count.
+    private static func maximum(_ field: Field) -> Int64 {
+        switch field {
+        case .since, .updated: return UTCTimestamp.latestMilliseconds
+        case .delivered, .refused, .displaced, .sensorFailures: return maximumCount
+        }
+    }
+
+    /// Reads a file written by ``encoded()``; nil for anything but a whole, intact one whose
+    /// numbers are all in range (a file is input like any other: a count of `Int64.max` would
+    /// trap at the next `+ 1`).
     public static func decode(_ bytes: [UInt8]) -> DeliveryCounters? {
         guard bytes.count <= maximumFileSize, let lines = try? ChecksummedText.lines(bytes),
               ASCII.equals(lines[0], header) else { return nil }
@@ -100,9 +114,24 @@ public struct DeliveryCounters: Equatable, Sendable {
         for line in lines.dropFirst() {
             guard let equals = line.firstIndex(of: UInt8(ascii: "=")) else { return nil }
             guard let field = Field.allCases.first(where: { ASCII.equals(line[..<equals], $0.name) }) else { continue }
-            guard let value = ASCII.parseDecimal(line[(equals + 1)...], as: Int64.self), value >= 0 else { return nil }
+            guard let value = ASCII.parseDecimal(line[(equals + 1)...], as: Int64.self), value >= 0,
+                  value <= maximum(field) else { return nil }
             counters[field] = value
         }
         return counters
+    }
+
+    /// Counts `readings` more delivered, saturating at ``maximumCount``.
+    public mutating func countDelivered(_ readings: Int) { delivered = Self.sum(delivered, readings) }
+    /// Counts `readings` more refused for good, saturating.
+    public mutating func countRefused(_ readings: Int = 1) { refused = Self.sum(refused, readings) }
+    /// Counts `readings` more displaced by newer ones, saturating.
+    public mutating func countDisplaced(_ readings: Int = 1) { displaced = Self.sum(displaced, readings) }
+    /// Counts `slots` more without a reading, saturating.
+    public mutating func countSensorFailures(_ slots: Int = 1) { sensorFailures = Self.sum(sensorFailures, slots) }
+
+    private static func sum(_ count: Int64, _ more: Int) -> Int64 {
+        let (total, overflow) = count.addingReportingOverflow(Int64(max(more, 0)))
+        return overflow ? maximumCount : min(max(total, 0), maximumCount)
     }
 }

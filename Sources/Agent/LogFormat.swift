@@ -38,8 +38,13 @@ public struct LogFormat: Equatable, Sendable {
     }
 
     /// The line for `message` at `level`, or nil when the threshold leaves it out.
+    ///
+    /// Controls in `message` are escaped (``PrintableText/escaped(_:)``): messages quote what
+    /// servers and files say, and a newline there would start a line of their choosing in the
+    /// journal (a `<0>` prefix included), an escape sequence would rewrite a terminal.
     public func line(_ level: LogLevel, _ message: String) -> String? {
         guard level.rawValue <= threshold.rawValue else { return nil }
+        let message = PrintableText.escaped(message)
         if journal { return "<\(level.rawValue)>" + message }
         switch level {
         case .info: return "kelvin: " + message

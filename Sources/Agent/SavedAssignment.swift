@@ -48,6 +48,17 @@ public struct SavedAssignment: Equatable, Sendable {
     /// bytes, IDs 128).
     public static let maximumFileSize = 4096
 
+    /// 9999-12-31T23:59:59Z: the latest `assigned-at` a file may say, so that its milliseconds
+    /// (`× 1000`) fit every clock and timestamp that shows it.
+    public static let latestAssignedAtSeconds: Int64 = UTCTimestamp.latestMilliseconds / 1000
+
+    /// ``assignedAtSeconds`` in milliseconds, for a timestamp; saturating, since a value set in
+    /// code rather than read from a file is not range-checked.
+    public var assignedAtMilliseconds: Int64 {
+        let (milliseconds, overflow) = assignedAtSeconds.multipliedReportingOverflow(by: 1000)
+        return overflow ? (assignedAtSeconds < 0 ? .min : .max) : milliseconds
+    }
+
     public init(assignment: Assignment, assignedAtSeconds: Int64, key: AssignmentKey) {
         self.assignment = assignment
         self.assignedAtSeconds = assignedAtSeconds
@@ -194,29 +205,43 @@ public struct SavedAssignment: Equatable, Sendable {
         }
 
         func assignment() throws(SavedAssignmentError) -> SavedAssignment {
+            // Every value came from a file anyone with the state directory could have written,
+            // and each ends up in a connection, a URL, a header or a log line.
             let hubText = try required(.hub)
-            guard let hub = Endpoint(parsing: hubText) else {
-                throw .badValue(field: Field.hub.name.description, reason: "not host or host:port")
+            guard let hub = Endpoint(hostName: hubText) else {
+                throw .badValue(field: Field.hub.name.description, reason: "\"\(PrintableText.escaped(hubText))\", not \(Endpoint.hostNameRule)")
             }
-            let deviceID = try required(.deviceID)
-            guard !deviceID.isEmpty else { throw .badValue(field: Field.deviceID.name.description, reason: "empty") }
-            guard let assignedAt = ASCII.parseDecimal(ArraySlice(try required(.assignedAt).utf8), as: Int64.self) else {
-                throw .badValue(field: Field.assignedAt.name.description, reason: "not a whole number of seconds")
+            let deviceID = try text(.deviceID, maximumBytes: 128)
+            guard let assignedAt = ASCII.parseDecimal(ArraySlice(try required(.assignedAt).utf8), as: Int64.self),
+                  assignedAt >= 0, assignedAt <= SavedAssignment.latestAssignedAtSeconds else {
+                throw .badValue(field: Field.assignedAt.name.description, reason: "not a whole number of seconds from 0 to \(SavedAssignment.latestAssignedAtSeconds)")
             }
             let thumbprint = try required(.certificateSHA256)
             guard thumbprint.utf8.count == 64, thumbprint.utf8.allSatisfy({ ChecksummedText.lowerCaseHexadecimalValue($0) != nil }) else {
                 throw .badValue(field: Field.certificateSHA256.name.description, reason: "not 64 lower-case hexadecimal digits")
             }
             return SavedAssignment(
-                assignment: Assignment(hub: hub, deviceID: deviceID, substatus: try required(.substatus)),
+                assignment: Assignment(hub: hub, deviceID: deviceID, substatus: try text(.substatus, maximumBytes: 64, mayBeEmpty: true)),
                 assignedAtSeconds: assignedAt,
                 key: AssignmentKey(
-                    dpsEndpoint: try required(.dps),
-                    idScope: try required(.idScope),
-                    registrationID: try required(.registrationID),
+                    dpsEndpoint: try text(.dps, maximumBytes: 260),
+                    idScope: try text(.idScope, maximumBytes: 64),
+                    registrationID: try text(.registrationID, maximumBytes: RegistrationID.maximumLength),
                     certificateSHA256: thumbprint
                 )
             )
+        }
+
+        /// A field that must be text of at most `maximumBytes` without control characters.
+        private func text(_ field: Field, maximumBytes: Int, mayBeEmpty: Bool = false) throws(SavedAssignmentError) -> String {
+            let value = try required(field)
+            let name = field.name.description
+            guard mayBeEmpty || !value.isEmpty else { throw .badValue(field: name, reason: "empty") }
+            guard value.utf8.count <= maximumBytes else { throw .badValue(field: name, reason: "longer than \(maximumBytes) bytes") }
+            guard PrintableText.isClean(value) else {
+                throw .badValue(field: name, reason: "\"\(PrintableText.escaped(value))\", with control characters")
+            }
+            return value
         }
 
         private func required(_ field: Field) throws(SavedAssignmentError) -> String {

@@ -99,11 +99,13 @@ public struct Spool<Storage: SpoolStorage> {
     private var runRecordBytes: Int { SpoolRecord.framingBytes + 9 + messageIDPrefix.utf8.count }
 
     /// Opens the spool in `storage`, dropping a torn tail, and compacting when the file is
-    /// over its bound or mostly acknowledged.
+    /// over its bound or mostly acknowledged. Damage between intact records is skipped: the
+    /// storage keeps a copy of the file (``SpoolStorage/keepCopy()``) and is rewritten from
+    /// its intact records, and the recovery says how many bytes were skipped.
     /// - Parameter newMessageIDPrefix: this run's prefix, used when nothing from an earlier
     ///   run is pending.
     /// - Throws: `SpoolError.storage` when the storage fails, `.newerFormat` for a record this
-    ///   version does not know, `.messageIDPrefixTooLong`.
+    ///   version does not know, `.messageIDPrefixTooLong`, `.messageIDPrefixInvalid`.
     public static func open(
         _ storage: Storage,
         settings: Settings = Settings(),
@@ -112,6 +114,8 @@ public struct Spool<Storage: SpoolStorage> {
         guard newMessageIDPrefix.utf8.count <= SpoolRecord.maximumMessageIDPrefixBytes else {
             throw .messageIDPrefixTooLong(bytes: newMessageIDPrefix.utf8.count)
         }
+        // A prefix the spool would refuse on reading back would make every record damage.
+        guard SpoolRecord.isMessageIDPrefix(newMessageIDPrefix.utf8) else { throw .messageIDPrefixInvalid }
         var storage = storage
         let size = storage.size
         let bytes: [UInt8]
@@ -119,7 +123,13 @@ public struct Spool<Storage: SpoolStorage> {
         let contents = SpoolContents(decoding: bytes)
         if let kind = contents.unknownKind { throw .newerFormat(location: storage.location, kind: kind) }
         let tornBytes = contents.tornBytes
-        if tornBytes > 0 {
+        let damaged = contents.damagedBytes > 0
+        var damagedCopy: String?
+        if damaged {
+            // The compaction below rewrites the file from its intact records; what the medium
+            // did to the rest is worth keeping for a person.
+            do { damagedCopy = try storage.keepCopy() } catch { throw .storage(error) }
+        } else if tornBytes > 0 {
             do {
                 try storage.truncate(to: bytes.count - tornBytes)
                 try storage.synchronize()
@@ -128,19 +138,29 @@ public struct Spool<Storage: SpoolStorage> {
         let pending = Array(contents.pending)
         let continuedPrefix = pending.isEmpty ? nil : contents.messageIDPrefix
         let continued = continuedPrefix != nil
+        var reservedUpTo = contents.reservedUpTo
+        if damaged {
+            // The damaged stretch may have held run records reserving numbers past every
+            // intact one, used by readings that were sent: skip as many reservations as it
+            // could have held. Skipping numbers costs nothing; repeating one loses a reading
+            // downstream, where duplicates are dropped by message ID.
+            let runRecords = contents.damagedBytes / (SpoolRecord.framingBytes + 9) + 1
+            reservedUpTo = saturatingSequence(reservedUpTo, plus: saturatingSequence(0, plus: runRecords, times: settings.sequenceReservation))
+        }
         var spool = Spool(
             storage: storage,
             settings: settings,
             messageIDPrefix: continuedPrefix ?? newMessageIDPrefix,
-            nextSequence: continued ? contents.reservedUpTo : 1,
+            nextSequence: continued ? reservedUpTo : 1,
             readings: pending,
             readingsInFile: contents.readingsInFile.count,
             acknowledgedInFile: contents.acknowledged,
-            reservedUpTo: continued ? contents.reservedUpTo : 1
+            reservedUpTo: continued ? reservedUpTo : 1
         )
         let droppedBefore = spool.dropped
-        if !continued {
-            // A fresh prefix starts a fresh file: nothing in the old one is pending.
+        if !continued || damaged {
+            // A fresh prefix starts a fresh file: nothing in the old one is pending. A damaged
+            // file is rewritten from its intact records so that the damage is read only once.
             try spool.compact(makingRoomFor: 0, reservingThrough: nil)
         } else if spool.storage.size > settings.maximumBytes || spool.compactionIsDue(afterAdding: 0) {
             try spool.compact(makingRoomFor: 0, reservingThrough: nil)
@@ -149,7 +169,9 @@ public struct Spool<Storage: SpoolStorage> {
             pendingReadings: spool.readings.count,
             tornBytes: tornBytes,
             droppedReadings: spool.dropped - droppedBefore,
-            continuedMessageIDPrefix: continued
+            continuedMessageIDPrefix: continued,
+            damagedBytes: contents.damagedBytes,
+            damagedCopy: damagedCopy
         )
         return (spool, recovery)
     }
@@ -177,7 +199,7 @@ public struct Spool<Storage: SpoolStorage> {
         recordBuffer.removeAll(keepingCapacity: true)
         SpoolRecord.reading(reading).append(to: &recordBuffer)
         let record = recordBuffer
-        let reservation = reading.sequence >= reservedUpTo ? reading.sequence + settings.sequenceReservation : nil
+        let reservation = reading.sequence >= reservedUpTo ? saturatingSequence(reading.sequence, plus: settings.sequenceReservation) : nil
         let runBytes = reservation == nil ? 0 : runRecordBytes
         let droppedBefore = dropped
         if storage.size + runBytes + record.count > settings.maximumBytes {
@@ -195,7 +217,7 @@ public struct Spool<Storage: SpoolStorage> {
         readings.append(reading)
         pendingBytes += record.count
         readingsInFile += 1
-        nextSequence = max(nextSequence, reading.sequence + 1)
+        nextSequence = max(nextSequence, saturatingSequence(reading.sequence, plus: 1))
         unsynchronized += 1
         switch settings.syncPolicy {
         case .always: try synchronize()
@@ -271,6 +293,14 @@ public struct Spool<Storage: SpoolStorage> {
     }
 }
 
+/// `base + count × factor`, at most ``SpoolRecord/maximumSequence``: numbers that came from a
+/// file must not overflow what numbering does with them.
+func saturatingSequence(_ base: Int, plus count: Int, times factor: Int = 1) -> Int {
+    let (product, productOverflow) = count.multipliedReportingOverflow(by: factor)
+    let (sum, sumOverflow) = base.addingReportingOverflow(product)
+    return productOverflow || sumOverflow ? SpoolRecord.maximumSequence : min(sum, SpoolRecord.maximumSequence)
+}
+
 extension SpoolRecord {
     /// The bytes ``encoded()`` writes for a reading record.
     static func encodedSize(of reading: Reading) -> Int {
@@ -289,16 +319,28 @@ public struct SpoolRecovery: Equatable, Sendable, CustomStringConvertible {
     public var droppedReadings: Int
     /// True when pending readings keep the message-ID prefix they were numbered under.
     public var continuedMessageIDPrefix: Bool
+    /// Bytes between intact records that were not one, skipped; every intact record after
+    /// them was kept.
+    public var damagedBytes: Int
+    /// Where the damaged file was kept before the spool was rewritten from its intact records.
+    public var damagedCopy: String?
 
-    public init(pendingReadings: Int, tornBytes: Int, droppedReadings: Int, continuedMessageIDPrefix: Bool) {
+    public init(pendingReadings: Int, tornBytes: Int, droppedReadings: Int, continuedMessageIDPrefix: Bool,
+                damagedBytes: Int = 0, damagedCopy: String? = nil) {
         self.pendingReadings = pendingReadings
         self.tornBytes = tornBytes
         self.droppedReadings = droppedReadings
         self.continuedMessageIDPrefix = continuedMessageIDPrefix
+        self.damagedBytes = damagedBytes
+        self.damagedCopy = damagedCopy
     }
 
     public var description: String {
         var text = "spool: \(pendingReadings) reading(s) pending from an earlier run"
+        if damagedBytes > 0 {
+            text += "; skipped \(damagedBytes) damaged byte(s) between intact records and kept every intact record"
+            if let damagedCopy { text += " (the damaged file is kept as \(damagedCopy); the storage may be failing)" }
+        }
         if tornBytes > 0 { text += "; dropped a torn tail of \(tornBytes) byte(s) left by a write cut short" }
         if droppedReadings > 0 { text += "; dropped the \(droppedReadings) oldest to stay within the spool's size" }
         return text
@@ -311,6 +353,8 @@ public enum SpoolError<Failure: Error & CustomStringConvertible>: Error, CustomS
     /// A record with an intact checksum of a kind this version does not know.
     case newerFormat(location: String, kind: UInt8)
     case messageIDPrefixTooLong(bytes: Int)
+    /// Empty, or a byte that is not a letter, digit or one of `- . _ :`.
+    case messageIDPrefixInvalid
 
     public var description: String {
         switch self {
@@ -320,6 +364,8 @@ public enum SpoolError<Failure: Error & CustomStringConvertible>: Error, CustomS
             return "\(location) holds records of kind \(kind), written by a newer Kelvin; run that version to send them, or move the file away to start an empty spool"
         case .messageIDPrefixTooLong(let bytes):
             return "the message-ID prefix is \(bytes) bytes, more than the spool's \(SpoolRecord.maximumMessageIDPrefixBytes); use a shorter registration ID"
+        case .messageIDPrefixInvalid:
+            return "the message-ID prefix is empty or has a byte other than letters, digits and - . _ :; use a registration ID DPS accepts"
         }
     }
 }

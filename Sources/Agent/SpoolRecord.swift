@@ -96,38 +96,81 @@ public enum SpoolRecord: Equatable, Sendable {
         Self.append(checksum, to: &bytes)
     }
 
-    /// What a buffer of records holds: the intact records from the start, and where the first
-    /// one that is not starts.
+    /// What a buffer of records holds: every intact record, the damage skipped between them,
+    /// and where the torn tail starts.
     public struct Decoded: Equatable, Sendable {
         /// Each intact record and the offset just past it.
         public var records: [(record: SpoolRecord, end: Int)]
-        /// The offset of the first record cut short or damaged, or the buffer's end when every
-        /// byte belongs to an intact record. Everything from here is a torn tail.
-        public var intactBytes: Int
+        /// Each stretch skipped between intact records, in order: damage in the middle, not a
+        /// write cut short.
+        public var damaged: [Range<Int>]
+        /// The offset past the last intact record when nothing intact follows it (a torn tail,
+        /// or a record this version does not know), else the buffer's end.
+        public var tailStart: Int
 
         public static func == (lhs: Decoded, rhs: Decoded) -> Bool {
-            lhs.intactBytes == rhs.intactBytes
+            lhs.tailStart == rhs.tailStart && lhs.damaged == rhs.damaged
                 && lhs.records.count == rhs.records.count
                 && zip(lhs.records, rhs.records).allSatisfy { $0.record == $1.record && $0.end == $1.end }
         }
     }
 
-    /// Reads records from the start of `bytes` until one is incomplete, fails its checksum or
-    /// does not parse.
+    /// Reads every intact record of `bytes`, skipping damage in the middle.
     ///
-    /// Damage in the middle ends the intact part too, rather than being skipped: the spool is
-    /// written only at its end, so anything but a torn last record means the medium failed, and
-    /// after a bad length field there is no telling where the next record starts — searching
-    /// for one could take bytes inside a payload for a frame. What is dropped is counted.
+    /// Past a record that is cut short, fails its checksum or does not parse, the next record
+    /// is found by trying each later offset for a whole frame of a known kind, a plausible
+    /// length, a matching CRC-32 and a payload that parses: a false match inside damaged bytes
+    /// needs a 32-bit checksum to agree by chance as well. When nothing intact follows, the
+    /// rest is a torn tail, as a power cut during an append leaves. An intact record of a kind
+    /// this version does not know stops the reading there (see ``unknownKind(in:at:)``): a
+    /// newer Kelvin wrote it, and nothing from it on may be dropped.
+    ///
+    /// Cost: a CRC over at most ``maximumPayloadBytes`` per candidate offset, so even a
+    /// hostile file of a mebibyte stays a bounded piece of work, and nothing is allocated
+    /// from a length field.
     public static func decode(_ bytes: [UInt8]) -> Decoded {
-        var records: [(record: SpoolRecord, end: Int)] = []
+        var decoded = Decoded(records: [], damaged: [], tailStart: bytes.count)
         var offset = 0
-        while let frame = intactFrame(in: bytes, at: offset), let record = parse(bytes[frame.payload]) {
-            records.append((record, frame.end))
-            offset = frame.end
+        while offset < bytes.count {
+            if let frame = intactFrame(in: bytes, at: offset), let record = parse(bytes[frame.payload]) {
+                decoded.records.append((record, frame.end))
+                offset = frame.end
+                continue
+            }
+            if unknownKind(in: bytes, at: offset) != nil {
+                decoded.tailStart = offset
+                return decoded
+            }
+            guard let next = nextRecord(in: bytes, after: offset) else {
+                decoded.tailStart = offset
+                return decoded
+            }
+            decoded.damaged.append(offset..<next)
+            offset = next
         }
-        return Decoded(records: records, intactBytes: offset)
+        return decoded
     }
+
+    /// The offset of the first intact, known record after `offset`, or nil.
+    private static func nextRecord(in bytes: [UInt8], after offset: Int) -> Int? {
+        var candidate = offset + 1
+        while bytes.count - candidate >= framingBytes {
+            let length = Int(bytes[candidate]) | Int(bytes[candidate + 1]) << 8
+            // Cheap tests first: most offsets fail on the kind or the length, before a CRC.
+            if length > 0, length <= maximumPayloadBytes, Kind(rawValue: bytes[candidate + 2]) != nil,
+               let frame = intactFrame(in: bytes, at: candidate), parse(bytes[frame.payload]) != nil {
+                return candidate
+            }
+            candidate += 1
+        }
+        return nil
+    }
+
+    /// The longest payload of a known kind: a run record with the longest prefix.
+    static let maximumPayloadBytes = 9 + maximumMessageIDPrefixBytes
+    /// The shortest reading record (no humidity, no pressure): a stretch of `n` damaged bytes
+    /// held at most `n / minimumReadingRecordBytes` readings.
+    static let minimumReadingRecordBytes = framingBytes + 23
 
     /// The kind byte of a payload whose checksum holds but whose kind this version does not
     /// know, or nil: the file was then written by a newer Kelvin, not torn.
@@ -140,8 +183,9 @@ public enum SpoolRecord: Equatable, Sendable {
     /// The payload's range and the record's end when a whole record whose checksum holds
     /// starts at `offset`.
     private static func intactFrame(in bytes: [UInt8], at offset: Int) -> (payload: Range<Int>, end: Int)? {
-        guard bytes.count - offset >= framingBytes else { return nil }
+        guard offset >= 0, bytes.count - offset >= framingBytes else { return nil }
         let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
+        // At most 2 + 65535 + 4 past an offset within the buffer: no overflow, even on armv7.
         let end = offset + 2 + length + 4
         guard length > 0, end <= bytes.count else { return nil }
         var stored: UInt32 = 0
@@ -172,8 +216,7 @@ public enum SpoolRecord: Equatable, Sendable {
         switch kind {
         case .reading:
             guard payload.count >= 23 else { return nil }
-            // Int is 32 bits on armv7: a number that does not fit is damage, not a reading.
-            guard let sequence = Int(exactly: uint64()) else { return nil }
+            guard let sequence = plausibleCount(uint64()) else { return nil }
             let taken = Int64(bitPattern: uint64())
             let temperature = Int32(bitPattern: uint32())
             let digits = Int(byte())
@@ -194,15 +237,33 @@ public enum SpoolRecord: Equatable, Sendable {
                                     humidity: humidity, pressure: pressure, takenAtMilliseconds: taken, sequence: sequence))
         case .run:
             guard payload.count >= 9, payload.count - 9 <= maximumMessageIDPrefixBytes,
-                  let sequence = Int(exactly: uint64()) else { return nil }
+                  let sequence = plausibleCount(uint64()) else { return nil }
             let prefixBytes = payload[cursor...]
-            let prefix = String(decoding: prefixBytes, as: UTF8.self)
-            guard prefix.utf8.elementsEqual(prefixBytes) else { return nil }
-            return .run(firstUnreservedSequence: sequence, messageIDPrefix: prefix)
+            guard isMessageIDPrefix(prefixBytes) else { return nil }
+            return .run(firstUnreservedSequence: sequence, messageIDPrefix: String(decoding: prefixBytes, as: UTF8.self))
         case .acknowledgement:
-            guard payload.count == 9, let count = Int(exactly: uint64()) else { return nil }
+            guard payload.count == 9, let count = plausibleCount(uint64()) else { return nil }
             return .acknowledgement(readingsFromStart: count)
         }
+    }
+
+    /// Whether `bytes` can be a message-ID prefix as the runtime's `RunID` builds them: registration-ID
+    /// bytes and `-` (hex digits are letters and digits), at least one. The prefix goes into a
+    /// header and a JSON string of every send, so anything else in a file is damage.
+    public static func isMessageIDPrefix(_ bytes: some Collection<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.count <= maximumMessageIDPrefixBytes && bytes.allSatisfy(RegistrationID.isAllowed)
+    }
+
+    /// The largest sequence number or count a record may hold. Half of `Int.max` leaves the
+    /// rest for the `+ 1` and `+ reservation` that numbering does with it, so a file claiming
+    /// `UInt64.max` is damage rather than a trap later; on armv7 (32-bit `Int`) that is still
+    /// a reading a second for 34 years.
+    public static let maximumSequence = Int.max / 2
+
+    /// `value` when it is at most ``maximumSequence``, else nil: damage, not a number.
+    private static func plausibleCount(_ value: UInt64) -> Int? {
+        guard value <= UInt64(maximumSequence) else { return nil }
+        return Int(value)
     }
 
     private static func append(_ value: UInt64, to bytes: inout [UInt8]) {

@@ -47,6 +47,36 @@ public struct Endpoint: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Parses a DNS host name with an optional `:port`, as DPS's `assignedHub` must be: letters,
+    /// digits, `-` and `.`, labels of 1 to 63 bytes, at most 253 in all (RFC 1035 §2.3.4), and a
+    /// port of 1 to 65535. Nil for anything else — `user@host`, a path, a space, an IP-v6
+    /// literal — since the text becomes a connection's host, its SNI and its `Host` header.
+    public init?(hostName text: String, defaultPort: UInt16 = 443) {
+        let bytes = Array(text.utf8)
+        var hostEnd = bytes.endIndex
+        var port = defaultPort
+        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+            guard let parsed = Self.parsePort(bytes[(colon + 1)...]), bytes[(colon + 1)...].allSatisfy(ASCII.isDigit) else { return nil }
+            hostEnd = colon
+            port = parsed
+        }
+        let host = bytes[..<hostEnd]
+        guard !host.isEmpty, host.count <= 253 else { return nil }
+        for label in host.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
+            guard !label.isEmpty, label.count <= 63 else { return nil }
+            for byte in label {
+                let allowed = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || ASCII.isDigit(byte) || byte == UInt8(ascii: "-")
+                guard allowed else { return nil }
+            }
+        }
+        self.host = String(decoding: host, as: UTF8.self)
+        self.port = port
+    }
+
+    /// What ``init(hostName:defaultPort:)`` takes, for the line that refuses a value.
+    public static let hostNameRule = "a host name (letters, digits, - and . in labels of 1 to 63, at most 253 in all) with an optional :port from 1 to 65535"
+
     /// The `Host` header value (RFC 9110 §7.2): the port only when it is not the default.
     public var hostHeader: String { HostHeader.value(host: host, port: port) }
 

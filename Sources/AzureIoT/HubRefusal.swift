@@ -5,15 +5,29 @@ extension ServiceFailure {
     /// Reads a hub's refusal (protocol-facts.md §3.2): the body is `{"Message": …,
     /// "ExceptionMessage": …}`, where `Message` may itself hold JSON with the six-digit code, and
     /// the `iothub-errorcode` header names the error. What to do about it is `RetryPolicy`'s call.
+    ///
+    /// A refusal is a refusal whatever its words: text that is not UTF-8 without control
+    /// characters is kept escaped (``PrintableText``), never as it came, since it reaches a log
+    /// line.
     public init(hubResponse response: HTTPResponse) {
-        self.init(httpStatus: response.status, errorCode: nil, message: response.header("iothub-errorcode"), trackingID: nil)
-        guard let reader = try? JSONReader(response.body), let message = try? reader.string(at: ["Message"]) else { return }
+        self.init(httpStatus: response.status, errorCode: nil, message: response.header("iothub-errorcode").map(PrintableText.escaped), trackingID: nil)
+        guard let reader = try? JSONReader(response.body), let message = Self.text(reader, ["Message"]) else { return }
         if let inner = try? JSONReader(Array(message.utf8)) {
             errorCode = try? inner.integer(at: ["errorCode"])
-            trackingID = try? inner.string(at: ["trackingId"])
-            if let text = try? inner.string(at: ["message"]) { self.message = text }
+            trackingID = Self.text(inner, ["trackingId"])
+            if let text = Self.text(inner, ["message"]) { self.message = text }
         } else {
             self.message = message
+        }
+    }
+
+    /// The string at `path`, escaped when it is not printable text; nil when absent or not a string.
+    private static func text(_ reader: JSONReader, _ path: [StaticString]) -> String? {
+        do {
+            return try reader.text(at: path)
+        } catch {
+            guard case .unprintable(_, let escaped) = error else { return nil }
+            return escaped
         }
     }
 }

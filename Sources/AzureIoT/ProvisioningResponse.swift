@@ -23,7 +23,8 @@ public enum ProvisioningResponse: Equatable, Sendable {
             reader = try JSONReader(response.body)
         } catch {
             if response.status >= 400 {
-                return .failed(ServiceFailure(httpStatus: response.status, errorCode: nil, message: response.bodyText, trackingID: nil))
+                // Not JSON, but a refusal all the same: its words are kept, escaped for the log.
+                return .failed(ServiceFailure(httpStatus: response.status, errorCode: nil, message: PrintableText.escaped(response.body), trackingID: nil))
             }
             throw .malformedBody(status: response.status, error)
         }
@@ -40,35 +41,40 @@ public enum ProvisioningResponse: Equatable, Sendable {
             return .failed(ServiceFailure(
                 httpStatus: response.status,
                 errorCode: try reader.integer(at: ["errorCode"]),
-                message: try reader.string(at: ["message"]),
-                trackingID: try reader.string(at: ["trackingId"])
+                message: try reader.text(at: ["message"]),
+                trackingID: try reader.text(at: ["trackingId"])
             ))
         }
-        guard let status = try reader.string(at: ["status"]) else {
+        guard let status = try reader.text(at: ["status"]) else {
             throw .typeMismatch(path: "status", expected: "present")
         }
         switch RegistrationStatus(status) {
         case .assigning?, .unassigned?:
             // C# keeps polling on `unassigned` too (§1.4); DPS reports it before assignment starts.
-            guard let operationID = try reader.string(at: ["operationId"]), !operationID.isEmpty else {
+            guard let operationID = try reader.text(at: ["operationId"]), !operationID.isEmpty else {
                 throw .typeMismatch(path: "operationId", expected: "a non-empty string")
             }
             return .assigning(operationID: operationID, retryAfterSeconds: response.retryAfterSeconds)
         case .assigned?:
-            guard let hubText = try reader.string(at: ["registrationState", "assignedHub"]),
-                  let hub = Endpoint(parsing: hubText) else {
+            // The hub becomes a connection's host, its SNI and its Host header; the device ID a
+            // URL path and a log line: DPS's word is checked like any input.
+            guard let hubText = try reader.text(at: ["registrationState", "assignedHub"]) else {
                 throw .typeMismatch(path: "registrationState.assignedHub", expected: "a host name")
             }
-            guard let deviceID = try reader.string(at: ["registrationState", "deviceId"]), !deviceID.isEmpty else {
-                throw .typeMismatch(path: "registrationState.deviceId", expected: "a non-empty string")
+            guard let hub = Endpoint(hostName: hubText) else {
+                throw .typeMismatch(path: "registrationState.assignedHub", expected: "\(Endpoint.hostNameRule), but \"\(hubText)\"")
             }
-            let substatus = try reader.string(at: ["registrationState", "substatus"]) ?? "initialAssignment"
+            guard let deviceID = try reader.text(at: ["registrationState", "deviceId"]), !deviceID.isEmpty,
+                  deviceID.utf8.count <= 128 else {
+                throw .typeMismatch(path: "registrationState.deviceId", expected: "a non-empty string of at most 128 bytes")
+            }
+            let substatus = try reader.text(at: ["registrationState", "substatus"]) ?? "initialAssignment"
             return .assigned(Assignment(hub: hub, deviceID: deviceID, substatus: substatus))
         case .failed?:
             return .failed(ServiceFailure(
                 httpStatus: response.status,
                 errorCode: try reader.integer(at: ["registrationState", "errorCode"]),
-                message: try reader.string(at: ["registrationState", "errorMessage"]),
+                message: try reader.text(at: ["registrationState", "errorMessage"]),
                 trackingID: nil
             ))
         case .disabled?:

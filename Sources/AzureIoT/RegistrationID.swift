@@ -58,7 +58,10 @@ public struct RegistrationID: Equatable, Sendable, CustomStringConvertible {
             || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 
-    private static func isAllowed(_ byte: UInt8) -> Bool {
+    /// Whether `byte` may appear in a registration ID: letters, digits and `- . _ :`. A
+    /// message-ID prefix (registration ID, `-`, hex) takes the same bytes, which is how a
+    /// prefix read back from a file is checked before it reaches a header.
+    public static func isAllowed(_ byte: UInt8) -> Bool {
         isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
             || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
     }

@@ -165,6 +165,20 @@ const char *cposix_environment_value(const char *name) {
     return getenv(name);
 }
 
+int64_t cposix_environment_take(const char *name, void *buffer, size_t capacity) {
+    char *value = getenv(name);
+    if (value == NULL) return -ENOENT;
+    size_t length = strlen(value);
+    if (length <= capacity) memcpy(buffer, value, length);
+    explicit_bzero(value, length);
+    if (unsetenv(name) < 0) return -errno;
+    return length <= capacity ? (int64_t)length : -ERANGE;
+}
+
+void cposix_wipe(void *buffer, size_t length) {
+    if (buffer != NULL) explicit_bzero(buffer, length);
+}
+
 extern char **environ;
 
 const char *cposix_environment_entry(size_t index) {

@@ -21,6 +21,9 @@ public struct AgentRun {
 
     public func run() throws(Fatal) {
         try installSignalHandlers()
+        // Held until the process ends: a second agent on the same spool would send it twice.
+        let stateLock = try StateDirectory.lock(options)
+        defer { stateLock?.release() }
         let watchdog = try watchdogSchedule(options)
         // The sensor first: a wiring mistake is one line before anything else happens.
         let sensor = try DeviceSensor.open(

@@ -16,13 +16,13 @@ struct CounterFile {
     func load(log: (String) -> Void) -> DeliveryCounters? {
         let bytes: [UInt8]
         do {
-            bytes = try Files.read(path, limit: DeliveryCounters.maximumFileSize)
+            bytes = try Files.read(path, limit: DeliveryCounters.maximumFileSize, symbolicLinks: .refused)
         } catch {
             if !error.isMissing { log("\(error); counting starts again") }
             return nil
         }
         guard let counters = DeliveryCounters.decode(bytes) else {
-            log("\(path) is damaged (a write cut short?); counting starts again")
+            log("\(path) is damaged (a write cut short?) or holds a number out of range; counting starts again")
             return nil
         }
         return counters

@@ -10,8 +10,19 @@ struct DeviceIdentity {
     let registrationID: RegistrationID
     let thumbprint: String
 
-    static func load(_ options: RunOptions, clock: MonotonicClock) throws(Fatal) -> DeviceIdentity {
-        let passphrase = try loadPassphrase(options)
+    /// Loads and checks the certificate and key.
+    /// - Parameter secretFilesChecked: true when the caller has already judged the key's and
+    ///   the passphrase file's permissions by ``SecretFile`` (as `kelvin check` does, line by
+    ///   line); otherwise a secret readable by others is refused here.
+    static func load(_ options: RunOptions, clock: MonotonicClock, secretFilesChecked: Bool = false) throws(Fatal) -> DeviceIdentity {
+        if !secretFilesChecked {
+            try refuseExposed(options.keyPath, what: "the device key")
+            if let path = options.keyPassphrasePath { try refuseExposed(path, what: "the passphrase file") }
+        }
+        var passphrase = try loadPassphrase(options)
+        // Wiped however the load ends; the configuration holding a second reference to the
+        // bytes is gone by then, so the wipe is of the one buffer OpenSSL read from.
+        defer { Files.wipe(&passphrase) }
         let context: TLSContext
         do {
             context = try TLSContext(TLSContext.Configuration(
@@ -22,6 +33,12 @@ struct DeviceIdentity {
                 passphrase: passphrase
             ))
         } catch {
+            if case .passphraseNeeded(let path) = error, options.keyPassphrasePath == nil, consumedEnvironmentPassphrase {
+                throw Fatal(
+                    message: "the device key \(path) is encrypted, and \(Configuration.passphraseVariable) was removed from the environment after the first read; to reload with an encrypted key use --key-passphrase-file, or restart",
+                    exitCode: .configuration
+                )
+            }
             throw Fatal(message: error.description, exitCode: exitCode(for: error))
         }
         guard let commonName = context.certificateCommonName else {
@@ -62,18 +79,30 @@ struct DeviceIdentity {
         )
     }
 
+    /// Whether this process took `KELVIN_KEY_PASSPHRASE` out of its environment: a reload
+    /// (SIGHUP) then finds it gone. One thread, set once.
+    nonisolated(unsafe) private static var consumedEnvironmentPassphrase = false
+
+    private static func refuseExposed(_ path: String, what: String) throws(Fatal) {
+        // A file that cannot be looked at is said by the load itself, with its own fix.
+        guard let exposure = try? SecretFile.exposure(path, what: what) else { return }
+        throw Fatal(message: exposure, exitCode: .configuration)
+    }
+
     /// The passphrase comes from a file or the environment, never argv, where any user could
-    /// read it in the process list.
+    /// read it in the process list. The variable is removed from the environment once read
+    /// (and its value overwritten), so that no child process or core dump carries it.
     private static func loadPassphrase(_ options: RunOptions) throws(Fatal) -> [UInt8] {
         var bytes: [UInt8]
         if let path = options.keyPassphrasePath {
             do {
-                bytes = try Files.read(path, limit: 4096)
+                bytes = try Files.readSecret(path, limit: 4096)
             } catch {
                 throw Fatal(message: TLSError.passphraseFileUnreadable(path: path, error).description, exitCode: .noInput)
             }
-        } else if let value = Environment.value("KELVIN_KEY_PASSPHRASE") {
-            bytes = Array(value.utf8)
+        } else if let value = Environment.take(Configuration.passphraseVariable, limit: 4096) {
+            consumedEnvironmentPassphrase = true
+            bytes = value
         } else {
             return []
         }

@@ -17,7 +17,7 @@ enum DeviceSpool {
         do { storage = try FileSpoolStorage.open(inStateDirectory: stateDirectory) } catch { throw .storage(error) }
         do {
             let (spool, recovery) = try Spool.open(storage, settings: settings, newMessageIDPrefix: newMessageIDPrefix)
-            if recovery.pendingReadings > 0 || recovery.tornBytes > 0 || recovery.droppedReadings > 0 {
+            if recovery.pendingReadings > 0 || recovery.tornBytes > 0 || recovery.droppedReadings > 0 || recovery.damagedBytes > 0 {
                 log("\(recovery)")
             }
             return SpoolJournal(spool, log: log)

@@ -10,7 +10,7 @@ struct FileAssignmentStore: AssignmentStore {
     func load(log: (String) -> Void) -> SavedAssignment? {
         let bytes: [UInt8]
         do {
-            bytes = try Files.read(path, limit: SavedAssignment.maximumFileSize)
+            bytes = try Files.read(path, limit: SavedAssignment.maximumFileSize, symbolicLinks: .refused)
         } catch {
             if !error.isMissing { log("\(error); provisioning through DPS instead") }
             return nil

@@ -19,7 +19,8 @@ struct HealthCheck {
         checkPrivateKey()
         let identity: DeviceIdentity
         do {
-            identity = try DeviceIdentity.load(options, clock: clock)
+            // The secret files' permissions were just checked, each with its own line.
+            identity = try DeviceIdentity.load(options, clock: clock, secretFilesChecked: true)
             pass("certificate \(options.certificatePath) and key \(options.keyPath) belong together; registration ID \(identity.registrationID)")
         } catch {
             fail(error.message)
@@ -36,16 +37,26 @@ struct HealthCheck {
         try finish()
     }
 
+    /// The key and the passphrase file by ``SecretFile``'s rule, the one `run` enforces.
     private mutating func checkPrivateKey() {
         do {
-            let mode = try Files.permissions(options.keyPath)
-            if mode & 0o077 == 0 {
-                pass("key \(options.keyPath) is private (mode \(Self.octal(mode)))")
+            if let exposure = try SecretFile.exposure(options.keyPath, what: "key") {
+                fail(exposure)
             } else {
-                fail("key \(options.keyPath) can be read by others (mode \(Self.octal(mode))): chmod 600 \(options.keyPath)")
+                pass("key \(options.keyPath) is private (mode \(SecretFile.octal(try Files.permissions(options.keyPath))))")
             }
         } catch {
             fail("\(error); pass --key with the device's private key")
+        }
+        guard let path = options.keyPassphrasePath else { return }
+        do {
+            if let exposure = try SecretFile.exposure(path, what: "passphrase file") {
+                fail(exposure)
+            } else {
+                pass("passphrase file \(path) is private")
+            }
+        } catch {
+            fail("\(error); --key-passphrase-file must name a readable file holding the passphrase")
         }
     }
 
@@ -103,7 +114,7 @@ struct HealthCheck {
             pass("the saved assignment \(mismatch): the next run registers with DPS again")
             return nil
         }
-        pass("saved assignment: hub \(saved.assignment.hub) as device \(saved.assignment.deviceID), since \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000))")
+        pass("saved assignment: hub \(saved.assignment.hub) as device \(saved.assignment.deviceID), since \(UTCTimestamp.text(milliseconds: saved.assignedAtMilliseconds))")
         return saved
     }
 
@@ -145,10 +156,4 @@ struct HealthCheck {
         throw Fatal(message: "\(failures) check(s) failed; fix the lines marked ✘ and run `kelvin check` again", exitCode: .configuration)
     }
 
-    private static func octal(_ mode: UInt32) -> String {
-        var writer = ByteWriter(capacity: 8)
-        writer.append(UInt8(ascii: "0"))
-        for shift in stride(from: 6, through: 0, by: -3) { writer.append(UInt8(ascii: "0") + UInt8((mode >> UInt32(shift)) & 7)) }
-        return String(decoding: writer.bytes, as: UTF8.self)
-    }
 }

@@ -74,7 +74,7 @@ struct RunReporter {
         showOnLED(event, now: now)
         switch event {
         case .delivered(let number, let hub, let batched):
-            counters?.delivered += Int64(number)
+            counters?.countDelivered(number)
             delivered += number
             for reading in readings {
                 Log.info(
@@ -95,12 +95,12 @@ struct RunReporter {
             )
         case .dropped(let reading, let failure):
             dropped += 1
-            counters?.refused += 1
+            counters?.countRefused()
             Log.warning(
                 "the hub refused reading \(reading.sequence) (\(reading.temperature)) for good (\(failure)); dropped it, the rest go on"
             )
         case .sensorFailed(let error):
-            counters?.sensorFailures += 1
+            counters?.countSensorFailures()
             Log.warning("no reading this time: \(error)")
         case .queued(let reading):
             Log.debug("queued \(messageIDPrefix)-\(reading.sequence)")
@@ -113,7 +113,7 @@ struct RunReporter {
                 "the system clock is set now (\(UTCTimestamp.text(milliseconds: wallClock))); gave \(restamped) queued reading(s) their times"
             )
         case .displaced(let reading):
-            counters?.displaced += 1
+            counters?.countDisplaced()
             Log.warning(
                 "the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise --backlog-limit to hold more"
             )
@@ -183,7 +183,7 @@ struct RunReporter {
     /// The line for a saved assignment put to use without asking DPS.
     static func usingSaved(_ saved: SavedAssignment) -> String {
         let assignment = saved.assignment
-        let since = UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)
+        let since = UTCTimestamp.text(milliseconds: saved.assignedAtMilliseconds)
         return "using the saved assignment: hub \(assignment.hub) as device \(assignment.deviceID) (assigned \(since))"
     }
 

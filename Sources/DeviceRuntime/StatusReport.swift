@@ -20,7 +20,7 @@ struct StatusReport {
         var notes: [String] = []
         if let saved = store.load(log: { notes.append($0) }) {
             let validity = saved.mismatch(with: identity.assignmentKey(options)).map { " — stale: \($0)" } ?? ""
-            Console.print("assignment:  hub \(saved.assignment.hub) as device \(saved.assignment.deviceID) (\(saved.assignment.substatus), \(UTCTimestamp.text(milliseconds: saved.assignedAtSeconds * 1000)))\(validity)")
+            Console.print("assignment:  hub \(saved.assignment.hub) as device \(saved.assignment.deviceID) (\(saved.assignment.substatus), \(UTCTimestamp.text(milliseconds: saved.assignedAtMilliseconds)))\(validity)")
         } else {
             Console.print("assignment:  none saved in \(store.path)" + (notes.first.map { " (\($0))" } ?? "; the next run registers with DPS"))
         }
@@ -33,7 +33,7 @@ struct StatusReport {
         let path = FileSpoolStorage.path(inStateDirectory: directory)
         let bytes: [UInt8]
         do {
-            bytes = try Files.read(path, limit: 1 << 30)
+            bytes = try Files.read(path, limit: 1 << 30, symbolicLinks: .refused)
         } catch {
             Console.print("spool:       " + (error.isMissing ? "none in \(directory) (no run has queued a reading)" : "\(error)"))
             bytes = []
@@ -45,6 +45,7 @@ struct StatusReport {
             if let oldest = pending.first, let newest = pending.last {
                 line += ", taken \(Self.time(oldest.takenAtMilliseconds)) to \(Self.time(newest.takenAtMilliseconds))"
             }
+            if contents.damagedBytes > 0 { line += "; \(contents.damagedBytes) damaged bytes between intact records, skipped (and the file kept aside) at the next start" }
             if contents.tornBytes > 0 { line += "; a torn tail of \(contents.tornBytes) bytes, dropped at the next start" }
             if let kind = contents.unknownKind { line += "; records of kind \(kind) from a newer Kelvin follow" }
             Console.print(line)

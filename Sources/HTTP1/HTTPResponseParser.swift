@@ -3,9 +3,11 @@ import Wire
 /// An incremental HTTP/1.1 response parser (RFC 9112 §4–§7) that never does I/O.
 ///
 /// Feed it bytes as they arrive in any split; it answers `.needMoreData` until a whole response
-/// is in, then `.complete`. Bytes past the response stay buffered for the next one. Sizes are
-/// bounded: a head over `maximumHeadLength` or a body over `maximumBodyLength` is an error, not
-/// an allocation.
+/// is in, then `.complete`. Bytes past the response stay buffered, and ``bytesPastResponse``
+/// counts them: a client that sends one request at a time must treat any as a broken
+/// connection (a desynchronised or hostile peer) and close it, never read them as the next
+/// answer. Sizes are bounded: a head over `maximumHeadLength` or a body over
+/// `maximumBodyLength` is an error, not an allocation.
 public struct HTTPResponseParser {
     public enum Outcome: Equatable {
         case needMoreData
@@ -44,6 +46,8 @@ public struct HTTPResponseParser {
     private var response = HTTPResponse(status: 0)
     /// The method of the request this response answers; HEAD responses have no body.
     private var bodyExpected = true
+    /// True from a complete response until the next ``expectResponse(bodyExpected:)``.
+    private var answered = false
     /// Head bytes after `consumed` already searched for the blank line, so that a head arriving a
     /// few bytes at a time is not searched again from its start on every read.
     private var headSearched = 0
@@ -63,9 +67,17 @@ public struct HTTPResponseParser {
         return false
     }
 
+    /// Bytes received after the last complete response and before the next
+    /// ``expectResponse(bodyExpected:)``: bytes no request asked for. A client that does not
+    /// pipeline closes a connection where this is not 0.
+    public var bytesPastResponse: Int {
+        answered ? buffer.count - consumed : 0
+    }
+
     /// Prepares for the response to the next request.
     public mutating func expectResponse(bodyExpected: Bool = true) {
         self.bodyExpected = bodyExpected
+        answered = false
     }
 
     /// Consumes `bytes`, returning a response when one is complete.
@@ -210,6 +222,7 @@ public struct HTTPResponseParser {
     private mutating func finish() -> Outcome {
         state = .head
         bodyExpected = true
+        answered = true
         return .complete(response)
     }
 

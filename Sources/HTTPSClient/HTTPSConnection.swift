@@ -133,11 +133,12 @@ public final class HTTPSConnection {
         } catch {
             return .failed(.encoding(error))
         }
-        if let stream {
+        if let stream, keptConnectionIsQuiet(stream) {
             requestReused = true
             parser.expectResponse()
             step = .writing(stream, offset: 0, deadline: now + timeouts.ioMilliseconds)
         } else {
+            close()
             requestReused = false
             do {
                 try startOpening(now)
@@ -176,6 +177,25 @@ public final class HTTPSConnection {
         return false
     }
 
+    /// Whether the kept-alive connection has said nothing since its last answer, looked at
+    /// without waiting before a request goes out on it. Bytes now would be an answer to no
+    /// request, and reading them as the answer to this one is how a response gets attributed to
+    /// the wrong request; a close now is the server having let the connection go. Either way a
+    /// fresh connection is opened, which is safe: nothing has been sent yet. A read that only
+    /// finds TLS records (a TLS 1.3 session ticket) is quiet.
+    private func keptConnectionIsQuiet(_ stream: TLSStream) -> Bool {
+        guard parser.bytesPastResponse == 0 else { return false }
+        let probe: Result<TLSProgress, HTTPSError> = receiveBuffer.withUnsafeMutableBytes { buffer in
+            do throws(HTTPSError) {
+                return .success(try stream.read(into: buffer))
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard case .success(.blocked) = probe else { return false }
+        return true
+    }
+
     private func abandonStep() {
         switch step {
         case .connecting(let attempt, _, _, _, _): attempt.socket.close()
@@ -198,7 +218,10 @@ public final class HTTPSConnection {
             case .wait(let wait): return .waiting(wait)
             case .answered(let response):
                 step = .idle
-                if !response.keepAlive { close() }
+                // Bytes past a complete response were asked for by no request: the peer is out
+                // of step (or lying about lengths), and they must never be read as the next
+                // answer. The response itself was whole; the connection is not kept.
+                if !response.keepAlive || parser.bytesPastResponse > 0 { close() }
                 return .completed(response)
             }
         }

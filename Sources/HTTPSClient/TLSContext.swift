@@ -39,6 +39,13 @@ public final class TLSContext {
         guard let handle = copenssl_context_new() else { throw .contextUnavailable }
         self.handle = handle
         var osError: Int32 = 0
+        // OpenSSL opens these by path and reads them blocking: each is first opened the way
+        // Kelvin opens a file (non-blocking, then fstat) so that a FIFO or a device is refused
+        // with a line instead of hanging the start. Links are followed: a managed certificate
+        // is often one.
+        if let path = configuration.trustedCAPath { try Self.checkRegularFile(path, .trustFile) }
+        try Self.checkRegularFile(configuration.certificateChainPath, .certificate)
+        try Self.checkRegularFile(configuration.privateKeyPath, .key)
         if let path = configuration.trustedCAPath {
             switch copenssl_context_trust_file(handle, path, &osError) {
             case COPENSSL_LOADED.rawValue: break
@@ -82,6 +89,20 @@ public final class TLSContext {
 
     deinit {
         copenssl_context_free(handle)
+    }
+
+    /// - Throws: `TLSError.notAFile`, or the role's `…Unreadable` with the errno.
+    private static func checkRegularFile(_ path: String, _ role: TLSFileRole) throws(TLSError) {
+        do {
+            try Files.checkRegularFile(path)
+        } catch {
+            switch error {
+            case .notARegularFile(_, let kind): throw .notAFile(path: path, kind, role)
+            default:
+                // Unreadable: OpenSSL's own open says which errno, with the role's fix.
+                return
+            }
+        }
     }
 
     /// The subject CN of the device certificate: its DPS registration ID. Nil when it has none.

@@ -15,6 +15,9 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
     case wrongPassphrase(path: String)
     case keyMismatch(keyPath: String, certificatePath: String)
     case passphraseFileUnreadable(path: String, FileError)
+    /// A FIFO, a device or a directory where a PEM file belongs: OpenSSL would block on it or
+    /// read it forever.
+    case notAFile(path: String, FileKind, TLSFileRole)
 
     case untrustedServer(host: String, reason: String)
     case hostnameMismatch(host: String)
@@ -53,6 +56,8 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
             return "the passphrase does not open the device key \(path); check --key-passphrase-file or KELVIN_KEY_PASSPHRASE"
         case .keyMismatch(let keyPath, let certificatePath):
             return "the device key \(keyPath) does not belong to the certificate \(certificatePath); use the key the certificate was made from"
+        case .notAFile(let path, let kind, let role):
+            return "\(role) \(path) is not a regular file (\(kind)); point \(role.option) at the PEM file"
         case .passphraseFileUnreadable(_, let error):
             return "\(error); --key-passphrase-file must name a readable file holding the passphrase"
         case .untrustedServer(let host, let reason):
@@ -71,6 +76,30 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
             return "the TLS handshake with \(host) failed: \(reason); check that the host and port are the service's HTTPS endpoint"
         case .handshakeInterrupted(let host, let reason):
             return "the connection to \(host) broke during the TLS handshake: \(reason)"
+        }
+    }
+}
+
+/// Which of the files OpenSSL reads by path a ``TLSError`` is about.
+public enum TLSFileRole: Equatable, Sendable, CustomStringConvertible {
+    case trustFile
+    case certificate
+    case key
+
+    public var description: String {
+        switch self {
+        case .trustFile: return "the CA file"
+        case .certificate: return "the device certificate"
+        case .key: return "the device key"
+        }
+    }
+
+    /// The flag that names the file.
+    public var option: String {
+        switch self {
+        case .trustFile: return "--ca-file"
+        case .certificate: return "--cert"
+        case .key: return "--key"
         }
     }
 }

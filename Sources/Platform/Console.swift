@@ -29,6 +29,20 @@ public enum Environment {
         return String(cString: value)
     }
 
+    /// The bytes of the secret `name` (at most `limit`), after which the variable is gone from
+    /// the environment and its value overwritten where the kernel shows it
+    /// (`/proc/PID/environ`): a later child process or a core dump does not carry it. Nil when
+    /// unset or longer than `limit`. The corresponding C functions are `getenv`,
+    /// `explicit_bzero` and `unsetenv`.
+    public static func take(_ name: String, limit: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: limit)
+        let length = bytes.withUnsafeMutableBytes { cposix_environment_take(name, $0.baseAddress, $0.count) }
+        guard length >= 0 else { return nil }
+        // In place: the array is unique, so nothing is copied and left behind.
+        bytes.removeLast(limit - Int(length))
+        return bytes
+    }
+
     /// The names of all variables, for spotting a misspelt one. The corresponding C variable
     /// is `environ`.
     public static func names() -> [String] {

@@ -18,6 +18,8 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     public static let inputOutput = Errno(rawValue: 5)     // EIO
     public static let busy = Errno(rawValue: 16)           // EBUSY
     public static let inProgress = Errno(rawValue: 115)    // EINPROGRESS
+    /// What `open` with O_NOFOLLOW says of a symbolic link.
+    public static let tooManySymbolicLinks = Errno(rawValue: 40) // ELOOP
 
     /// The C library's text for the error. The corresponding C function is `strerror`.
     public var description: String {

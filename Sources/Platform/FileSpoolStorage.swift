@@ -14,23 +14,32 @@ public struct FileSpoolStorage: SpoolStorage {
     /// The file's permissions: readings are the owner's business.
     public static let permissions: UInt32 = 0o600
 
-    /// Opens (creating) the spool file at `path`.
+    /// Opens (creating) the spool file at `path`, which must be a regular file and not a
+    /// symbolic link: a link would send the readings wherever it points, and a FIFO would block
+    /// the first read.
     /// The corresponding C functions are `open` (O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
     /// O_NOFOLLOW) and `fstat`.
-    /// - Throws: `FileError.unwritable` naming `path`.
+    /// - Throws: `FileError.unwritable` naming `path`, `.symbolicLink`, `.notARegularFile`.
     public static func open(_ path: String) throws(FileError) -> FileSpoolStorage {
-        do throws(Errno) {
-            let descriptor = try openDescriptor(path)
-            do throws(Errno) {
-                let size = try Errno.check(cposix_file_size(descriptor.rawValue))
-                return FileSpoolStorage(location: path, size: Int(size), descriptor: descriptor)
-            } catch {
-                descriptor.close()
-                throw error
-            }
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try openDescriptor(path)
         } catch {
-            throw .unwritable(path: path, error)
+            throw error == .tooManySymbolicLinks ? .symbolicLink(path: path) : .unwritable(path: path, error)
         }
+        let mode = cposix_descriptor_mode(descriptor.rawValue)
+        let kind = FileKind(mode: UInt32(truncatingIfNeeded: max(mode, 0)))
+        guard mode >= 0, kind == .regular else {
+            descriptor.close()
+            if mode < 0 { throw .unwritable(path: path, Errno(rawValue: Int32(truncatingIfNeeded: -mode))) }
+            throw .notARegularFile(path: path, kind)
+        }
+        let size = cposix_file_size(descriptor.rawValue)
+        guard size >= 0 else {
+            descriptor.close()
+            throw .unwritable(path: path, Errno(rawValue: Int32(truncatingIfNeeded: -size)))
+        }
+        return FileSpoolStorage(location: path, size: Int(size), descriptor: descriptor)
     }
 
     /// Where the spool of a state directory is: `<directory>/spool`.
@@ -102,6 +111,39 @@ public struct FileSpoolStorage: SpoolStorage {
             throw .unwritable(path: location, error)
         }
         size = bytes.count
+    }
+
+    /// A second name for the file as it is, `<spool>.damaged-<UTC time>` (`-2`, `-3`… when
+    /// that exists): a hard link rather than a copy or a rename, so it costs no writes and the
+    /// spool stays where it is until the rewrite replaces it.
+    /// The corresponding C function is `link`.
+    /// - Throws: `FileError.unwritable` naming the copy.
+    public mutating func keepCopy() throws(FileError) -> String {
+        let stem = Self.damagedCopyName(location, wallClockSeconds: cposix_wall_clock_seconds())
+        var name = stem
+        var attempt = 1
+        while true {
+            let result = cposix_link(location, name)
+            if result >= 0 { return name }
+            let error = Errno(rawValue: -result)
+            guard error == .fileExists, attempt < 100 else { throw .unwritable(path: name, error) }
+            attempt += 1
+            name = stem + "-" + ASCII.decimalString(attempt)
+        }
+    }
+
+    /// `<path>.damaged-YYYYMMDDTHHMMSSZ`: sortable, and without the colons that trip up
+    /// `scp` and Windows shares when a person copies it off the card.
+    public static func damagedCopyName(_ path: String, wallClockSeconds: Int64) -> String {
+        let (milliseconds, overflow) = wallClockSeconds.multipliedReportingOverflow(by: 1000)
+        let stamp = Array(UTCTimestamp.text(milliseconds: overflow ? (wallClockSeconds < 0 ? 0 : .max) : milliseconds).utf8)
+        var writer = ByteWriter(capacity: path.utf8.count + 32)
+        writer.append(path)
+        writer.append(".damaged-")
+        // 2026-12-05T10:15:00.000Z → 20261205T101500Z
+        for byte in stamp.prefix(19) where byte != UInt8(ascii: "-") && byte != UInt8(ascii: ":") { writer.append(byte) }
+        writer.append(UInt8(ascii: "Z"))
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     /// The corresponding C function is `fsync`.

@@ -12,15 +12,52 @@ public enum Files {
         return UInt32(mode) & 0o7777
     }
 
-    /// Reads the file at `path`.
-    /// - Throws: `FileError.unreadable` with the errno, `.tooLarge` past `limit` bytes.
-    public static func read(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.openForReading(path)
-        } catch {
+    /// Whether a symbolic link at the path itself is followed.
+    ///
+    /// A file the user names (configuration, certificate, key, CA) may well be a link to a
+    /// managed file (`/etc/kelvin/device-cert.pem` → a renewed certificate), so it is followed.
+    /// The state directory's own files are Kelvin's and never links: one there is someone
+    /// pointing Kelvin's writes or reads elsewhere, and it is refused.
+    public enum SymbolicLinks: Sendable {
+        case followed
+        case refused
+    }
+
+    /// Opens `path` for reading only when it is a regular file: a FIFO or a device named by
+    /// mistake (or malice) would otherwise block the open or the read forever. The open itself
+    /// is non-blocking, so a FIFO with no writer cannot hold it.
+    /// The corresponding C functions are `open` (O_RDONLY | O_NONBLOCK, O_NOFOLLOW when links
+    /// are refused) and `fstat`.
+    /// - Throws: `FileError.unreadable` with the errno, `.notARegularFile`, `.symbolicLink`.
+    public static func openRegularFile(_ path: String, symbolicLinks: SymbolicLinks = .followed) throws(FileError) -> FileDescriptor {
+        var mode: UInt32 = 0
+        let result = cposix_open_inspected(path, symbolicLinks == .followed ? 1 : 0, &mode)
+        guard result >= 0 else {
+            let error = Errno(rawValue: -result)
+            if error == .tooManySymbolicLinks && symbolicLinks == .refused { throw .symbolicLink(path: path) }
             throw .unreadable(path: path, error)
         }
+        let descriptor = FileDescriptor(rawValue: result)
+        let kind = FileKind(mode: mode)
+        guard kind == .regular else {
+            descriptor.close()
+            throw .notARegularFile(path: path, kind)
+        }
+        return descriptor
+    }
+
+    /// Checks that `path` opens as a regular file, for a file another library reads by path
+    /// (OpenSSL's certificate, key and CA files).
+    /// - Throws: as ``openRegularFile(_:symbolicLinks:)``.
+    public static func checkRegularFile(_ path: String) throws(FileError) {
+        try openRegularFile(path).close()
+    }
+
+    /// Reads the file at `path`, which must be a regular file.
+    /// - Throws: `FileError.unreadable` with the errno, `.tooLarge` past `limit` bytes,
+    ///   `.notARegularFile`, `.symbolicLink` (when links are refused).
+    public static func read(_ path: String, limit: Int, symbolicLinks: SymbolicLinks = .followed) throws(FileError) -> [UInt8] {
+        let descriptor = try openRegularFile(path, symbolicLinks: symbolicLinks)
         defer { descriptor.close() }
         var contents: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
@@ -34,6 +71,40 @@ public enum Files {
             guard contents.count + count <= limit else { throw .tooLarge(path: path, limit: limit) }
             contents.append(contentsOf: chunk[0..<count])
         }
+    }
+
+    /// Reads a small secret (a passphrase) into one buffer allocated up front, so that no
+    /// intermediate copy of it is left in freed memory; wipe the result with ``wipe(_:)``
+    /// after use. Same rules as ``read(_:limit:symbolicLinks:)``.
+    /// - Throws: `FileError.unreadable`, `.tooLarge`, `.notARegularFile`.
+    public static func readSecret(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+        let descriptor = try openRegularFile(path)
+        defer { descriptor.close() }
+        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        var count = 0
+        while count <= limit {
+            let result = bytes.withUnsafeMutableBytes { buffer in
+                cposix_read(descriptor.rawValue, buffer.baseAddress! + count, buffer.count - count)
+            }
+            guard result >= 0 else {
+                wipe(&bytes)
+                throw .unreadable(path: path, Errno(rawValue: Int32(-result)))
+            }
+            if result == 0 { break }
+            count += Int(result)
+        }
+        guard count <= limit else {
+            wipe(&bytes)
+            throw .tooLarge(path: path, limit: limit)
+        }
+        bytes.removeLast(bytes.count - count)
+        return bytes
+    }
+
+    /// Overwrites `bytes` with zeros where they are, a store the optimiser may not drop.
+    /// The corresponding C function is `explicit_bzero`.
+    public static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { cposix_wipe($0.baseAddress, $0.count) }
     }
 
     /// Replaces the file at `path` with `bytes` so that a power cut at any moment leaves either
@@ -132,6 +203,10 @@ public enum FileError: Error, Equatable, CustomStringConvertible {
     case unwritable(path: String, Errno)
     case uncreatable(path: String, Errno)
     case notADirectory(path: String)
+    /// A FIFO, a device, a directory or a socket where a file belongs.
+    case notARegularFile(path: String, FileKind)
+    /// A symbolic link where Kelvin keeps its own files.
+    case symbolicLink(path: String)
 
     public var description: String {
         switch self {
@@ -145,13 +220,17 @@ public enum FileError: Error, Equatable, CustomStringConvertible {
             return "cannot create the directory \(path): \(error); check that its parent exists and is writable by this user (--state-dir)"
         case .notADirectory(let path):
             return "\(path) exists but is not a directory; move it away or choose another --state-dir"
+        case .notARegularFile(let path, let kind):
+            return "\(path) is not a regular file (\(kind)); point the setting at the file itself"
+        case .symbolicLink(let path):
+            return "\(path) is a symbolic link, which Kelvin does not follow in its state directory; remove the link (Kelvin writes a fresh file)"
         }
     }
 
     public var errno: Errno? {
         switch self {
         case .unreadable(_, let error), .unwritable(_, let error), .uncreatable(_, let error): return error
-        case .tooLarge, .notADirectory: return nil
+        case .tooLarge, .notADirectory, .notARegularFile, .symbolicLink: return nil
         }
     }
 

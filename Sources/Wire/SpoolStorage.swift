@@ -17,6 +17,10 @@ public protocol SpoolStorage {
     /// Replaces everything with `bytes` so that a power cut leaves either the old bytes or the
     /// new ones; durable when it returns.
     mutating func replace(with bytes: [UInt8]) throws(Failure)
+    /// Keeps the bytes as they are now under another name for a person to look at, leaving
+    /// the storage itself unchanged; returns that name. Used before a damaged spool is
+    /// rewritten from its intact records.
+    mutating func keepCopy() throws(Failure) -> String
     /// Returns once everything appended is on the storage device.
     mutating func synchronize() throws(Failure)
 }

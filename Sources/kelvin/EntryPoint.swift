@@ -1,6 +1,5 @@
 import DeviceRuntime
 
-
 // Embedded Swift has no `CommandLine`, so the C entry point takes argc/argv itself. SwiftPM links
 // executables with `main` aliased to `<module>_main`; the cross link does the same, so both
 // builds enter here.

@@ -47,6 +47,29 @@ import Testing
         }
     }
 
+    @Test func bytesPastACompleteResponse_areCountedUntilTheNextRequest() throws {
+        var parser = HTTPResponseParser()
+        let answer = "HTTP/1.1 204 No Content\r\n\r\n"
+        #expect(try parser.receive(Array(answer.utf8)) == .complete(HTTPResponse(status: 204)))
+        #expect(parser.bytesPastResponse == 0)
+        // The start of a second response nobody asked for, in a later read: counted, so the
+        // connection can be closed before the rest of it could be taken for an answer.
+        #expect(try parser.receive(Array("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n".utf8)) == .needMoreData)
+        #expect(parser.bytesPastResponse == 36)
+        var sameRead = HTTPResponseParser()
+        #expect(try sameRead.receive(Array((answer + "HTTP/1.1 200 OK\r\n").utf8)) == .complete(HTTPResponse(status: 204)))
+        #expect(sameRead.bytesPastResponse == 17)
+        // Before any answer, and once a request is under way, nothing is past a response.
+        var fresh = HTTPResponseParser()
+        _ = try fresh.receive(Array("HTTP/1.1 2".utf8))
+        #expect(fresh.bytesPastResponse == 0)
+        var next = HTTPResponseParser()
+        _ = try next.receive(Array(answer.utf8))
+        next.expectResponse()
+        _ = try next.receive(Array("HTTP/1.1 2".utf8))
+        #expect(next.bytesPastResponse == 0)
+    }
+
     @Test func answerToHEAD_hasNoBodyDespiteContentLength() throws {
         var parser = HTTPResponseParser()
         parser.expectResponse(bodyExpected: false)

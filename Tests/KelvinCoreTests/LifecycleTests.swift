@@ -1,5 +1,6 @@
 import Agent
 import Testing
+import Wire
 
 @Suite struct SystemdNotificationTests {
     @Test func eachState_isItsAssignment() {
@@ -73,6 +74,32 @@ import Testing
         #expect(format.line(.warning, "retrying") == "<4>retrying")
         #expect(format.line(.info, "sent 21.50") == "<6>sent 21.50")
         #expect(format.line(.debug, "ping") == "<7>ping")
+    }
+
+    @Test func whatAServerSays_cannotForgeAJournalLineOrDriveATerminal() {
+        let journal = LogFormat(threshold: .debug, journal: true)
+        // A refusal message carrying a line of its own, at emergency priority.
+        #expect(journal.line(.warning, "DPS said: bad\n<0>kelvin: all readings deleted") == #"<4>DPS said: bad\n<0>kelvin: all readings deleted"#)
+        #expect(journal.line(.info, "a\rb\tc") == #"<6>a\rb\tc"#)
+        let plain = LogFormat(threshold: .debug, journal: false)
+        #expect(plain.line(.error, "hub: \u{1B}[2J\u{1B}]0;owned\u{07}") == #"kelvin: error: hub: \x1B[2J\x1B]0;owned\x07"#)
+        // C1 controls (NEL, CSI) and DEL, as UTF-8, and bytes that are not UTF-8 at all.
+        #expect(plain.line(.info, "x\u{85}y\u{9B}z\u{7F}") == #"kelvin: x\x85y\x9Bz\x7F"#)
+        #expect(plain.line(.info, "21.50 °C, 温度 🌡") == "kelvin: 21.50 °C, 温度 🌡")
+    }
+
+    @Test func everyControlByte_isEscapedAndNothingElseIs() {
+        for scalar in UInt32(0)...0x2FF {
+            guard let unicode = Unicode.Scalar(scalar) else { continue }
+            let escaped = PrintableText.escaped(String(Character(unicode)))
+            let control = scalar < 0x20 || (0x7F...0x9F).contains(scalar)
+            #expect(escaped.unicodeScalars.allSatisfy { !($0.value < 0x20 || (0x7F...0x9F).contains($0.value)) }, "U+\(scalar)")
+            #expect((escaped.unicodeScalars.first == "\\") == (control || scalar == 0x5C), "U+\(scalar)")
+        }
+        #expect(PrintableText.escaped([0x61, 0xFF, 0xC3, 0x28, 0xE2, 0x82]) == #"a\xFF\xC3(\xE2\x82"#)
+        #expect(PrintableText.escaped([0xED, 0xA0, 0x80]) == #"\xED\xA0\x80"#)
+        #expect(PrintableText.isClean("Bad request (400004): registration ID é"))
+        #expect(!PrintableText.isClean([0x61, 0xC0, 0x80]))
     }
 
     @Test func threshold_leavesOutLessImportantLines() {

@@ -14,6 +14,7 @@ struct MemorySpoolStorage: SpoolStorage {
         case append(Int)
         case truncate(Int)
         case replace(Int)
+        case keepCopy
         case synchronize
     }
 
@@ -24,6 +25,8 @@ struct MemorySpoolStorage: SpoolStorage {
 
     var bytes: [UInt8] = []
     var calls: [Call] = []
+    /// What ``keepCopy()`` kept, oldest first.
+    var copies: [[UInt8]] = []
     var faults = Faults()
 
     var location: String { "memory" }
@@ -53,6 +56,12 @@ struct MemorySpoolStorage: SpoolStorage {
         bytes = new
     }
 
+    mutating func keepCopy() throws(Failure) -> String {
+        calls.append(.keepCopy)
+        copies.append(bytes)
+        return "memory.damaged-\(copies.count)"
+    }
+
     mutating func synchronize() throws(Failure) {
         calls.append(.synchronize)
     }
@@ -74,7 +83,7 @@ func spoolReading(_ sequence: Int, temperature: Int32 = 21_500) -> Reading {
         #expect(bytes.count == 38)
         #expect(Array(bytes.prefix(3)) == [32, 0, 1])
         let decoded = SpoolRecord.decode(bytes)
-        #expect(decoded.intactBytes == 38)
+        #expect(decoded.tailStart == 38)
         #expect(decoded.records.map(\.record) == [.reading(reading)])
     }
 
@@ -95,7 +104,7 @@ func spoolReading(_ sequence: Int, temperature: Int32 = 21_500) -> Reading {
         let decoded = SpoolRecord.decode(bytes)
         #expect(decoded.records.map(\.record) == records)
         #expect(decoded.records.map(\.end) == [32, 61, 76])
-        #expect(decoded.intactBytes == 76)
+        #expect(decoded.tailStart == 76)
     }
 
     @Test func lastRecordCutAtEveryByte_isATornTailAndEarlierRecordsSurvive() {
@@ -106,18 +115,150 @@ func spoolReading(_ sequence: Int, temperature: Int32 = 21_500) -> Reading {
         for cut in 0..<last.count {
             let decoded = SpoolRecord.decode(first + last.prefix(cut))
             #expect(decoded.records.map(\.record) == [.reading(spoolReading(1))], "cut after \(cut) bytes")
-            #expect(decoded.intactBytes == first.count, "cut after \(cut) bytes")
+            #expect(decoded.tailStart == first.count, "cut after \(cut) bytes")
+            #expect(decoded.damaged.isEmpty, "cut after \(cut) bytes")
         }
     }
 
-    @Test func flippedByteInTheMiddle_endsTheIntactPartThere() {
+    // This pinned the old rule (damage in the middle ended the intact part, dropping every
+    // record after it); it now pins the new one: the damaged record alone is skipped.
+    @Test func flippedByteInTheMiddle_skipsThatRecordAndKeepsTheOnesAfterIt() {
         let records = (1...3).map { SpoolRecord.reading(spoolReading($0)).encoded() }
         for index in 0..<records[1].count {
             var damaged = records[1]
             damaged[index] ^= 0x10
             let decoded = SpoolRecord.decode(records[0] + damaged + records[2])
-            #expect(decoded.records.map(\.record) == [.reading(spoolReading(1))], "byte \(index) flipped")
-            #expect(decoded.intactBytes == 29, "byte \(index) flipped")
+            #expect(decoded.records.map(\.record) == [.reading(spoolReading(1)), .reading(spoolReading(3))], "byte \(index) flipped")
+            #expect(decoded.damaged == [29..<58], "byte \(index) flipped")
+            #expect(decoded.tailStart == 87, "byte \(index) flipped")
+        }
+    }
+
+    /// Every record kind around the damaged one, and every bit pattern a flip can leave.
+    static let mixedRecords: [SpoolRecord] = [
+        .run(firstUnreservedSequence: 101, messageIDPrefix: "sensor-7-0a1b2c3d"),
+        .reading(spoolReading(1)),
+        .reading(Reading(temperature: Millidegrees(22_000), temperatureFractionDigits: 2,
+                         humidity: RelativeHumidity(millipercent: 50_000), pressure: Pressure(pascals: 99_000),
+                         takenAtMilliseconds: 1, sequence: 2)),
+        .acknowledgement(readingsFromStart: 1),
+        .reading(spoolReading(3)),
+        .run(firstUnreservedSequence: 201, messageIDPrefix: "sensor-7-0a1b2c3d"),
+        .reading(spoolReading(4)),
+    ]
+
+    @Test(arguments: 1..<(mixedRecords.count - 1), [0x01, 0x80, 0xFF] as [UInt8])
+    func anyByteOfAMiddleRecordDamaged_keepsEveryIntactRecordBeforeAndAfter(damagedIndex: Int, flip: UInt8) {
+        let encoded = Self.mixedRecords.map { $0.encoded() }
+        let start = encoded[..<damagedIndex].reduce(0) { $0 + $1.count }
+        let end = start + encoded[damagedIndex].count
+        var intact = Self.mixedRecords
+        intact.remove(at: damagedIndex)
+        for position in 0..<encoded[damagedIndex].count {
+            var bytes = encoded.flatMap { $0 }
+            bytes[start + position] ^= flip
+            let decoded = SpoolRecord.decode(bytes)
+            #expect(decoded.records.map(\.record) == intact, "record \(damagedIndex), byte \(position) ^ \(flip)")
+            #expect(decoded.damaged == [start..<end], "record \(damagedIndex), byte \(position) ^ \(flip)")
+            #expect(decoded.tailStart == bytes.count, "record \(damagedIndex), byte \(position) ^ \(flip)")
+        }
+    }
+
+    @Test func damageFollowedByATornTail_skipsTheDamageAndCutsTheTail() {
+        let records = (1...3).map { SpoolRecord.reading(spoolReading($0)).encoded() }
+        var damaged = records[1]
+        damaged[10] ^= 0x01
+        let bytes = records[0] + damaged + records[2] + Array(records[0].prefix(11))
+        let decoded = SpoolRecord.decode(bytes)
+        #expect(decoded.records.map(\.record) == [.reading(spoolReading(1)), .reading(spoolReading(3))])
+        #expect(decoded.damaged == [29..<58])
+        #expect(decoded.tailStart == 87)
+    }
+
+    @Test func lengthFieldsAtTheirMaximum_neitherCrashNorTakeTheRestForARecord() {
+        // 0xFFFF claims 65 535 payload bytes the file does not have; 0xFF00 and 0x0408 claim
+        // more than any known kind holds.
+        let after = SpoolRecord.reading(spoolReading(9)).encoded()
+        for length: [UInt8] in [[0xFF, 0xFF], [0x00, 0xFF], [0x08, 0x04], [0x01, 0x00]] {
+            let bytes = SpoolRecord.reading(spoolReading(1)).encoded() + length + [UInt8](repeating: 0xFF, count: 40) + after
+            let decoded = SpoolRecord.decode(bytes)
+            #expect(decoded.records.map(\.record) == [.reading(spoolReading(1)), .reading(spoolReading(9))], "length \(length)")
+            #expect(decoded.damaged == [29..<(29 + 42)], "length \(length)")
+        }
+        // A whole file of 0xFF and of 0x02 (every offset claims a run record of 514 bytes).
+        for filler: UInt8 in [0xFF, 0x02, 0x00] {
+            let decoded = SpoolRecord.decode([UInt8](repeating: filler, count: 64 * 1024))
+            #expect(decoded.records.isEmpty, "filler \(filler)")
+            #expect(decoded.tailStart == 0, "filler \(filler)")
+        }
+    }
+
+    /// A frame whose checksum holds, with any payload: what a hostile or buggy writer can leave.
+    static func frame(_ payload: [UInt8]) -> [UInt8] {
+        var bytes = [UInt8(truncatingIfNeeded: payload.count), UInt8(truncatingIfNeeded: payload.count >> 8)] + payload
+        let checksum = CRC32.checksum(bytes)
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: checksum >> UInt32(shift))) }
+        return bytes
+    }
+
+    static func littleEndian(_ value: UInt64) -> [UInt8] {
+        stride(from: 0, to: 64, by: 8).map { UInt8(truncatingIfNeeded: value >> UInt64($0)) }
+    }
+
+    @Test(arguments: [UInt64.max, UInt64(Int64.max), UInt64(Int64.max) - 1, UInt64(SpoolRecord.maximumSequence) + 1])
+    func numbersPastTheBoundWithIntactChecksums_areDamageNotNumbers(value: UInt64) {
+        let reading = Self.frame([1] + Self.littleEndian(value) + Self.littleEndian(0) + [0, 0, 0, 0, 2, 0])
+        let run = Self.frame([2] + Self.littleEndian(value) + Array("dev-01".utf8))
+        let acknowledgement = Self.frame([3] + Self.littleEndian(value))
+        let good = SpoolRecord.reading(spoolReading(1)).encoded()
+        for bad in [reading, run, acknowledgement] {
+            let decoded = SpoolRecord.decode(good + bad + good)
+            #expect(decoded.records.map(\.record) == [.reading(spoolReading(1)), .reading(spoolReading(1))])
+            #expect(decoded.damaged == [29..<(29 + bad.count)])
+        }
+    }
+
+    @Test func theLargestNumbersAllowed_roundTripAndNumberOnWithoutTrapping() throws {
+        let largest = SpoolRecord.maximumSequence
+        let reading = Reading(temperature: Millidegrees(.max), temperatureFractionDigits: 3, humidity: RelativeHumidity(millipercent: .min),
+                              pressure: Pressure(pascals: .max), takenAtMilliseconds: .min, sequence: largest)
+        let records: [SpoolRecord] = [.run(firstUnreservedSequence: largest, messageIDPrefix: "d-1"), .reading(reading),
+                                      .acknowledgement(readingsFromStart: largest)]
+        #expect(SpoolRecord.decode(records.flatMap { $0.encoded() }).records.map(\.record) == records)
+
+        // A spool whose numbers stand at the bound opens and takes readings past it; reading
+        // such a file back later treats the reading past the bound as a bad record, not a number
+        // (here the last one, so a torn tail).
+        var storage = MemorySpoolStorage()
+        storage.bytes = records.prefix(2).flatMap { $0.encoded() }
+        var (spool, _) = try Spool.open(storage, settings: Spool.Settings(syncPolicy: .never), newMessageIDPrefix: "d-2")
+        #expect(spool.nextSequence == largest + 1)
+        try spool.append(Reading(temperature: Millidegrees(1), temperatureFractionDigits: 0, takenAtMilliseconds: 1, sequence: largest + 1))
+        #expect(spool.nextSequence == largest + 1)
+        let (reopened, recovery) = try Spool.open(spool.storage, settings: Spool.Settings(syncPolicy: .never), newMessageIDPrefix: "d-3")
+        #expect(reopened.pending == [reading][...])
+        #expect(recovery.tornBytes == 29)
+        #expect(reopened.nextSequence == largest + 1)
+    }
+
+    @Test(arguments: ["", "dev 01", "dev\n01", "dev/01", "dev%01", "dévice", "dev\u{1B}[2J"])
+    func runRecordWithAPrefixOutsideItsCharacters_isDamage(prefix: String) {
+        let run = Self.frame([2] + Self.littleEndian(101) + Array(prefix.utf8))
+        let good = SpoolRecord.reading(spoolReading(1)).encoded()
+        let decoded = SpoolRecord.decode(good + run + good)
+        #expect(decoded.records.map(\.record) == [.reading(spoolReading(1)), .reading(spoolReading(1))])
+        #expect(decoded.damaged.count == 1)
+    }
+
+    @Test func randomBytes_neverCrash() {
+        var random = SplitMix64(seed: 0x5EED)
+        let good = SpoolRecord.reading(spoolReading(1)).encoded()
+        for round in 0..<200 {
+            let count = Int(random.next() % 600)
+            let garbage = (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let decoded = SpoolRecord.decode(good + garbage + good)
+            #expect(decoded.records.first?.record == .reading(spoolReading(1)), "round \(round)")
+            #expect(decoded.records.last?.record == .reading(spoolReading(1)), "round \(round)")
         }
     }
 }
@@ -174,6 +315,52 @@ func spoolReading(_ sequence: Int, temperature: Int32 = 21_500) -> Reading {
             #expect(reopened.storage.bytes == Array(whole.prefix(intact)), "cut \(cut)")
             #expect(reopened.storage.calls == [.read(from: 0, count: intact + cut), .truncate(intact), .synchronize], "cut \(cut)")
         }
+    }
+
+    @Test func damageInTheMiddle_keepsACopyRewritesFromTheIntactRecordsAndSaysHowMuchWasSkipped() throws {
+        var (spool, _) = try Spool.open(MemorySpoolStorage(), settings: settings, newMessageIDPrefix: "dev-01")
+        for sequence in 1...4 { try spool.append(spoolReading(sequence)) }
+        var damaged = spool.storage
+        let secondReading = damaged.bytes.count - 3 * 29
+        damaged.bytes[secondReading + 12] ^= 0x40
+        let original = damaged.bytes
+
+        let (reopened, recovery) = try Spool.open(damaged, settings: settings, newMessageIDPrefix: "dev-02")
+        #expect(recovery == SpoolRecovery(pendingReadings: 3, tornBytes: 0, droppedReadings: 0, continuedMessageIDPrefix: true,
+                                          damagedBytes: 29, damagedCopy: "memory.damaged-1"))
+        #expect(reopened.pending == [spoolReading(1), spoolReading(3), spoolReading(4)][...])
+        #expect(reopened.messageIDPrefix == "dev-01")
+        #expect(reopened.storage.copies == [original])
+        #expect(Array(reopened.storage.calls.suffix(3)) == [.read(from: 0, count: original.count), .keepCopy, .replace(reopened.storage.bytes.count)])
+        // The rewritten file holds the intact records only, and reads back without damage.
+        let contents = SpoolContents(decoding: reopened.storage.bytes)
+        #expect(contents.damagedBytes == 0)
+        #expect(contents.pending == [spoolReading(1), spoolReading(3), spoolReading(4)][...])
+        // The damaged stretch could have held a run record reserving past 101: numbering skips on.
+        #expect(reopened.nextSequence == 101 + 2 * 100)
+        #expect(recovery.description.contains("skipped 29 damaged byte(s)"))
+        #expect(recovery.description.contains("memory.damaged-1"))
+    }
+
+    @Test func acknowledgementAfterDamage_coversNoReadingItCannotBeSureOf() throws {
+        var (spool, _) = try Spool.open(MemorySpoolStorage(), settings: settings, newMessageIDPrefix: "dev-01")
+        for sequence in 1...4 { try spool.append(spoolReading(sequence)) }
+        try spool.acknowledge(3)
+        var damaged = spool.storage
+        // Reading 2 is damaged: the acknowledgement of 3 still counts it, so 1 and 3 are taken
+        // and 4 is pending — not 4 and 1 more, which would forget a reading never sent.
+        damaged.bytes[damaged.bytes.count - 15 - 3 * 29 + 5] ^= 0x01
+        let (reopened, _) = try Spool.open(damaged, settings: settings, newMessageIDPrefix: "dev-02")
+        #expect(reopened.pending == [spoolReading(4)][...])
+
+        // 29 damaged bytes of zeros instead of a reading held at most one reading; 28 held none
+        // and move nothing on. Where a stretch could have held more, fewer are taken (a resend
+        // under the same message ID is the price of the doubt).
+        var twoLost = spool.storage
+        let second = twoLost.bytes.count - 15 - 3 * 29
+        twoLost.bytes.replaceSubrange(second..<(second + 29), with: [UInt8](repeating: 0, count: 58))
+        let (conservative, _) = try Spool.open(twoLost, settings: settings, newMessageIDPrefix: "dev-02")
+        #expect(conservative.pending == [spoolReading(3), spoolReading(4)][...])
     }
 
     @Test func recordOfAnUnknownKindWithAnIntactChecksum_isRefusedNotTruncated() throws {
@@ -365,5 +552,39 @@ func spoolReading(_ sequence: Int, temperature: Int32 = 21_500) -> Reading {
         writer.append(ASCII.hexadecimalString([UInt8(checksum >> 24), UInt8(checksum >> 16 & 0xFF), UInt8(checksum >> 8 & 0xFF), UInt8(checksum & 0xFF)]))
         writer.append("\n")
         #expect(DeliveryCounters.decode(writer.bytes) == nil)
+    }
+
+    static func sealed(_ body: String) -> [UInt8] {
+        let checksum = CRC32.checksum(Array(body.utf8))
+        return Array((body + "crc32=" + ASCII.hexadecimalString([UInt8(checksum >> 24), UInt8(checksum >> 16 & 0xFF),
+                                                                 UInt8(checksum >> 8 & 0xFF), UInt8(checksum & 0xFF)]) + "\n").utf8)
+    }
+
+    @Test(arguments: ["since", "delivered", "refused", "displaced", "sensor-failures", "updated"],
+          ["9223372036854775807", "4611686018427387904", "253402300800000", "-1", "99999999999999999999"])
+    func aNumberOutOfRange_makesTheFileDamaged(field: String, value: String) {
+        let counts = ["delivered", "refused", "displaced", "sensor-failures"]
+        // A time past 9999 is out of range; as a count it is fine.
+        let fine = counts.contains(field) && value == "253402300800000"
+        let decoded = DeliveryCounters.decode(Self.sealed("kelvin-counters 1\n\(field)=\(value)\n"))
+        #expect((decoded == nil) == !fine, "\(field)=\(value)")
+    }
+
+    @Test func theLargestValuesAllowed_areReadAndCountingOnSaturates() throws {
+        let body = "kelvin-counters 1\nsince=253402300799999\ndelivered=4611686018427387903\nrefused=4611686018427387903\n"
+            + "displaced=4611686018427387903\nsensor-failures=4611686018427387903\nupdated=253402300799999\n"
+        var counters = try #require(DeliveryCounters.decode(Self.sealed(body)))
+        counters.countDelivered(Int.max)
+        counters.countRefused()
+        counters.countDisplaced(5)
+        counters.countSensorFailures(-3)
+        #expect(counters.delivered == DeliveryCounters.maximumCount)
+        #expect(counters.refused == DeliveryCounters.maximumCount)
+        #expect(counters.displaced == DeliveryCounters.maximumCount)
+        #expect(counters.sensorFailures == DeliveryCounters.maximumCount)
+        var fresh = DeliveryCounters(sinceMilliseconds: 0)
+        fresh.countDelivered(3)
+        fresh.countRefused()
+        #expect(fresh.delivered == 3 && fresh.refused == 1)
     }
 }

@@ -91,4 +91,47 @@ import Wire
             _ = try FileSpoolStorage.open(inStateDirectory: directory + "/state")
         }
     }
+
+    @Test func damageInTheMiddle_keepsTheDamagedFileAsideAndRewritesTheSpool() throws {
+        defer { removeDirectory() }
+        var (spool, _) = try Spool.open(try FileSpoolStorage.open(inStateDirectory: directory), settings: settings, newMessageIDPrefix: "dev-1")
+        for sequence in 1...3 { try spool.append(reading(sequence)) }
+        spool.storage.close()
+        var damaged = try fileBytes()
+        damaged[damaged.count - 2 * 38 + 20] ^= 0x08
+        try Files.replaceAtomically(path, with: damaged)
+
+        let (reopened, recovery) = try Spool.open(try FileSpoolStorage.open(path), settings: settings, newMessageIDPrefix: "dev-2")
+        defer { reopened.storage.close() }
+        #expect(recovery.damagedBytes == 38)
+        #expect(reopened.pending == [reading(1), reading(3)][...])
+        let copies = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("spool.damaged-") }
+        #expect(copies.count == 1)
+        #expect(recovery.damagedCopy == copies.first.map { directory + "/" + $0 })
+        // The copy is the file as it was found; the spool is its intact records alone.
+        #expect(try Files.read(directory + "/" + (copies.first ?? ""), limit: 1 << 20) == damaged)
+        #expect(SpoolContents(decoding: try fileBytes()).damagedBytes == 0)
+        #expect(copies.first?.count == "spool.damaged-20261207T180000Z".count)
+    }
+
+    @Test func damagedCopyName_isTheUTCTimeWithoutColons() {
+        #expect(FileSpoolStorage.damagedCopyName("/var/lib/kelvin/spool", wallClockSeconds: 1_800_000_000) == "/var/lib/kelvin/spool.damaged-20270115T080000Z")
+        #expect(FileSpoolStorage.damagedCopyName("s", wallClockSeconds: .max) == "s.damaged-99991231T235959Z")
+        #expect(FileSpoolStorage.damagedCopyName("s", wallClockSeconds: .min) == "s.damaged-19700101T000000Z")
+    }
+
+    @Test func symbolicLinkAtTheSpool_isRefusedNotFollowed() throws {
+        defer { removeDirectory() }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: directory + "/elsewhere")
+        #expect(throws: FileError.symbolicLink(path: path)) { _ = try FileSpoolStorage.open(path) }
+        #expect(!FileManager.default.fileExists(atPath: directory + "/elsewhere"))
+    }
+
+    @Test func fifoAtTheSpool_isRefusedWithoutBlocking() throws {
+        defer { removeDirectory() }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        #expect(mkfifo(path, 0o600) == 0)
+        #expect(throws: FileError.notARegularFile(path: path, .fifo)) { _ = try FileSpoolStorage.open(path) }
+    }
 }

@@ -60,6 +60,15 @@ int cposix_sleep_milliseconds(int64_t milliseconds);
 const char *cposix_error_text(int error_number);
 /// The corresponding C function is `getenv`; NULL when unset.
 const char *cposix_environment_value(const char *name);
+/// Copies the value of `name` into `buffer` (at most `capacity` bytes), then overwrites the
+/// value in the environment's own memory (which /proc/PID/environ shows) and removes the
+/// variable: for a secret that must not outlive its one read. Returns the value's length,
+/// -ENOENT when unset, -ERANGE when longer than `capacity` (wiped and removed all the same).
+/// The corresponding C functions are `getenv`, `explicit_bzero` and `unsetenv`.
+int64_t cposix_environment_take(const char *name, void *buffer, size_t capacity);
+/// Overwrites `length` bytes with zeros in a way the compiler may not drop as a dead store.
+/// The corresponding C function is `explicit_bzero`.
+void cposix_wipe(void *buffer, size_t length);
 /// The `index`th `NAME=value` of `environ`; NULL past the last.
 const char *cposix_environment_entry(size_t index);
 /// Ignores SIGPIPE so that writing to a socket the peer closed is an EPIPE error, not death.
