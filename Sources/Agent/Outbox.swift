@@ -14,19 +14,23 @@ public struct Outbox {
     /// since start.
     public private(set) var overflowed = 0
 
-    public init(capacity: Int) {
+    /// - Parameter reserving: how many readings' room to take up front (at most `capacity`): the
+    ///   queue grows past it only during a long outage.
+    public init(capacity: Int, reserving: Int? = nil) {
         self.capacity = max(capacity, 1)
         readings = []
-        readings.reserveCapacity(self.capacity)
+        readings.reserveCapacity(min(self.capacity, reserving ?? Self.defaultReservation))
         journal = nil
     }
 
     /// A queue written through to `journal`, starting with the readings it kept (`restoring`,
     /// oldest first, not journaled again); when they outnumber the capacity, the oldest give way.
-    public init(capacity: Int, journal: OutboxJournal, restoring restored: some Collection<Reading>) {
+    public init(
+        capacity: Int, reserving: Int? = nil, journal: OutboxJournal, restoring restored: some Collection<Reading>
+    ) {
         self.capacity = max(capacity, 1)
         readings = []
-        readings.reserveCapacity(self.capacity)
+        readings.reserveCapacity(min(self.capacity, max(reserving ?? Self.defaultReservation, restored.count)))
         self.journal = journal
         let excess = max(restored.count - self.capacity, 0)
         readings.append(contentsOf: restored.dropFirst(excess))
@@ -35,6 +39,9 @@ public struct Outbox {
             journal.removedOldest(excess)
         }
     }
+
+    /// The room taken up front when none is named: the in-memory limit's default.
+    static let defaultReservation = 4_096
 
     public var count: Int { readings.count }
     public var isEmpty: Bool { readings.isEmpty }

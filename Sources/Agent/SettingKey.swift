@@ -137,7 +137,8 @@ public enum SettingKey: CaseIterable, Equatable, Sendable, CustomStringConvertib
             return .integer(
                 "telemetry.backlog_limit", "--backlog-limit", 1...1_000_000,
                 help:
-                    "Readings held while the hub is unreachable; past it the oldest give way. A backlog goes"
+                    "Readings held in memory while the hub is unreachable when there is no spool; with one,"
+                        + " the spool's byte bound holds the backlog. Past it the oldest give way; a backlog goes"
                         + " in batches.",
                 default: .value("4096")
             ) { $0.backlogLimit = $1 }

@@ -19,8 +19,9 @@ public final class SpoolJournal<Storage: SpoolStorage> {
     }
 
     /// An outbox of `capacity` written through to the spool, holding its pending readings.
-    public func outbox(capacity: Int) -> Outbox {
-        Outbox(capacity: capacity, journal: journal, restoring: spool.pending)
+    /// - Parameter reserving: the room taken up front; the spool's byte bound limits the rest.
+    public func outbox(capacity: Int = .max, reserving: Int? = nil) -> Outbox {
+        Outbox(capacity: capacity, reserving: reserving, journal: journal, restoring: spool.pending)
     }
 
     public var journal: OutboxJournal {

@@ -36,7 +36,8 @@ public struct AgentRun {
         let journal = openSpool(messageIDPrefix: freshPrefix)
         // Readings an earlier run left in the spool keep the message IDs they were numbered under.
         let messageIDPrefix = journal?.spool.messageIDPrefix ?? freshPrefix
-        var outbox = journal?.outbox(capacity: options.backlogLimit) ?? Outbox(capacity: options.backlogLimit)
+        // With a spool its byte bound holds the backlog; the in-memory limit is for a run without one.
+        var outbox = journal?.outbox(reserving: options.backlogLimit) ?? Outbox(capacity: options.backlogLimit)
         if !outbox.isEmpty {
             Log.info("\(outbox.count) reading(s) from an earlier run are in the spool; they go first")
         }

@@ -4,7 +4,7 @@ import Platform
 /// The spool of unsent readings at `<state directory>/spool`.
 enum DeviceSpool {
     /// Opens (creating) the spool and says through `log` what recovery found; the journal's
-    /// ``SpoolJournal/outbox(capacity:)`` is the uplink's queue, and its spool's
+    /// ``SpoolJournal/outbox(capacity:reserving:)`` is the uplink's queue, and its spool's
     /// `messageIDPrefix` and `nextSequence` number the readings to come.
     /// - Throws: `SpoolError` naming the file and the fix.
     static func open(

@@ -115,7 +115,8 @@ struct RunReporter {
         case .displaced(let reading):
             counters?.countDisplaced()
             Log.warning(
-                "the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise --backlog-limit to hold more"
+                "the backlog is full; dropped the oldest reading (\(reading.sequence), \(reading.temperature)) — raise "
+                    + "spool.max_bytes (--spool-max-bytes), or --backlog-limit when there is no spool, to hold more"
             )
         case .usingSavedAssignment(let saved):
             Log.info(Self.usingSaved(saved))

@@ -47,6 +47,18 @@ import Testing
         #expect(journal.spool.pending == outbox.pending)
     }
 
+    @Test func withASpool_theBacklogFollowsItsByteBound_notTheInMemoryLimit() throws {
+        let (spool, _) = try Spool.open(MemorySpoolStorage(), settings: Spool.Settings(maximumBytes: 1 << 20, syncPolicy: .never), newMessageIDPrefix: "p")
+        let journal = SpoolJournal(spool) { _ in }
+        // The run reserves room for --backlog-limit readings up front, and grows past it only as
+        // the spool allows: 6,000 readings fit in a 1 MiB spool.
+        var outbox = journal.outbox(reserving: 4_096)
+        for sequence in 1...6_000 { outbox.append(spoolReading(sequence)) }
+        #expect(outbox.count == 6_000)
+        #expect(outbox.overflowed == 0)
+        #expect(journal.spool.pending.count == 6_000)
+    }
+
     @Test func failingStorage_isLoggedOnceAndTheOutboxGoesOnInMemory() throws {
         let storage = MemorySpoolStorage()
         let (spool, _) = try Spool.open(storage, settings: Spool.Settings(syncPolicy: .never), newMessageIDPrefix: "p")
