@@ -185,7 +185,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     private var started = false
     private let savedAtStart: SavedAssignment?
     private var random: Random
-    private var queued: [Action] = []
+    private var queued = ActionQueue<Action>()
 
     // Sampling.
     private var taken = 0
@@ -240,7 +240,6 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         savedAtStart = saved
         nextSequence = firstSequence
         self.random = random
-        queued.reserveCapacity(8)
     }
 
     /// The readings a `.delivered` report names, oldest first; valid until the next input.
@@ -401,7 +400,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
     /// The next thing to do; `.wait` when there is nothing until a deadline or an outside event.
     public mutating func nextAction(nowMilliseconds now: Int64, wallClockMilliseconds wallClock: Int64) -> Action {
         settle()
-        if !queued.isEmpty { return take(queued.removeFirst()) }
+        if let action = queued.popFirst() { return take(action) }
         if case .stopped(let outcome) = uplink { return .stop(outcome) }
         if !started {
             started = true
@@ -410,7 +409,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
                 return .report(.usingSavedAssignment(saved))
             }
             if settings.provisioning.isPresent { startProvisioning(first: true, fallback: nil, now: now) }
-            if !queued.isEmpty { return take(queued.removeFirst()) }
+            if let action = queued.popFirst() { return take(action) }
         }
         if let action = giveTimes(now: now, wallClock: wallClock) { return action }
         if slotOpen, now >= nextReadingAt ?? .min {
@@ -519,12 +518,12 @@ public struct TelemetryStateMachine<Random: RandomSource> {
             }
             roundJustFailed = false
             startProvisioning(first: false, fallback: nil, now: now)
-            return queued.isEmpty ? nil : take(queued.removeFirst())
+            return queued.popFirst().map { take($0) }
         case .provisioning(var run):
             guard let due = run.nextStepAt, now >= due else { return nil }
             run.nextStepAt = nil
             follow(run.machine.timerFired(), of: run, now: now, wallClock: wallClock)
-            return queued.isEmpty ? nil : take(queued.removeFirst())
+            return queued.popFirst().map { take($0) }
         case .sending, .stopped:
             return nil
         }
@@ -821,5 +820,29 @@ public enum TelemetryRequest {
         case .message(let message): return message.hub
         case .batch(let batch): return batch.hub
         }
+    }
+}
+
+/// Actions waiting to be handed out, first in first out. An index walks the array instead of
+/// `removeFirst`, which in a build without whole-module specialisation copies each element out
+/// through the generic `Collection.first`, boxing a payload this large on the heap: two
+/// allocations per message, measured.
+private struct ActionQueue<Element> {
+    private var elements: [Element] = []
+    private var head = 0
+
+    init() { elements.reserveCapacity(8) }
+
+    mutating func append(_ element: Element) { elements.append(element) }
+
+    mutating func popFirst() -> Element? {
+        guard head < elements.count else { return nil }
+        let element = elements[head]
+        head += 1
+        if head == elements.count {
+            elements.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return element
     }
 }
