@@ -11,6 +11,9 @@ import NIOSSL
 /// threads while one NIO event-loop thread serves every listener.
 public final class CloudServer: Sendable {
     public let configuration: CloudConfiguration
+    /// The DNS names the server certificate covers; a hub's host name outside them fails every
+    /// device's host name check.
+    public let serverCertificateNames: [String]
     private let tlsContext: NIOSSLContext
     private let ledger: Guarded<CloudLedger>
     private let runtime = Guarded(Runtime.stopped)
@@ -40,6 +43,7 @@ public final class CloudServer: Sendable {
             certificateFile: configuration.serverCertificateFile,
             privateKeyFile: configuration.serverKeyFile
         )
+        self.serverCertificateNames = try PEMFile.certificate(at: configuration.serverCertificateFile).dnsNames
         var initial = CloudLedger()
         initial.enrollments = configuration.enrollmentRegistry
         self.ledger = Guarded(initial)

@@ -75,6 +75,11 @@ enum ServeCommand {
                 return ExitCode.configuration
             }
         }
+        if let host = options.publicHost {
+            for index in hubs.indices {
+                hubs[index].hostName = host
+            }
+        }
         if registry.individualEnrollments.isEmpty && registry.groups.isEmpty {
             Console.say(
                 "kelvin-cloud: no device enrolled; every registration will get 401 (\(initHint) or pass --enroll)"
@@ -106,6 +111,13 @@ enum ServeCommand {
         } catch {
             Console.complain("kelvin-cloud: \(error)")
             return ExitCode.failure
+        }
+
+        for host in Set(hubs.map(\.hostName)) where !server.serverCertificateNames.contains(host) && host != "127.0.0.1" {
+            Console.complain(
+                "kelvin-cloud: warning: \(serverCertificateFile) does not name \(host), which DPS hands out as the hub's host; "
+                    + "devices will refuse it — run `kelvin-cloud init --dir \(options.directory) --server-name \(host)`"
+            )
         }
 
         let stop = StopRequest()
