@@ -9,6 +9,8 @@ enum ServeCommand {
         let initHint = "run `kelvin-cloud init --dir \(options.directory)` first"
         let serverCertificateFile = directory.appendingPathComponent(TestIdentity.serverCertificateFileName).path
         let serverKeyFile = directory.appendingPathComponent(TestIdentity.serverPrivateKeyFileName).path
+        let serverCAFile = directory.appendingPathComponent(TestIdentity.serverCAFileName).path
+        let serverCAKeyFile = directory.appendingPathComponent(TestIdentity.serverCAPrivateKeyFileName).path
         for file in [serverCertificateFile, serverKeyFile] where !FileManager.default.fileExists(atPath: file) {
             return KelvinCloudCommand.reportFileProblem(.missing(path: file), fix: initHint)
         }
@@ -90,6 +92,12 @@ enum ServeCommand {
             serverCertificateFile: serverCertificateFile,
             serverKeyFile: serverKeyFile
         )
+        // Directories made before the CA's key was kept have none: every TLS mode but
+        // not-yet-valid still works with them.
+        if FileManager.default.fileExists(atPath: serverCAKeyFile) {
+            configuration.serverCACertificateFile = serverCAFile
+            configuration.serverCAPrivateKeyFile = serverCAKeyFile
+        }
         configuration.enrollmentRegistry = registry
         configuration.hubs = hubs
         configuration.adminPort = options.adminPort
