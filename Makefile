@@ -10,7 +10,7 @@ BIN = $(shell $(SWIFT) build --show-bin-path)
 # Device builds (cross/build.sh): ARCH-LINK for ARCH in aarch64 armv7 and LINK in dynamic static.
 CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut embedded-check test-kernel cross-aarch64 cross-armv7 cross-all size-check deb \
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut field-faults embedded-check test-kernel cross-aarch64 cross-armv7 cross-all size-check deb \
 	e2e-host e2e-aarch64 e2e-armv7 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) clean
 
 demo:
@@ -37,6 +37,7 @@ test:
 	@scripts/stage.sh "parser fuzzing" $(MAKE) --no-print-directory fuzz
 	@scripts/stage.sh "host end to end" $(MAKE) --no-print-directory e2e-host
 	@scripts/stage.sh "power cuts (200 x SIGKILL)" $(MAKE) --no-print-directory power-cut
+	@scripts/stage.sh "field faults" $(MAKE) --no-print-directory field-faults
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "kernel in the loop (qemu)" $(MAKE) --no-print-directory test-kernel
 	@scripts/stage.sh "aarch64 cross build (dyn+static)" $(MAKE) --no-print-directory cross-aarch64
@@ -63,6 +64,12 @@ power-cut:
 	$(SWIFT) build --product kelvin
 	$(SWIFT) build --product kelvin-cloud
 	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/power-cut.sh $(BIN)/kelvin
+
+# The real agent, unbounded, through each fault a device meets in the field (scripts/field-faults.sh).
+field-faults:
+	$(SWIFT) build --product kelvin
+	$(SWIFT) build --product kelvin-cloud
+	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/field-faults.sh $(BIN)/kelvin
 
 embedded-check:
 	cross/build-embedded-host.sh

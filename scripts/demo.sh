@@ -18,16 +18,11 @@ bin=$(realpath --relative-to=. "$(swift build --show-bin-path)")
 
 mkdir -p "$demo"
 "$bin/kelvin-cloud" init --dir "$demo" --registration-id kelvin-demo-device
-"$bin/kelvin-cloud" serve --dir "$demo" --dps-port "$dps_port" --hub-port "$hub_port" --admin-port "${ADMIN_PORT:-44302}" --retry-after 1 \
-    >"$demo/cloud.log" 2>&1 &
-cloud_pid=$!
-trap 'kill $cloud_pid 2>/dev/null || true; wait $cloud_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    grep -q 'DPS on ' "$demo/cloud.log" && break
-    kill -0 "$cloud_pid" 2>/dev/null || { cat "$demo/cloud.log"; exit 1; }
-    sleep 0.1
-done
-grep 'DPS on ' "$demo/cloud.log"
+source scripts/lib/cloud.sh
+trap cloud_stop EXIT
+cloud_start "$bin/kelvin-cloud" "$demo" "$demo/cloud.log" --dps-port "$dps_port" --hub-port "$hub_port" \
+    --admin-port "${ADMIN_PORT:-44302}" --retry-after 1
+echo "$cloud_banner"
 
 # The emulator is on loopback: a proxy from the environment must not stand in between.
 unset https_proxy HTTPS_PROXY
@@ -41,8 +36,7 @@ set -x
     --state-dir "$demo/state" --count "$readings" --interval 1
 { set +x; } 2>/dev/null
 
-kill -TERM "$cloud_pid"
-wait "$cloud_pid" || true
+cloud_stop
 trap - EXIT
 echo "demo: what kelvin-cloud saw:"
 sed 's/^/  | /' "$demo/cloud.log"

@@ -16,13 +16,10 @@ cloud=${KELVIN_CLOUD:-.build/debug/kelvin-cloud}
 unset KELVIN_CLOUD
 registration_id=kelvin-e2e-device
 work=$(mktemp -d "${TMPDIR:-/tmp}/kelvin-e2e.XXXXXX")
-cloud_pid=
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cloud.sh"
 
 cleanup() {
-    if [ -n "$cloud_pid" ] && kill -0 "$cloud_pid" 2>/dev/null; then
-        kill "$cloud_pid" 2>/dev/null || true
-        wait "$cloud_pid" 2>/dev/null || true
-    fi
+    cloud_stop
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -46,16 +43,9 @@ chmod 600 "$work/passphrase" "$work/wrong-passphrase"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=stranger-device -days 2 \
     -keyout "$work/stranger-key.pem" -out "$work/stranger-cert.pem" 2>/dev/null
 
-"$cloud" serve --dir "$work" --dps-port 0 --hub-port 0 --admin-port 0 --retry-after 1 --max-seconds 300 >"$work/cloud.log" 2>&1 &
-cloud_pid=$!
-for _ in $(seq 1 300); do
-    grep -q 'DPS on ' "$work/cloud.log" 2>/dev/null && break
-    kill -0 "$cloud_pid" 2>/dev/null || fail "kelvin-cloud exited before listening"
-    sleep 0.1
-done
-banner=$(grep 'DPS on ' "$work/cloud.log") || fail "kelvin-cloud did not start listening"
-dps=$(sed -E 's/.*DPS on ([^,]+),.*/\1/' <<<"$banner")
-admin=$(grep -o 'http://127.0.0.1:[0-9]*/admin/' "$work/cloud.log") || fail "kelvin-cloud printed no admin API address"
+cloud_start "$cloud" "$work" "$work/cloud.log" --dps-port 0 --hub-port 0 --admin-port 0 --retry-after 1 --max-seconds 300 \
+    || fail "kelvin-cloud did not start"
+banner=$cloud_banner dps=$cloud_dps admin=$cloud_admin
 echo "e2e[$label]: kelvin-cloud is up ($banner)"
 
 common=(--dps "$dps" --ca-file "$work/server-ca.pem" --connect-timeout 20 --io-timeout 30 --state-dir "$work/state")

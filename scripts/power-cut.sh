@@ -12,9 +12,9 @@ cloud=${KELVIN_CLOUD:-.build/debug/kelvin-cloud}
 unset KELVIN_CLOUD
 cycles=${CYCLES:-200}
 work=$(mktemp -d "${TMPDIR:-/tmp}/kelvin-power-cut.XXXXXX")
-cloud_pid=
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cloud.sh"
 cleanup() {
-    [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
+    cloud_stop
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -24,14 +24,9 @@ fail() {
 }
 
 "$cloud" init --dir "$work" --registration-id kelvin-power-cut >/dev/null
-"$cloud" serve --dir "$work" --dps-port 0 --hub-port 0 --admin-port 0 --retry-after 1 --max-seconds 900 >"$work/cloud.log" 2>&1 &
-cloud_pid=$!
-for _ in $(seq 1 300); do
-    grep -q 'DPS on ' "$work/cloud.log" 2>/dev/null && break
-    sleep 0.1
-done
-dps=$(sed -nE 's/.*DPS on ([^,]+),.*/\1/p' "$work/cloud.log")
-admin=$(grep -o 'http://127.0.0.1:[0-9]*/admin/' "$work/cloud.log") || fail "kelvin-cloud printed no admin API address"
+cloud_start "$cloud" "$work" "$work/cloud.log" --dps-port 0 --hub-port 0 --admin-port 0 --retry-after 1 --max-seconds 900 \
+    || fail "kelvin-cloud did not start"
+dps=$cloud_dps admin=$cloud_admin
 options=(--dps "$dps" --ca-file "$work/server-ca.pem" --cert "$work/device-cert.pem" --key "$work/device-key.pem"
     --state-dir "$work/state" --log-level debug)
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// The loopback-only admin API: what scripts and the `kelvin-cloud` binary use to change
 /// enrollments, inject faults and read what the hubs received. JSON in, JSON out.
@@ -6,6 +7,8 @@ import Foundation
 /// Routes: see ``routes``.
 struct AdminEndpoint: Sendable {
     var linkedHubs: [LinkedHub]
+    var hubTLS: HubTLSPersonalities
+    var connections: OpenConnections
 
     /// Every route, all under `/admin`; a request that matches none is answered with this list.
     static let routes =
@@ -14,7 +17,8 @@ struct AdminEndpoint: Sendable {
         + "PUT|DELETE enrollments/{registrationId}, POST enrollments/{registrationId}/enable|disable, "
         + "PUT|DELETE groups/{groupId}, POST groups/{groupId}/enable|disable, "
         + "PUT|DELETE certificate-authorities/{name}, POST certificate-authorities/{name}/verify, "
-        + "GET|POST|DELETE faults, POST throttle, POST outage"
+        + "GET|POST|DELETE faults, POST throttle, POST outage, "
+        + "GET hubs, POST hubs/{name}/tls, POST hubs/{name}/disconnect"
 
     private struct Failure: Error {
         var status: Int
@@ -89,7 +93,49 @@ struct AdminEndpoint: Sendable {
             return (.object([("pendingSteps", .integer(ledger.faults.pendingStepCount))]), nil)
         case ("DELETE", 1, "faults"):
             ledger.faults = FaultBook()
-            return (.object([("cleared", .bool(true))]), "faults and outages cleared")
+            let restored = hubTLS.restoreAll(closing: connections).hubs
+            let tlsNote = restored.isEmpty ? "" : "; TLS back to normal on \(restored.joined(separator: ", "))"
+            return (.object([("cleared", .bool(true))]), "faults and outages cleared\(tlsNote)")
+        case ("GET", 1, "hubs"):
+            return (.array(linkedHubs.map(render)), nil)
+        case ("POST", 3, "hubs") where path[2] == "tls":
+            let mode = try parse { () throws(JSONFieldError) in
+                let fields = try JSONFields(parsing: request.body, context: "TLS mode")
+                try fields.rejectUnknown(allowed: ["mode"])
+                let name = try fields.requiredString("mode")
+                guard let mode = HubTLSMode(rawValue: name) else {
+                    throw JSONFieldError(
+                        "TLS mode: \"mode\" must be one of \(HubTLSMode.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                return mode
+            }
+            let switched: (previous: HubTLSMode, closing: [Channel])
+            do {
+                switched = try hubTLS.switchHub(path[1], to: mode, closing: connections, at: now)
+            } catch {
+                if case .unknownHub = error { throw Failure(status: 404, message: error.description) }
+                throw Failure(status: 409, message: error.description)
+            }
+            return (
+                .object([
+                    ("hub", .string(path[1])),
+                    ("tls", .string(mode.rawValue)),
+                    ("previous", .string(switched.previous.rawValue)),
+                    ("closedConnections", .integer(switched.closing.count)),
+                ]),
+                "hub \(path[1]) TLS \(mode.rawValue) (was \(switched.previous.rawValue); "
+                    + "\(switched.closing.count) connections closed)"
+            )
+        case ("POST", 3, "hubs") where path[2] == "disconnect":
+            guard hubNames.contains(path[1]) else {
+                throw Failure(status: 404, message: HubTLSModeError.unknownHub(path[1], known: hubNames).description)
+            }
+            let closed = connections.closeAll(service: path[1]).count
+            return (
+                .object([("hub", .string(path[1])), ("closedConnections", .integer(closed))]),
+                "hub \(path[1]): \(closed) connections closed"
+            )
         case ("POST", 1, "faults"):
             let script = try parse { () throws(JSONFieldError) in
                 try FaultJSON.script(JSONFields(parsing: request.body, context: "fault script"), knownHubs: hubNames)
@@ -244,6 +290,16 @@ struct AdminEndpoint: Sendable {
             ("properties", .object(message.properties.application.map { ($0.name, JSONValue.string($0.value)) })),
             ("batched", .bool(message.isBatched)),
             ("receivedAt", .string(WireTime.azureTimestamp(message.receivedAt))),
+        ])
+    }
+
+    private func render(_ hub: LinkedHub) -> JSONValue {
+        .object([
+            ("name", .string(hub.name)),
+            ("assignedHub", .string(hub.address)),
+            ("port", .integer(hub.port)),
+            ("tls", .string(hubTLS.mode(ofHub: hub.name).rawValue)),
+            ("openConnections", .integer(connections.count(service: hub.name))),
         ])
     }
 

@@ -32,6 +32,20 @@ struct CertificateIssuer {
         return CertificateIssuer(certificate: certificate, privateKey: key)
     }
 
+    /// A root of the emulator's own, `O=Kelvin, CN=<commonName>`, with a fresh P-256 key, that
+    /// signs leaves only (path length 0): the server CA and the untrusted stand-in's CA.
+    static func leafSigningRoot(commonName: String, validity: CertificateValidity) throws -> CertificateIssuer {
+        try selfSignedAuthority(
+            name: try DistinguishedName {
+                OrganizationName("Kelvin")
+                CommonName(commonName)
+            },
+            key: try GeneratedPrivateKey(.ecP256).certificateKey,
+            maxPathLength: 0,
+            validity: validity
+        )
+    }
+
     /// A self-signed end-entity certificate: what an individual enrollment's device presents.
     ///
     /// No authority key identifier, as `openssl req -x509` for a device does not add one either.
@@ -183,6 +197,15 @@ extension Certificate.PrivateKey {
 extension Certificate {
     func isValid(at instant: Date) -> Bool {
         notValidBefore <= instant && instant <= notValidAfter
+    }
+
+    /// The DNS names among the subject alternative names; none when the extension is missing.
+    var dnsNames: [String] {
+        guard let names = try? extensions.subjectAlternativeNames else { return [] }
+        return names.compactMap { name in
+            if case .dnsName(let dnsName) = name { return dnsName }
+            return nil
+        }
     }
 
     /// One PEM block and its line end, as the identity files hold it.

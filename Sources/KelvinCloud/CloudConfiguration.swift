@@ -16,6 +16,10 @@ public struct CloudConfiguration: Sendable {
     /// PEM chain (leaf first) presented by every TLS listener.
     public var serverCertificateFile: String
     public var serverKeyFile: String
+    /// The CA that signed the server certificate, and its key: with both, a hub can present a
+    /// stand-in certificate that CA signed (``HubTLSMode/notYetValid``); without, it cannot.
+    public var serverCACertificateFile: String?
+    public var serverCAPrivateKeyFile: String?
     /// Individual enrollments, enrollment groups and uploaded CAs at start; the admin API and
     /// ``CloudServer`` methods change them while running.
     public var enrollmentRegistry: EnrollmentRegistry
@@ -49,6 +53,8 @@ public struct CloudConfiguration: Sendable {
         self.idScope = idScope
         self.serverCertificateFile = serverCertificateFile
         self.serverKeyFile = serverKeyFile
+        self.serverCACertificateFile = nil
+        self.serverCAPrivateKeyFile = nil
         self.enrollmentRegistry = EnrollmentRegistry(individualEnrollments: enrollments)
         self.retryAfterSeconds = retryAfterSeconds
         self.assigningPollsBeforeAssigned = assigningPollsBeforeAssigned
@@ -64,6 +70,10 @@ public struct CloudConfiguration: Sendable {
             serverKeyFile: serverIdentity.privateKeyFile,
             enrollments: enrollments
         )
+        if let caPrivateKeyFile = serverIdentity.caPrivateKeyFile {
+            serverCACertificateFile = serverIdentity.caCertificateFile
+            serverCAPrivateKeyFile = caPrivateKeyFile
+        }
     }
 
     /// The individual enrollments.

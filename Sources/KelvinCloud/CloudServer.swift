@@ -11,7 +11,12 @@ import NIOSSL
 /// threads while one NIO event-loop thread serves every listener.
 public final class CloudServer: Sendable {
     public let configuration: CloudConfiguration
+    /// The DNS names the server certificate covers; a hub's host name outside them fails every
+    /// device's host name check.
+    public let serverCertificateNames: [String]
     private let tlsContext: NIOSSLContext
+    private let hubTLS: HubTLSPersonalities
+    private let connections = OpenConnections()
     private let ledger: Guarded<CloudLedger>
     private let runtime = Guarded(Runtime.stopped)
     private let presentedChains = PresentedChains()
@@ -31,14 +36,29 @@ public final class CloudServer: Sendable {
 
     /// Loads the TLS identity; nothing listens until ``start()``.
     ///
-    /// - Throws: ``IdentityFileError`` when the server certificate or key file is missing or
-    ///   unusable, or ``CloudServerError/invalidConfiguration(_:)``.
+    /// - Throws: ``IdentityFileError`` when the server certificate or key file (or the CA's, when
+    ///   given) is missing or unusable, or ``CloudServerError/invalidConfiguration(_:)``.
     public init(configuration: CloudConfiguration) throws {
         try Self.validate(configuration)
         self.configuration = configuration
         self.tlsContext = try MutualTLS.makeContext(
             certificateFile: configuration.serverCertificateFile,
             privateKeyFile: configuration.serverKeyFile
+        )
+        var authority: CertificateIssuer?
+        if let caFile = configuration.serverCACertificateFile, let caKeyFile = configuration.serverCAPrivateKeyFile {
+            authority = CertificateIssuer(
+                certificate: try PEMFile.certificate(at: caFile),
+                privateKey: try PEMFile.privateKey(at: caKeyFile)
+            )
+        }
+        let genuineCertificate = try PEMFile.certificate(at: configuration.serverCertificateFile)
+        self.serverCertificateNames = genuineCertificate.dnsNames
+        self.hubTLS = HubTLSPersonalities(
+            hubNames: configuration.hubs.map(\.name),
+            genuine: tlsContext,
+            genuineCertificate: genuineCertificate,
+            authority: authority
         )
         var initial = CloudLedger()
         initial.enrollments = configuration.enrollmentRegistry
@@ -106,7 +126,7 @@ public final class CloudServer: Sendable {
                         host: configuration.host,
                         port: hub.port,
                         group: group,
-                        tls: true,
+                        greeting: { [hubTLS] in hubTLS.greeting(forHub: hub.name) },
                         endpoint: HubEndpoint(hubName: hub.name)
                     )
                     bound.append(channel)
@@ -118,7 +138,7 @@ public final class CloudServer: Sendable {
                     host: configuration.host,
                     port: configuration.dpsPort,
                     group: group,
-                    tls: true,
+                    greeting: { [tlsContext] in .mutualTLS(tlsContext) },
                     endpoint: ProvisioningEndpoint(
                         idScope: configuration.idScope,
                         retryAfterSeconds: configuration.retryAfterSeconds,
@@ -137,8 +157,8 @@ public final class CloudServer: Sendable {
                         host: "127.0.0.1",
                         port: requested,
                         group: group,
-                        tls: false,
-                        endpoint: AdminEndpoint(linkedHubs: linked)
+                        greeting: { .plainHTTP },
+                        endpoint: AdminEndpoint(linkedHubs: linked, hubTLS: hubTLS, connections: connections)
                     )
                     bound.append(admin)
                     adminPort = admin.localAddress?.port ?? requested
@@ -282,9 +302,42 @@ public final class CloudServer: Sendable {
         ledger.withLock { $0.faults.outages[hubName] = Date(timeIntervalSinceNow: seconds) }
     }
 
-    /// Removes every queued fault and ends every outage.
+    /// Removes every queued fault, ends every outage and puts every hub's TLS back to normal.
     public func clearFaults() {
         ledger.withLock { $0.faults = FaultBook() }
+        OpenConnections.waitUntilClosed(hubTLS.restoreAll(closing: connections).closing)
+    }
+
+    /// Makes the hub present `mode` to new connections, closing its open ones when the mode
+    /// changes, as a change in the network in front of it would.
+    ///
+    /// - Returns: how many connections were closed.
+    /// - Throws: ``HubTLSModeError``.
+    @discardableResult
+    public func setTLSMode(_ mode: HubTLSMode, hubName: String) throws(HubTLSModeError) -> Int {
+        let closing = try hubTLS.switchHub(hubName, to: mode, closing: connections, at: Date()).closing
+        // When this returns, no connection from before the switch still answers.
+        OpenConnections.waitUntilClosed(closing)
+        return closing.count
+    }
+
+    /// What the hub presents to new connections.
+    public func tlsMode(hubName: String) -> HubTLSMode {
+        hubTLS.mode(ofHub: hubName)
+    }
+
+    /// Closes the hub's open connections (a device must connect, and so resolve its name, again);
+    /// returns how many there were.
+    @discardableResult
+    public func disconnect(hubName: String) -> Int {
+        let closing = connections.closeAll(service: hubName)
+        OpenConnections.waitUntilClosed(closing)
+        return closing.count
+    }
+
+    /// Connections open on the hub's listener now.
+    public func openConnectionCount(hubName: String) -> Int {
+        connections.count(service: hubName)
     }
 
     /// Fault steps not yet taken.
@@ -299,13 +352,13 @@ public final class CloudServer: Sendable {
         host: String,
         port: Int,
         group: MultiThreadedEventLoopGroup,
-        tls: Bool,
+        greeting: @escaping @Sendable () -> ConnectionGreeting,
         endpoint: some CloudEndpoint
     ) throws -> Channel {
         let ledger = self.ledger
         let log = configuration.log
-        let tlsContext = self.tlsContext
         let chains = presentedChains
+        let connections = self.connections
         let plan: @Sendable (CloudRequest) -> ResponsePlan = { request in
             var generator = SystemRandomNumberGenerator()
             let (plan, lines) = ledger.withLock { ledger in
@@ -320,9 +373,23 @@ public final class CloudServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    connections.add(channel, service: service)
                     let pipeline = channel.pipeline.syncOperations
                     var peer: ConnectionPeer?
-                    if tls {
+                    let tlsContext: NIOSSLContext?
+                    switch greeting() {
+                    case .plainHTTP:
+                        tlsContext = nil
+                    case .mutualTLS(let genuine):
+                        tlsContext = genuine
+                    case .standIn(let standIn, let mode):
+                        log("\(service): TLS mode \(mode.rawValue): presenting a stand-in certificate to \(channel.clientDescription)")
+                        tlsContext = standIn
+                    case .captivePortal:
+                        try pipeline.addHandler(CaptivePortalHandler(serviceName: service, log: log))
+                        return
+                    }
+                    if let tlsContext {
                         let connectionPeer = ConnectionPeer()
                         try pipeline.addHandler(
                             MutualTLS.makeServerHandler(context: tlsContext, recordingInto: connectionPeer, chains: chains)

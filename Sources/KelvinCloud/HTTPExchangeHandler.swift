@@ -27,6 +27,9 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
     /// Complete requests not yet answered; clients rarely pipeline, but answers must stay in order.
     private var queued: [PendingRequest] = []
     private var isAnswering = false
+    /// Set when the connection is cut (``OpenConnections/closeAll(service:)``): a request that
+    /// arrives while TLS says goodbye is dropped, as one sent into a network that just went away.
+    private var isCut = false
 
     init(
         serviceName: String,
@@ -59,7 +62,7 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
             }
             receiving = request
         case .end:
-            guard let request = receiving else { return }
+            guard let request = receiving, !isCut else { return }
             receiving = nil
             queued.append(request)
             answerNext(context: context)
@@ -77,10 +80,7 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
             write(ResponseSerializer.serialize(badRequest, date: WireTime.httpDate(Date()), keepAlive: false).bytes, context: context)
             context.flush()
         }
-        var client = "unknown client"
-        if let address = context.channel.remoteAddress, let ip = address.ipAddress, let port = address.port {
-            client = "\(ip):\(port)"
-        }
+        let client = context.channel.clientDescription
         var detail = String(describing: error)
         // BoringSSL's reason for the one failure users cause most often is not self-explanatory.
         if detail.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") {
@@ -122,6 +122,12 @@ final class HTTPExchangeHandler: ChannelInboundHandler {
             let bytes = ResponseSerializer.serialize(response, date: WireTime.httpDate(Date()), keepAlive: keepAlive).bytes
             drip(bytes[...], bytesPerWrite: max(1, bytesPerWrite), intervalSeconds: intervalSeconds, keepAlive: keepAlive, context: context)
         }
+    }
+
+    /// Answers and processes nothing more on this connection; in-flight answers stop too.
+    func cut() {
+        isCut = true
+        queued.removeAll()
     }
 
     private func drip(

@@ -10,11 +10,14 @@ public enum FileOutcome: String, Sendable, Equatable {
 public struct ServerIdentityFiles: Sendable, Equatable {
     /// Self-signed CA that devices and curl trust (`--cacert`).
     public var caCertificateFile: String
-    /// Leaf for `localhost` and `127.0.0.1`, signed by the CA.
+    /// Leaf for `localhost`, `127.0.0.1` and any extra names, signed by the CA.
     public var certificateFile: String
     /// PKCS#8 PEM key of the leaf.
     public var privateKeyFile: String
     public var outcome: FileOutcome
+    /// PKCS#8 PEM key of the CA, for signing stand-in server certificates; `nil` for an identity
+    /// made without keeping it (a test's deliberately flawed one).
+    public var caPrivateKeyFile: String? = nil
 }
 
 /// A device's client certificate and key: self-signed for an individual enrollment, or issued by

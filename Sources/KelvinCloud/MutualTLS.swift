@@ -30,6 +30,20 @@ enum MutualTLS {
             throw IdentityFileError.invalidPrivateKey(path: privateKeyFile, reason: String(describing: error))
         }
 
+        do {
+            return try makeContext(chain: chain, key: key)
+        } catch {
+            throw IdentityFileError.invalidPrivateKey(
+                path: privateKeyFile,
+                reason: "does not fit \(certificateFile): \(error)"
+            )
+        }
+    }
+
+    /// The same context for a certificate and key held in memory (a hub's stand-in certificate).
+    ///
+    /// - Throws: NIOSSL's error when the key does not fit the certificate.
+    static func makeContext(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) },
             privateKey: .privateKey(key)
@@ -38,14 +52,7 @@ enum MutualTLS {
         configuration.certificateVerification = .noHostnameVerification
         // The verify callback below replaces chain validation, so no trust store is needed.
         configuration.trustRoots = .certificates([])
-        do {
-            return try NIOSSLContext(configuration: configuration)
-        } catch {
-            throw IdentityFileError.invalidPrivateKey(
-                path: privateKeyFile,
-                reason: "does not fit \(certificateFile): \(error)"
-            )
-        }
+        return try NIOSSLContext(configuration: configuration)
     }
 
     /// A server handler that accepts whatever chain the client presents and stores it in `peer`;

@@ -12,53 +12,57 @@ public struct TestIdentity {
     public static let serverCertificateFileName = "server-cert.pem"
     public static let serverPrivateKeyFileName = "server-key.pem"
 
-    /// Writes `server-ca.pem` (a self-signed CA), `server-cert.pem` and `server-key.pem` (a leaf for
-    /// `DNS:localhost` and `IP:127.0.0.1` with the serverAuth EKU, signed by that CA) into `directory`,
-    /// creating it if needed.
+    /// The server CA's own key, kept so that the emulator can sign stand-in server certificates
+    /// (one not yet valid, for ``HubTLSMode/notYetValid``) with the CA devices trust.
+    public static let serverCAPrivateKeyFileName = "server-ca-key.pem"
+
+    /// Writes `server-ca.pem` (a self-signed CA) and its key `server-ca-key.pem`, `server-cert.pem`
+    /// and `server-key.pem` (a leaf for `DNS:localhost`, `IP:127.0.0.1` and every name in
+    /// `extraNames`, with the serverAuth EKU, signed by that CA) into `directory`, creating it if
+    /// needed.
     ///
-    /// Idempotent: when the three files already form a valid set (the CA signed the leaf, both are
-    /// currently valid, the key belongs to the leaf) they are kept, so devices that trust the CA keep
-    /// working. Otherwise all three are replaced, because the CA's key is never stored.
+    /// Idempotent: when the four files already form a valid set (the CA signed the leaf, both are
+    /// currently valid, each key belongs to its certificate, the leaf names every requested name)
+    /// they are kept, so devices that trust the CA keep working. Otherwise all four are replaced.
     ///
+    /// - Parameter extraNames: DNS names the hubs are reached by besides `localhost`, such as the
+    ///   host name `kelvin-cloud serve --public-host` hands out.
     /// - Throws: ``IdentityFileError/unwritable(path:reason:)``, or an error from swift-certificates
     ///   if signing fails.
-    public static func createServerIdentity(in directory: String) throws -> ServerIdentityFiles {
+    public static func createServerIdentity(in directory: String, extraNames: [String] = []) throws -> ServerIdentityFiles {
         try PEMFile.createDirectory(directory)
         var files = ServerIdentityFiles(
             caCertificateFile: path(directory, serverCAFileName),
             certificateFile: path(directory, serverCertificateFileName),
             privateKeyFile: path(directory, serverPrivateKeyFileName),
-            outcome: .kept
+            outcome: .kept,
+            caPrivateKeyFile: path(directory, serverCAPrivateKeyFileName)
         )
+        let names = ["localhost"] + extraNames.filter { $0 != "localhost" }
         let now = Date()
-        if isUsableServerIdentity(files, at: now) {
+        if isUsableServerIdentity(files, naming: names, at: now) {
             return files
         }
 
-        let ca = try CertificateIssuer.selfSignedAuthority(
-            name: try DistinguishedName {
-                OrganizationName("Kelvin")
-                CommonName("Kelvin Cloud Test CA")
-            },
-            key: try GeneratedPrivateKey(.ecP256).certificateKey,
-            maxPathLength: 0,
-            validity: .days(3650, from: now)
-        )
+        let ca = try CertificateIssuer.leafSigningRoot(commonName: "Kelvin Cloud Test CA", validity: .days(3650, from: now))
         let serverKey = try GeneratedPrivateKey(.ecP256)
         let server = try ca.issueLeaf(
             subject: try DistinguishedName { CommonName("localhost") },
             publicKey: serverKey.publicKey,
             usage: .serverAuth,
-            alternativeNames: SubjectAlternativeNames([
-                .dnsName("localhost"),
-                .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
-            ]),
+            alternativeNames: SubjectAlternativeNames(
+                names.map { GeneralName.dnsName($0) } + [.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))]
+            ),
             // 825 days is the longest lifetime Apple's TLS stack accepts for a server leaf.
             validity: .days(825, from: now)
         )
 
         try PEMFile.write(try serverKey.pemText(passphrase: nil), to: files.privateKeyFile, isSecret: true)
         try PEMFile.write(try server.pemText, to: files.certificateFile, isSecret: false)
+        if let caPrivateKeyFile = files.caPrivateKeyFile {
+            // P-256, which swift-certificates writes as PKCS#8 like every other key here.
+            try PEMFile.write(try ca.privateKey.serializeAsPEM().pemString + "\n", to: caPrivateKeyFile, isSecret: true)
+        }
         try PEMFile.write(try ca.certificate.pemText, to: files.caCertificateFile, isSecret: false)
         files.outcome = .created
         return files
@@ -168,16 +172,20 @@ public struct TestIdentity {
         )
     }
 
-    private static func isUsableServerIdentity(_ files: ServerIdentityFiles, at now: Date) -> Bool {
+    private static func isUsableServerIdentity(_ files: ServerIdentityFiles, naming names: [String], at now: Date) -> Bool {
         guard let ca = try? PEMFile.certificate(at: files.caCertificateFile),
+            let caKeyFile = files.caPrivateKeyFile,
+            let caKey = try? PEMFile.privateKey(at: caKeyFile),
             let leaf = try? PEMFile.certificate(at: files.certificateFile),
             let key = try? PEMFile.privateKey(at: files.privateKeyFile)
         else {
             return false
         }
+        let leafNames = leaf.dnsNames
         return ca.publicKey.isValidSignature(leaf.signature, for: leaf)
             && ca.isValid(at: now) && leaf.isValid(at: now)
-            && key.publicKey == leaf.publicKey
+            && key.publicKey == leaf.publicKey && caKey.publicKey == ca.publicKey
+            && names.allSatisfy(leafNames.contains)
     }
 
     /// The existing device certificate when it and its key answer the request; otherwise `nil`.

@@ -9,6 +9,8 @@ enum Invocation: Equatable {
 struct InitOptions: Equatable {
     var directory: String
     var registrationID = "my-device"
+    /// DNS names the server certificate covers besides localhost.
+    var serverNames: [String] = []
 }
 
 struct ServeOptions: Equatable {
@@ -31,6 +33,8 @@ struct ServeOptions: Equatable {
     var registerImmediately = false
     var exitAfterMessages: Int?
     var maxSeconds: Double?
+    /// The host name DPS hands out in `assignedHub` for every hub, instead of `localhost`.
+    var publicHost: String?
 }
 
 struct HubOption: Equatable {
@@ -46,8 +50,9 @@ struct UsageError: Error, Equatable {
 /// Accepts `--option value` and `--option=value`.
 enum CommandLineOptions {
     static let usage = """
-        usage: kelvin-cloud init --dir DIR [--registration-id ID]
+        usage: kelvin-cloud init --dir DIR [--registration-id ID] [--server-name NAME]...
                kelvin-cloud serve --dir DIR [--dps-port PORT] [--hub-port PORT] [--hub NAME[:PORT]]...
+                                  [--public-host NAME]
                                   [--admin-port PORT] [--id-scope SCOPE] [--retry-after SECONDS]
                                   [--assigning-polls N] [--register-immediately]
                                   [--enroll CERT.pem]... [--ca CA.pem]... [--group-ca CA.pem]...
@@ -61,6 +66,8 @@ enum CommandLineOptions {
                 self-signed device identity (device-cert.pem, device-key.pem) into DIR.
                 Valid existing files are kept.
           --registration-id ID     CN of the device certificate (default my-device)
+          --server-name NAME       a DNS name the server certificate also covers, besides
+                                   localhost and 127.0.0.1 (repeatable)
 
         serve   Serve DPS and IoT Hub with DIR/server-cert.pem, enrolling DIR/device-cert.pem
                 (if present) and every --enroll certificate under its CN. Ctrl-C stops it.
@@ -68,6 +75,9 @@ enum CommandLineOptions {
           --hub-port PORT          IoT Hub listener port (default 44301, 0 = any free port)
           --hub NAME[:PORT]        link another hub with its own listener (repeatable); when
                                    given, these replace the default hub "hub"
+          --public-host NAME       the host name DPS gives devices for every hub (assignedHub
+                                   NAME:PORT) instead of localhost; it must resolve to this
+                                   machine and be one of the server certificate's names
           --admin-port PORT        loopback-only admin API (default 44302, 0 = any free port)
           --id-scope SCOPE         ID scope devices must use (default 0ne00000001)
           --retry-after SECONDS    Retry-After on 202 responses (default 1; real DPS sends 3)
@@ -105,6 +115,7 @@ enum CommandLineOptions {
             if let registrationID = try take("--registration-id", from: &options) {
                 parsed.registrationID = registrationID
             }
+            parsed.serverNames = try serverNames(from: &options)
             try rejectLeftovers(options)
             return .initialize(parsed)
         case "serve":
@@ -150,6 +161,9 @@ enum CommandLineOptions {
                 }
                 parsed.maxSeconds = value
             }
+            if let host = try take("--public-host", from: &options) {
+                parsed.publicHost = try dnsName(host, "--public-host")
+            }
             try rejectLeftovers(options)
             if parsed.dpsPort != 0 && parsed.dpsPort == parsed.hubPort {
                 throw UsageError(message: "--dps-port and --hub-port must differ")
@@ -168,6 +182,30 @@ enum CommandLineOptions {
         }
         let port = parts.count == 2 ? try integer(parts[1], "--hub port", 0...65535) : 0
         return HubOption(name: name, port: port)
+    }
+
+    /// Every `--server-name`, each checked to be a DNS name.
+    static func serverNames(from options: inout [(name: String, value: String)]) throws(UsageError) -> [String] {
+        var names: [String] = []
+        while let name = try take("--server-name", from: &options) {
+            names.append(try dnsName(name, "--server-name"))
+        }
+        return names
+    }
+
+    /// A host name as certificates and resolvers take it: dot-separated labels of letters,
+    /// digits and inner hyphens, each at most 63 characters, at most 253 in all.
+    static func dnsName(_ text: String, _ option: String) throws(UsageError) -> String {
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        let isValid = !text.isEmpty && text.utf8.count <= 253
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
+            }
+        guard isValid else {
+            throw UsageError(message: "\(option) needs a DNS name such as kelvin-hub.test, not '\(text)'")
+        }
+        return text
     }
 
     /// Options that take no value.

@@ -4,10 +4,7 @@ import KelvinCloud
 enum InitCommand {
     static func run(_ options: InitOptions) -> Int32 {
         do {
-            let server = try TestIdentity.createServerIdentity(in: options.directory)
-            for file in [server.caCertificateFile, server.certificateFile, server.privateKeyFile] {
-                Console.say("\(server.outcome.rawValue) \(file)")
-            }
+            describe(try TestIdentity.createServerIdentity(in: options.directory, extraNames: options.serverNames))
             let device = try TestIdentity.createSelfSignedDevice(
                 registrationID: options.registrationID,
                 in: options.directory
@@ -25,6 +22,15 @@ enum InitCommand {
         } catch {
             Console.complain("kelvin-cloud: cannot create the identity files: \(error)")
             return ExitCode.failure
+        }
+    }
+
+    /// One line per server identity file, created or kept.
+    static func describe(_ server: ServerIdentityFiles) {
+        let files = [server.caCertificateFile] + [server.caPrivateKeyFile].compactMap { $0 }
+            + [server.certificateFile, server.privateKeyFile]
+        for file in files {
+            Console.say("\(server.outcome.rawValue) \(file)")
         }
     }
 }

@@ -6,11 +6,8 @@ enum PKICommand {
     static func run(_ options: PKIOptions, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int32 {
         do {
             switch options {
-            case .server(let directory):
-                let server = try TestIdentity.createServerIdentity(in: directory)
-                for file in [server.caCertificateFile, server.certificateFile, server.privateKeyFile] {
-                    Console.say("\(server.outcome.rawValue) \(file)")
-                }
+            case .server(let directory, let names):
+                InitCommand.describe(try TestIdentity.createServerIdentity(in: directory, extraNames: names))
             case .device(let options):
                 let device = try TestIdentity.createSelfSignedDevice(
                     registrationID: options.registrationID,

@@ -9,6 +9,8 @@ enum ServeCommand {
         let initHint = "run `kelvin-cloud init --dir \(options.directory)` first"
         let serverCertificateFile = directory.appendingPathComponent(TestIdentity.serverCertificateFileName).path
         let serverKeyFile = directory.appendingPathComponent(TestIdentity.serverPrivateKeyFileName).path
+        let serverCAFile = directory.appendingPathComponent(TestIdentity.serverCAFileName).path
+        let serverCAKeyFile = directory.appendingPathComponent(TestIdentity.serverCAPrivateKeyFileName).path
         for file in [serverCertificateFile, serverKeyFile] where !FileManager.default.fileExists(atPath: file) {
             return KelvinCloudCommand.reportFileProblem(.missing(path: file), fix: initHint)
         }
@@ -75,6 +77,11 @@ enum ServeCommand {
                 return ExitCode.configuration
             }
         }
+        if let host = options.publicHost {
+            for index in hubs.indices {
+                hubs[index].hostName = host
+            }
+        }
         if registry.individualEnrollments.isEmpty && registry.groups.isEmpty {
             Console.say(
                 "kelvin-cloud: no device enrolled; every registration will get 401 (\(initHint) or pass --enroll)"
@@ -85,6 +92,12 @@ enum ServeCommand {
             serverCertificateFile: serverCertificateFile,
             serverKeyFile: serverKeyFile
         )
+        // Directories made before the CA's key was kept have none: every TLS mode but
+        // not-yet-valid still works with them.
+        if FileManager.default.fileExists(atPath: serverCAKeyFile) {
+            configuration.serverCACertificateFile = serverCAFile
+            configuration.serverCAPrivateKeyFile = serverCAKeyFile
+        }
         configuration.enrollmentRegistry = registry
         configuration.hubs = hubs
         configuration.adminPort = options.adminPort
@@ -106,6 +119,13 @@ enum ServeCommand {
         } catch {
             Console.complain("kelvin-cloud: \(error)")
             return ExitCode.failure
+        }
+
+        for host in Set(hubs.map(\.hostName)) where !server.serverCertificateNames.contains(host) && host != "127.0.0.1" {
+            Console.complain(
+                "kelvin-cloud: warning: \(serverCertificateFile) does not name \(host), which DPS hands out as the hub's host; "
+                    + "devices will refuse it — run `kelvin-cloud init --dir \(options.directory) --server-name \(host)`"
+            )
         }
 
         let stop = StopRequest()

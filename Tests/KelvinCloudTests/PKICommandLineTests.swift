@@ -48,6 +48,10 @@ import Testing
                 )
         )
         #expect(try CommandLineOptions.parse(["pki", "server", "--dir", "ids"]) == .pki(.server(directory: "ids")))
+        #expect(
+            try CommandLineOptions.parse(["pki", "server", "--dir", "ids", "--server-name", "a.test", "--server-name=b.test"])
+                == .pki(.server(directory: "ids", names: ["a.test", "b.test"]))
+        )
         #expect(try CommandLineOptions.parse(["pki", "device", "--help"]) == .help)
     }
 
@@ -58,6 +62,7 @@ import Testing
         (["pki", "device", "--registration-id", "d"], "--dir is required"),
         (["pki", "device", "--dir", "ids"], "--registration-id is required"),
         (["pki", "server", "--dir", "ids", "--key", "ec"], "unknown option --key"),
+        (["pki", "server", "--dir", "ids", "--server-name", "hub_1.test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hub_1.test'"),
         (["pki", "device", "--dir", "ids", "--registration-id", "d", "--key", "dsa"], "--key must be ec or rsa4096, not 'dsa'"),
         (
             ["pki", "device", "--dir", "ids", "--registration-id", "d", "--passphrase-file", "f", "--passphrase-env", "V"],

@@ -48,6 +48,43 @@ import Testing
         #expect(try TestIdentity.createServerIdentity(in: directory.path).outcome == .created)
     }
 
+    @Test func serverIdentity_withExtraNames_coversThemAndKeepsTheCAKey() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+
+        let files = try TestIdentity.createServerIdentity(in: directory.path, extraNames: ["kelvin-hub.test"])
+
+        let text = try ExternalTool.run("openssl", ["x509", "-in", files.certificateFile, "-noout", "-ext", "subjectAltName"])
+            .standardOutput
+        #expect(text.contains("DNS:localhost, DNS:kelvin-hub.test, IP Address:127.0.0.1"), "\(text)")
+        let caKeyFile = try #require(files.caPrivateKeyFile)
+        #expect(caKeyFile.hasSuffix("/server-ca-key.pem"))
+        #expect(try OpenSSL.publicKey(ofPrivateKey: caKeyFile) == (try OpenSSL.publicKey(ofCertificate: files.caCertificateFile)))
+        #expect(try filePermissions(caKeyFile) == 0o600)
+        // Asked again for the same names (or fewer), the set is kept.
+        #expect(try TestIdentity.createServerIdentity(in: directory.path, extraNames: ["kelvin-hub.test"]).outcome == .kept)
+        #expect(try TestIdentity.createServerIdentity(in: directory.path).outcome == .kept)
+    }
+
+    @Test func serverIdentity_isReplacedWhenANameItLacksIsAsked() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try TestIdentity.createServerIdentity(in: directory.path)
+
+        let again = try TestIdentity.createServerIdentity(in: directory.path, extraNames: ["kelvin-hub.test"])
+
+        #expect(again.outcome == .created)
+    }
+
+    @Test func serverIdentity_withoutItsCAKey_isReplaced() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try TestIdentity.createServerIdentity(in: directory.path)
+        try FileManager.default.removeItem(atPath: try #require(first.caPrivateKeyFile))
+
+        #expect(try TestIdentity.createServerIdentity(in: directory.path).outcome == .created)
+    }
+
     @Test func deviceIdentity_isSelfSignedClientCertificateNamedByRegistrationID() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
