@@ -23,9 +23,9 @@ all_cases=(close-mid-body garbage stall plain-http not-yet-valid untrusted hub-m
 read -r -a cases <<<"${FIELD_FAULTS:-${all_cases[*]}}"
 # Long enough for a few retry rounds at kelvin's shortest backoff (1–2 s, then 1–4 s, …).
 hold_seconds=6
-# How long a cleared fault may take to drain: kelvin's backoff after a few failed attempts can
-# reach 16 s, and it has no setting to shorten it.
-recovery_seconds=45
+# How long a cleared fault may take to drain: kelvin's waits are capped at 2 s (--retry-cap,
+# --round-pause below), so a few of them and a batch.
+recovery_seconds=30
 # The name the dns case reaches the hub by; .test is reserved (RFC 2606), so no resolver knows it.
 hub_name=kelvin-hub.test
 
@@ -105,9 +105,8 @@ case_serve_options() {
 
 case_recovery_seconds() {
     case $1 in
-    # Going back to DPS takes rounds of retries at the old hub first; kelvin has no setting to
-    # shorten its 60 s pause between rounds.
-    hub-moved) echo 150 ;;
+    # Going back to DPS takes --reprovision-after failed attempts at the old hub first.
+    hub-moved) echo 60 ;;
     *) echo "$recovery_seconds" ;;
     esac
 }
@@ -226,7 +225,8 @@ run_case() {
 
     local run=("${kelvin[@]}" run --config "$case_dir/kelvin.conf" --dps "$cloud_dps" --ca-file "$case_dir/server-ca.pem"
         --cert "$case_dir/device-cert.pem" --key "$case_dir/device-key.pem" --state-dir "$case_dir/state"
-        --count 0 --interval 0.3 --connect-timeout 1 --io-timeout 1 --reprovision-interval 2 --log-level debug)
+        --count 0 --interval 0.3 --connect-timeout 1 --io-timeout 1 --reprovision-interval 2 --retry-cap 2 --round-pause 2
+        --reprovision-after 4 --log-level debug)
     if [ "$name" = dns ]; then
         if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
             echo "field-fault $name: FAIL: needs root and unshare(1) to give kelvin a hosts file of its own"

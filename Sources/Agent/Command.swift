@@ -68,6 +68,12 @@ public struct RunOptions: Equatable, Sendable {
     public var includePressure = false
     /// DPS is asked again at most this often when the hub rejects the device.
     public var reprovisionIntervalMilliseconds: Int64 = 300_000
+    /// The longest backoff wait at the hub.
+    public var retryCapMilliseconds: Int64 = 60_000
+    /// The wait after a round of attempts at the hub failed.
+    public var roundPauseMilliseconds: Int64 = 60_000
+    /// Failed hub attempts in a row before DPS is asked again.
+    public var hubFailuresBeforeReprovisioning = 10
     /// Readings held in memory while the hub cannot be reached; past it, the oldest give way.
     public var backlogLimit: Int = 4_096
     /// The spool file never grows past this many bytes; past it, the oldest readings give way.

@@ -6,7 +6,7 @@ import Wire
 /// them, which is the order of the help and of every message that lists settings.
 public enum SettingKey: CaseIterable, Equatable, Sendable, CustomStringConvertible {
     case dpsEndpoint, idScope, provisioningTimeout, dpsAPIVersion, provisioningPayload
-    case hubAPIVersion, reprovisionInterval
+    case hubAPIVersion, reprovisionInterval, retryCap, roundPause, reprovisionAfter
     case certificate, privateKey, keyPassphraseFile
     case caFile, caDirectory
     case proxy, connectTimeout, ioTimeout
@@ -61,6 +61,25 @@ public enum SettingKey: CaseIterable, Equatable, Sendable, CustomStringConvertib
                 help: "When the hub rejects the device (deleted, disabled, moved), ask DPS again at most this often.",
                 default: .value("300")
             ) { $0.reprovisionIntervalMilliseconds = $1 }
+        case .retryCap:
+            return .duration(
+                "hub.retry_cap", "--retry-cap", 1_000...3_600_000,
+                help: "The longest wait between two attempts at the hub; the waits grow from 1 s, with jitter.",
+                default: .value("60")
+            ) { $0.retryCapMilliseconds = $1 }
+        case .roundPause:
+            return .duration(
+                "hub.round_pause", "--round-pause", 0...Setting.day,
+                help: "After 6 failed attempts in a row, the readings wait this long before the next round.",
+                default: .value("60")
+            ) { $0.roundPauseMilliseconds = $1 }
+        case .reprovisionAfter:
+            return .integer(
+                "hub.reprovision_after", "--reprovision-after", 1...1_000,
+                help: "Failed attempts in a row (no answer, 5xx) after which DPS is asked whether the device belongs to"
+                    + " another hub now.",
+                default: .value("10")
+            ) { $0.hubFailuresBeforeReprovisioning = $1 }
         case .certificate:
             return .text(
                 "identity.certificate", "--cert", "<file>",

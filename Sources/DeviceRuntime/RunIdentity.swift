@@ -73,9 +73,12 @@ struct RunIdentity {
             provisioning: provisioning,
             assignmentKey: assignmentKey,
             provisioningTimeoutMilliseconds: options.provisioningTimeoutMilliseconds,
+            retryPolicy: RetryPolicy(capMilliseconds: options.retryCapMilliseconds),
             reprovisionIntervalMilliseconds: options.reprovisionIntervalMilliseconds,
+            pauseAfterGivingUpMilliseconds: options.roundPauseMilliseconds,
             hubAPIVersion: hubAPIVersion,
-            applicationProperties: applicationProperties
+            applicationProperties: applicationProperties,
+            hubFailuresBeforeReprovisioning: options.hubFailuresBeforeReprovisioning
         )
     }
 
