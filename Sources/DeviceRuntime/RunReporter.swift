@@ -13,7 +13,16 @@ struct RunReporter {
     let messageIDPrefix: String
     private(set) var delivered = 0
     private(set) var dropped = 0
-    private(set) var lastProblem: String?
+    /// The last trouble, for the error line of a bounded run that gave up.
+    private(set) var lastProblem: String? {
+        didSet {
+            problemSinceDelivery = lastProblem
+            statusChanged = true
+        }
+    }
+    /// The trouble since the last delivery, which the status line shows until one succeeds.
+    private var problemSinceDelivery: String?
+    private var statusChanged = false
     private(set) var lastHub: Endpoint?
     /// What the status LED shows now.
     private(set) var ledPattern: StatusLEDPattern = .provisioning
@@ -55,9 +64,12 @@ struct RunReporter {
 
     var droppedNote: String { dropped == 0 ? "" : "; \(dropped) refused by the hub and dropped" }
 
-    /// `sent 1423, queued 0, hub myhub`: the line `systemctl status` shows.
+    /// `sent 1423, queued 0, hub myhub`, and what is wrong while nothing gets through: the line
+    /// `systemctl status` shows.
     func summary(queued: Int) -> String {
-        "sent \(delivered), queued \(queued), hub \(lastHub?.description ?? "none yet")"
+        let line = "sent \(delivered), queued \(queued), hub \(lastHub?.description ?? "none yet")"
+        guard let problem = problemSinceDelivery else { return line }
+        return line + "; not delivering: " + problem
     }
 
     /// `12/100`, `12`, or `from the spool`.
@@ -67,10 +79,16 @@ struct RunReporter {
     }
 
     /// Logs `event` and updates the LED pattern and the counters.
-    /// - Returns: whether the status line changed (a delivery).
+    /// - Returns: whether the status line changed (a delivery, or a problem).
     mutating func report(_ event: TelemetryEvent, delivered readings: ArraySlice<Reading>, nowMilliseconds now: Int64)
         -> Bool
     {
+        statusChanged = false
+        render(event, delivered: readings, now: now)
+        return statusChanged
+    }
+
+    private mutating func render(_ event: TelemetryEvent, delivered readings: ArraySlice<Reading>, now: Int64) {
         showOnLED(event, now: now)
         switch event {
         case .delivered(let number, let hub, let batched):
@@ -82,7 +100,8 @@ struct RunReporter {
                         + (batched ? " in a batch of \(number)" : ""))
             }
             if lastHub != hub { lastHub = hub }
-            return true
+            problemSinceDelivery = nil
+            statusChanged = true
         case .retrying(let failure, let delay, let pending):
             lastProblem = failure.description
             Log.warning("\(failure); sending \(pending) reading(s) again in \(Self.seconds(delay))")
@@ -152,7 +171,6 @@ struct RunReporter {
                     + "hub.api_version (--hub-api-version) and telemetry.properties; keeping \(pending) reading(s) and "
                     + "trying again in \(Self.seconds(retry))"
             )
-            return true
         case .reloaded(let kept?):
             Log.info(
                 "reloaded; using the saved assignment: hub \(kept.assignment.hub) as device \(kept.assignment.deviceID)"
@@ -162,7 +180,6 @@ struct RunReporter {
                 "reloaded; the saved assignment does not fit the new settings, so the next send registers with DPS first"
             )
         }
-        return false
     }
 
     /// A blip per delivery; a slow blink while provisioning; fast blink from the first failed
