@@ -68,10 +68,12 @@ public struct TelemetryStateMachine<Random: RandomSource> {
         /// Failed hub attempts in a row (no answer, or 5xx) after which DPS is asked whether the
         /// device belongs elsewhere now: azure-sdk-for-c's samples re-provision after 10.
         public var hubFailuresBeforeReprovisioning: Int
+        /// Take no readings and stop once assigned (`kelvin provision`).
+        public var provisionOnly = false
 
-        /// A run with a count ends once its readings are settled, or a round fails to settle
-        /// them; a run without one never ends by itself.
-        public var isBounded: Bool { count > 0 }
+        /// A run with a count (or one that only provisions) ends once its readings are settled,
+        /// or a round fails to settle them; a run without one never ends by itself.
+        public var isBounded: Bool { count > 0 || provisionOnly }
 
         public init(
             count: Int,
@@ -406,6 +408,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
             started = true
             if let saved = savedAtStart {
                 adopt(saved)
+                if settings.provisionOnly { stop(.allDelivered) }
                 return .report(.usingSavedAssignment(saved))
             }
             if settings.provisioning.isPresent { startProvisioning(first: true, fallback: nil, now: now) }
@@ -435,7 +438,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
 
     /// Whether a reading may be taken once its time comes.
     private var slotOpen: Bool {
-        !samplingDone && !readingInProgress && !(settings.pacedByDelivery && !outbox.isEmpty)
+        !settings.provisionOnly && !samplingDone && !readingInProgress && !(settings.pacedByDelivery && !outbox.isEmpty)
     }
 
     private mutating func takeReading(now: Int64, wallClock: Int64) -> Action {
@@ -723,6 +726,7 @@ public struct TelemetryStateMachine<Random: RandomSource> {
             isStalled = false
             queued.append(.save(saved))
             queued.append(.report(.provisioned(saved, requests: run.machine.requestsSent, again: !run.isFirst)))
+            if settings.provisionOnly { stop(.allDelivered) }
         case .fail(let error):
             provisioningFailed(.refused(error), run: run, now: now)
         }

@@ -114,28 +114,39 @@ public struct AgentRun {
 
     /// `kelvin provision [--force]`: registers with DPS (unless the saved assignment is valid and
     /// `force` is not given) and saves the result.
+    /// The same machine and loop as a run, taking no readings and stopping once assigned, so the
+    /// status LED blinks and a signal ends it at once.
     public func provision(force: Bool) throws(Fatal) {
+        try installSignalHandlers()
         let identity = try RunIdentity(options: options, clock: clock)
-        defer { identity.client.closeAll() }
-        if !force, let saved = identity.savedAssignment() {
-            Log.info(RunReporter.usingSaved(saved))
-            return
-        }
-        var keeper = AssignmentKeeper(
-            settings: identity.provisioning, certificateSHA256: identity.identity.thumbprint, store: identity.store,
-            timeoutMilliseconds: options.provisioningTimeoutMilliseconds
+        var settings = identity.machineSettings(options)
+        settings.provisionOnly = true
+        let machine = TelemetryStateMachine(
+            settings: settings, saved: force ? nil : identity.savedAssignment(), outbox: Outbox(capacity: 1),
+            messageIDPrefix: "", random: SplitMix64(seed: SystemRandom.seed())
         )
-        var client = identity.client
-        var random = SplitMix64(seed: SystemRandom.seed())
-        do {
-            let (saved, requests) = try keeper.provision(transport: &client, clock: clock, random: &random) {
-                Log.warning($0)
-            }
-            Log.info(RunReporter.assigned(saved, requests: requests))
-        } catch {
+        let reporter = RunReporter(count: 0, firstSequence: 1, messageIDPrefix: "", counterFile: nil, clock: clock)
+        let shell = try DeviceShell(
+            reporter: reporter, ledLine: options.statusLEDLine, alertLine: nil, store: identity.store, clock: clock,
+            reloader: nil
+        )
+        var loop = AgentLoop(
+            machine: machine, source: SimulatedReadings(fields: ReadingFields()), transport: identity.client,
+            waiter: PollingWaiter(), shell: shell, watchdog: nil
+        )
+        let (outcome, failure) = loop.run()
+        loop.transport.closeAll()
+        switch outcome {
+        case .allDelivered, .undelivered:
+            return
+        case .stopped:
+            Log.info("stopped by \(Signals.terminationSignalName ?? "a signal") while provisioning")
+        case .provisioningFailed(let problem, _):
             var hint = ""
-            if case .provisioning(let refusal) = error { hint = identity.chainHint(for: refusal) }
-            throw Fatal(message: error.description + hint, exitCode: ExitCode.of(error))
+            if case .refused(let refusal) = problem { hint = identity.chainHint(for: refusal) }
+            throw Fatal(message: problem.description + hint, exitCode: ExitCode.of(problem))
+        case .transportFailed:
+            throw Fatal(message: failure?.description ?? "the connection failed", exitCode: failure.map { ExitCode.of($0) } ?? .unavailable)
         }
     }
 

@@ -308,4 +308,18 @@ import Wire
         #expect(lines.dropFirst().first == "send dev-run-1 to hub-a.example")
         #expect(run.machine.assignment?.assignment.hub == Endpoint(host: "hub-a.example"))
     }
+
+    @Test func provisionOnly_takesNoReading_andStopsOnceAssigned() {
+        var run = Scenario(saved: nil)
+        var settings = UplinkTests.machineSettings(count: 0, interval: 1_000)
+        settings.provisionOnly = true
+        run.machine = TelemetryStateMachine(settings: settings, saved: nil, outbox: Outbox(capacity: 1), messageIDPrefix: "", random: SplitMix64(seed: 7))
+        #expect(run.turn() == ["send put dps.example/0ne1/registrations/dev/register", "wait for an event"])
+        run.answer(UplinkTests.assigned(to: "hub-a.example"), at: 10)
+        #expect(run.turn() == ["save hub-a.example", "provisioned hub-a.example in 1", "stop allDelivered"])
+
+        var saved = Scenario(saved: UplinkTests.savedA)
+        saved.machine = TelemetryStateMachine(settings: settings, saved: UplinkTests.savedA, outbox: Outbox(capacity: 1), messageIDPrefix: "", random: SplitMix64(seed: 7))
+        #expect(saved.turn() == ["using hub-a.example", "stop allDelivered"])
+    }
 }
