@@ -296,9 +296,9 @@ import Wire
             == ServiceFailure(httpStatus: 401, errorCode: 401003, message: "Unauthorized", trackingID: "b1da"))
         let oldShape = #"{"Message":"ErrorCode:IotHubUnauthorizedAccess;Unauthorized","ExceptionMessage":"Tracking ID:651347e2"}"#
         #expect(ServiceFailure(hubResponse: HTTPResponse(status: 401, body: Array(oldShape.utf8)))
-            == ServiceFailure(httpStatus: 401, errorCode: nil, message: "ErrorCode:IotHubUnauthorizedAccess;Unauthorized", trackingID: nil))
+            == ServiceFailure(httpStatus: 401, errorCode: 401_002, message: "ErrorCode:IotHubUnauthorizedAccess;Unauthorized", trackingID: nil))
         #expect(ServiceFailure(hubResponse: HTTPResponse(status: 404, headers: [HTTPHeader("iothub-errorcode", "DeviceNotFound")], body: Array("<html>".utf8)))
-            == ServiceFailure(httpStatus: 404, errorCode: nil, message: "DeviceNotFound", trackingID: nil))
+            == ServiceFailure(httpStatus: 404, errorCode: 404_001, message: "DeviceNotFound", trackingID: nil))
         #expect(ServiceFailure(hubResponse: HTTPResponse(status: 413)) == ServiceFailure(httpStatus: 413, errorCode: nil, message: nil, trackingID: nil))
     }
 }
