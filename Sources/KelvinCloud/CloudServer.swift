@@ -145,7 +145,8 @@ public final class CloudServer: Sendable {
                         assigningPollsBeforeAssigned: configuration.assigningPollsBeforeAssigned,
                         answersRegisterImmediately: configuration.answersRegisterImmediately,
                         pollLimit: configuration.pollLimit,
-                        linkedHubs: linked
+                        linkedHubs: linked,
+                        lenient: configuration.lenient
                     )
                 )
                 bound.append(provisioning)

@@ -12,8 +12,7 @@ struct HubEndpoint: Sendable {
     var hubName: String
     /// The body every refusal takes (`serve --error-shape`).
     var errorShape: HubErrorShape = .new
-    /// Accept what this emulator's strict default refuses (`serve --lenient`): a batch without
-    /// `iothub-to`.
+    /// Accept a batch without `iothub-to` (`serve --lenient`), which the strict default refuses.
     var lenient = false
 
     func respond(

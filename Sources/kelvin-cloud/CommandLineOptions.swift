@@ -91,8 +91,9 @@ enum CommandLineOptions {
           --error-shape new|legacy the hub's error body: new puts the six-digit code in
                                    Message as JSON, legacy only "ErrorCode:<Name>;…" as
                                    older hubs do (default new)
-          --lenient                accept a hub batch without iothub-to, which the SDKs
-                                   always send and the emulator otherwise refuses with 400
+          --lenient                accept what the SDKs never send and the emulator
+                                   otherwise refuses: a hub batch without iothub-to (400),
+                                   a DPS body not labelled application/json (415)
           --enroll CERT.pem        enroll another device certificate (repeatable)
           --ca CA.pem              upload a verified CA, named after the file (repeatable)
           --group-ca CA.pem        upload a verified CA and bind an enrollment group of the
