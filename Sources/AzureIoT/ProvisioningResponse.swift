@@ -23,8 +23,15 @@ public enum ProvisioningResponse: Equatable, Sendable {
             reader = try JSONReader(response.body)
         } catch {
             if response.status >= 400 {
-                // Not JSON, but a refusal all the same: its words are kept, escaped for the log.
-                return .failed(ServiceFailure(httpStatus: response.status, errorCode: nil, message: PrintableText.escaped(response.body), trackingID: nil))
+                // Not JSON (or no body at all), but a refusal all the same: its words are kept,
+                // escaped for the log, and its code comes from the header DPS sends with every
+                // error (docs/azure-facts.md §2).
+                return .failed(ServiceFailure(
+                    httpStatus: response.status,
+                    errorCode: headerErrorCode(response),
+                    message: response.body.isEmpty ? nil : PrintableText.escaped(response.body),
+                    trackingID: nil
+                ))
             }
             throw .malformedBody(status: response.status, error)
         }
@@ -35,12 +42,20 @@ public enum ProvisioningResponse: Equatable, Sendable {
         }
     }
 
+    /// `x-ms-error-code`, the six-digit code DPS sends as a header beside the
+    /// `ProvisioningServiceErrorDetails` body (protocol-facts.md §1.5); nil when absent or not a
+    /// number.
+    static func headerErrorCode(_ response: HTTPResponse) -> Int? {
+        guard let bytes = response.headerBytes("x-ms-error-code"), let code = ASCII.parseDecimal(bytes), code > 0 else { return nil }
+        return code
+    }
+
     private static func interpret(_ response: HTTPResponse, _ reader: JSONReader) throws(JSONError) -> ProvisioningResponse {
         if response.status >= 400 {
             // ProvisioningServiceErrorDetails: no operationId, no status.
             return .failed(ServiceFailure(
                 httpStatus: response.status,
-                errorCode: try reader.integer(at: ["errorCode"]),
+                errorCode: try reader.integer(at: ["errorCode"]) ?? headerErrorCode(response),
                 message: try reader.text(at: ["message"]),
                 trackingID: try reader.text(at: ["trackingId"])
             ))

@@ -53,6 +53,9 @@ public enum RetryDecision: Equatable, Sendable, CustomStringConvertible {
 /// | 401, 404 | reprovision | the hub no longer knows this identity: deleted or moved (§3.2, §6) |
 /// | 400, 413, any other status | drop the message | this message can never be accepted; resending it only blocks the ones behind it |
 ///
+/// The six-digit code may have come from the error's name rather than the body: the hub's older
+/// error shape carries no number (docs/azure-facts.md §1, ``HubErrorName``).
+///
 /// "Give up" keeps the message: the attempts are a bound on one burst of retries, not on the
 /// message's life.
 public struct RetryPolicy: Equatable, Sendable {

@@ -82,8 +82,19 @@ public struct TelemetryBatchRequest: HTTPRequestSource, Sendable {
         writer.append(contentsOf: channel.target)
     }
 
+    /// Besides the content type, the two headers the SDKs put on a batch (docs/azure-facts.md
+    /// §3): `iothub-to`, the events path (azure-iot-sdk-c `iothubtransporthttp.c`, Node, C#),
+    /// and C#'s `iothub-operation: d2c`. The hub may require the first; sending both is what a
+    /// well-known client looks like. Headers are not part of the body, so the size arithmetic
+    /// in ``TelemetryChannel/batch(_:maximumBodyBytes:)`` is untouched.
     public func writeHeaderLines(to writer: inout ByteWriter) throws(HTTPEncodeError) {
         writer.append("Content-Type: application/vnd.microsoft.iothub.json\r\nContent-Encoding: utf-8\r\n")
+        writer.append("iothub-to: ")
+        // The path bytes straight from the prepared target: no copy, no allocation.
+        channel.target.withUnsafeBufferPointer { target in
+            writer.append(contentsOf: UnsafeBufferPointer(rebasing: target[..<channel.eventsPathByteCount]))
+        }
+        writer.append("\r\niothub-operation: d2c\r\n")
         TelemetryChannel.writeUserAgentLine(to: &writer)
     }
 

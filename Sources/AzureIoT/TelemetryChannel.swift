@@ -17,6 +17,9 @@ public struct TelemetryChannel: Sendable {
     public let applicationProperties: [ApplicationProperty]
     /// `/devices/{deviceId}/messages/events?api-version=…`, the device ID percent-encoded.
     let target: [UInt8]
+    /// How many bytes of `target` are the path, `/devices/{deviceId}/messages/events`: the
+    /// `iothub-to` value on batches.
+    let eventsPathByteCount: Int
     /// What every message ID starts with; the reading's sequence number follows.
     let messageIDPrefix: [UInt8]
     /// The prefix as it goes inside a JSON string, for batch entries.
@@ -44,7 +47,9 @@ public struct TelemetryChannel: Sendable {
         var writer = ByteWriter(capacity: 512 + assignment.deviceID.utf8.count * 3)
         writer.append("/devices/")
         PercentEncoding.appendPathSegment(assignment.deviceID, to: &writer)
-        writer.append("/messages/events?api-version=")
+        writer.append("/messages/events")
+        eventsPathByteCount = writer.count
+        writer.append("?api-version=")
         apiVersion.append(to: &writer)
         target = writer.bytes
         messageIDPrefix = Array(prefix.utf8)

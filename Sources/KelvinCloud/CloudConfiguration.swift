@@ -30,6 +30,12 @@ public struct CloudConfiguration: Sendable {
     /// Answer PUT register with the terminal 200 at once, which the REST spec allows.
     public var answersRegisterImmediately: Bool
     public var pollLimit: PollRateLimit
+    /// The hubs' error body; a fault step may choose the other (``ScriptedResponse/errorShape``).
+    public var hubErrorShape: HubErrorShape = .new
+    /// Accept what the emulator refuses by default where the SDKs give Azure no reason to
+    /// accept it: a hub batch without `iothub-to`, a DPS body not labelled `application/json`
+    /// (`serve --lenient`). Only tests and clients that need the leniency should set it.
+    public var lenient = false
     /// Receives one line per event; called from the event loop, so it must not block for long.
     public var log: @Sendable (String) -> Void
 

@@ -127,7 +127,7 @@ public final class CloudServer: Sendable {
                         port: hub.port,
                         group: group,
                         greeting: { [hubTLS] in hubTLS.greeting(forHub: hub.name) },
-                        endpoint: HubEndpoint(hubName: hub.name)
+                        endpoint: HubEndpoint(hubName: hub.name, errorShape: configuration.hubErrorShape, lenient: configuration.lenient)
                     )
                     bound.append(channel)
                     let port = channel.localAddress?.port ?? hub.port
@@ -145,7 +145,8 @@ public final class CloudServer: Sendable {
                         assigningPollsBeforeAssigned: configuration.assigningPollsBeforeAssigned,
                         answersRegisterImmediately: configuration.answersRegisterImmediately,
                         pollLimit: configuration.pollLimit,
-                        linkedHubs: linked
+                        linkedHubs: linked,
+                        lenient: configuration.lenient
                     )
                 )
                 bound.append(provisioning)
@@ -436,6 +437,8 @@ struct FaultTarget: Equatable {
     var hubName: String?
     /// The registration ID (DPS) or device ID (hub) in the path.
     var subject: String
+    /// The hub's own error shape, for a scripted refusal that names none.
+    var hubErrorShape: HubErrorShape = .new
 }
 
 extension ProvisioningEndpoint: CloudEndpoint {
@@ -452,6 +455,6 @@ extension HubEndpoint: CloudEndpoint {
         let target = RequestTarget(request.target)
         guard case .matched(.sendEvent(let deviceID)) = HubRoute.match(method: request.method, pathSegments: target.pathSegments)
         else { return nil }
-        return FaultTarget(route: .telemetry, hubName: hubName, subject: deviceID)
+        return FaultTarget(route: .telemetry, hubName: hubName, subject: deviceID, hubErrorShape: errorShape)
     }
 }

@@ -23,7 +23,8 @@ enum FaultInjection {
         }
         switch step {
         case .respond(let scripted):
-            return (.respond(response(for: scripted, route: target.route, at: now, using: &generator), delaySeconds: scripted.delaySeconds), [announce])
+            let response = response(for: scripted, route: target.route, hubErrorShape: target.hubErrorShape, at: now, using: &generator)
+            return (.respond(response, delaySeconds: scripted.delaySeconds), [announce])
         case .delay(let seconds):
             let reply = served()
             return (.respond(reply.response, delaySeconds: seconds), [announce] + reply.logLines)
@@ -48,6 +49,7 @@ enum FaultInjection {
     static func response(
         for scripted: ScriptedResponse,
         route: CloudRoute,
+        hubErrorShape: HubErrorShape = .new,
         at now: Date,
         using generator: inout some RandomNumberGenerator
     ) -> CloudResponse {
@@ -57,7 +59,8 @@ enum FaultInjection {
         } else if scripted.status >= 400 {
             response = route.isProvisioning
                 ? ProvisioningFailure.scripted(status: scripted.status).response(at: now, using: &generator)
-                : HubFailure.scripted(status: scripted.status).response(at: now, using: &generator)
+                : HubFailure.scripted(status: scripted.status)
+                    .response(shape: scripted.errorShape ?? hubErrorShape, at: now, using: &generator)
         } else {
             response = CloudResponse(status: scripted.status)
         }

@@ -65,11 +65,20 @@ enum FaultJSON {
         return hub
     }
 
+    /// `"errorShape": "new"` or `"legacy"`; absent means the hub's own.
+    private static func errorShape(_ fields: JSONFields) throws(JSONFieldError) -> HubErrorShape? {
+        guard let text = try fields.string("errorShape") else { return nil }
+        guard let shape = HubErrorShape(rawValue: text) else {
+            throw JSONFieldError("\(fields.context): \"errorShape\" must be \"new\" or \"legacy\", not \"\(text)\"")
+        }
+        return shape
+    }
+
     private static func step(_ fields: JSONFields) throws(JSONFieldError) -> FaultStep {
         let name = try fields.requiredString("fault")
         switch name {
         case "respond":
-            try fields.rejectUnknown(allowed: ["fault", "status", "headers", "body", "delaySeconds"])
+            try fields.rejectUnknown(allowed: ["fault", "status", "headers", "body", "delaySeconds", "errorShape"])
             guard let status = try fields.integer("status", in: 100...599) else {
                 throw JSONFieldError("\(fields.context): \"status\" is required for respond")
             }
@@ -86,7 +95,8 @@ enum FaultJSON {
                     status: status,
                     headers: headers,
                     body: try fields.string("body").map { Array($0.utf8) },
-                    delaySeconds: try fields.number("delaySeconds", in: 0...3600) ?? 0
+                    delaySeconds: try fields.number("delaySeconds", in: 0...3600) ?? 0,
+                    errorShape: try errorShape(fields)
                 )
             )
         case "delay":

@@ -22,12 +22,22 @@ public struct ScriptedResponse: Sendable, Equatable {
     /// statuses an empty body.
     public var body: [UInt8]?
     public var delaySeconds: Double
+    /// For a hub error without a body: the shape of the one rendered; `nil` uses the hub's
+    /// (`serve --error-shape`), so one script can mix the shapes a real hub has sent.
+    public var errorShape: HubErrorShape?
 
-    public init(status: Int, headers: [HTTPHeaderField] = [], body: [UInt8]? = nil, delaySeconds: Double = 0) {
+    public init(
+        status: Int,
+        headers: [HTTPHeaderField] = [],
+        body: [UInt8]? = nil,
+        delaySeconds: Double = 0,
+        errorShape: HubErrorShape? = nil
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
         self.delaySeconds = delaySeconds
+        self.errorShape = errorShape
     }
 }
 

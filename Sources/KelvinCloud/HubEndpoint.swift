@@ -10,6 +10,10 @@ struct HubEndpoint: Sendable {
     static let maximumMessageBytes = 256 * 1024
 
     var hubName: String
+    /// The body every refusal takes (`serve --error-shape`).
+    var errorShape: HubErrorShape = .new
+    /// Accept a batch without `iothub-to` (`serve --lenient`), which the strict default refuses.
+    var lenient = false
 
     func respond(
         to request: CloudRequest,
@@ -22,7 +26,7 @@ struct HubEndpoint: Sendable {
         switch HubRoute.match(method: request.method, pathSegments: target.pathSegments) {
         case .notFound:
             return EndpointReply(
-                HubFailure.notFound.response(at: now, using: &generator),
+                HubFailure.notFound.response(shape: errorShape, at: now, using: &generator),
                 log: ["\(hubName): 404 for \(request.method) \(request.target)"]
             )
         case .methodNotAllowed(let allowed):
@@ -32,7 +36,7 @@ struct HubEndpoint: Sendable {
                 errorName: "MethodNotAllowed",
                 message: "Method not allowed"
             )
-            .response(at: now, using: &generator)
+            .response(shape: errorShape, at: now, using: &generator)
             response.headers.append(HTTPHeaderField(name: "Allow", value: allowed))
             return EndpointReply(response, log: ["\(hubName): 405 for \(request.method) \(request.target)"])
         case .matched(.sendEvent(let pathDeviceID)):
@@ -41,7 +45,7 @@ struct HubEndpoint: Sendable {
 
         func reject(_ failure: HubFailure, _ reason: String) -> EndpointReply {
             EndpointReply(
-                failure.response(at: now, using: &generator),
+                failure.response(shape: errorShape, at: now, using: &generator),
                 log: [
                     "\(hubName): refused telemetry for \(deviceID): \(failure.status)/\(failure.errorCode) "
                         + "\(failure.errorName) (\(reason))"
@@ -84,6 +88,10 @@ struct HubEndpoint: Sendable {
             return reject(.messageTooLarge, "body larger than \(Self.maximumMessageBytes) bytes")
         }
 
+        if !lenient, Self.isBatch(request), let problem = Self.batchAddressingProblem(request, deviceID: deviceID) {
+            return reject(.argumentInvalid(problem), problem)
+        }
+
         let messages: [ReceivedTelemetry]
         do {
             messages = try Self.messages(in: request, deviceID: deviceID, hubName: hubName, at: now)
@@ -107,6 +115,24 @@ struct HubEndpoint: Sendable {
         return EndpointReply(response, log: messages.map(Self.logLine(for:)))
     }
 
+    static func isBatch(_ request: CloudRequest) -> Bool {
+        (request.headers.value(named: "Content-Type") ?? "").lowercased().hasPrefix(TelemetryBatch.contentType)
+    }
+
+    /// Why a batch's `iothub-to` is not this device's events path, or nil when it is. The C,
+    /// Node and C# SDKs all send it on batches (docs/azure-facts.md §3); a client that does
+    /// not is not one Azure is known to take batches from.
+    static func batchAddressingProblem(_ request: CloudRequest, deviceID: String) -> String? {
+        guard let to = request.headers.value(named: "iothub-to") else {
+            return "The iothub-to header is required on batch requests: iothub-to: /devices/\(deviceID)/messages/events"
+        }
+        // Compared decoded, as the path is: SDKs percent-encode the device ID in both.
+        guard !to.contains("?"), RequestTarget(to).pathSegments == ["devices", deviceID, "messages", "events"] else {
+            return "The iothub-to header '\(to)' does not name /devices/\(deviceID)/messages/events"
+        }
+        return nil
+    }
+
     /// One message, or one per batch element when the content type says batch.
     private static func messages(
         in request: CloudRequest,
@@ -114,8 +140,7 @@ struct HubEndpoint: Sendable {
         hubName: String,
         at now: Date
     ) throws -> [ReceivedTelemetry] {
-        let contentType = request.headers.value(named: "Content-Type") ?? ""
-        guard contentType.lowercased().hasPrefix(TelemetryBatch.contentType) else {
+        guard isBatch(request) else {
             return [
                 ReceivedTelemetry(
                     deviceID: deviceID,

@@ -14,6 +14,8 @@ struct ProvisioningEndpoint: Sendable {
     var answersRegisterImmediately: Bool
     var pollLimit: PollRateLimit
     var linkedHubs: [LinkedHub]
+    /// Accept a body that is not labelled `application/json` (`serve --lenient`).
+    var lenient = false
 
     func respond(
         to request: CloudRequest,
@@ -412,12 +414,31 @@ struct ProvisioningEndpoint: Sendable {
         }
     }
 
+    /// DPS answers 415 to a body that is not `application/json` (protocol-facts.md §1.6,
+    /// docs/azure-facts.md §5). Parameters such as `charset=utf-8`, which the C, C# and Node SDKs
+    /// add, are allowed; a bodiless request is not checked.
+    private func checkMediaType(_ request: CloudRequest) throws(Rejection) {
+        guard !lenient, !request.body.isEmpty else { return }
+        let contentType = request.headers.value(named: "Content-Type") ?? ""
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+        guard mediaType.trimmingCharacters(in: .whitespaces).lowercased() != "application/json" else { return }
+        throw Rejection(
+            failure: ProvisioningFailure(
+                status: 415,
+                errorCode: 415000,
+                message: "Unsupported media type: the body must be application/json."
+            ),
+            reason: contentType.isEmpty ? "no Content-Type on a body" : "Content-Type \(contentType)"
+        )
+    }
+
     /// Authorizes a request whose body is a `DeviceRegistration` (register and status lookup).
     private func authorizeWithBody(
         _ exchange: Exchange,
         _ pathRegistrationID: String,
         _ ledger: CloudLedger
     ) throws(Rejection) -> Attestation {
+        try checkMediaType(exchange.request)
         let body = try DeviceRegistrationBody(exchange.request.body)
         return try authorize(exchange, pathRegistrationID, bodyRegistrationID: body.registrationID, ledger)
     }

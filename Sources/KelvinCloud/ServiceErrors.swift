@@ -47,8 +47,19 @@ struct ProvisioningFailure: Equatable {
     }
 }
 
-/// An IoT Hub failure, rendered in the current shape: a JSON document as a string inside
-/// `Message`, plus the `iothub-errorcode` header naming the error (protocol facts §3.2).
+/// Which of its two error bodies the hub answers with (docs/azure-facts.md §1, protocol facts
+/// §3.2). Real hubs have sent both; a device must classify either.
+public enum HubErrorShape: String, Sendable, Equatable, CaseIterable {
+    /// `{"Message":"{\"errorCode\":403002,…}","ExceptionMessage":""}`: a JSON document as a
+    /// string inside `Message`, with the six-digit code.
+    case new
+    /// `{"Message":"ErrorCode:IotHubQuotaExceeded;…","ExceptionMessage":"Tracking ID:…"}`: only
+    /// the error's name, no number.
+    case legacy
+}
+
+/// An IoT Hub failure, rendered in either ``HubErrorShape``, plus the `iothub-errorcode` header
+/// naming the error (protocol facts §3.2).
 struct HubFailure: Equatable {
     var status: Int
     var errorCode: Int
@@ -112,17 +123,33 @@ struct HubFailure: Equatable {
         return Self(status: status, errorCode: code, errorName: name, message: message)
     }
 
-    func response(at now: Date, using generator: inout some RandomNumberGenerator) -> CloudResponse {
-        let inner = JSONValue.object([
-            ("errorCode", .integer(errorCode)),
-            ("trackingId", .string(ServiceIdentifier.uuid(using: &generator))),
-            ("message", .string(message)),
-            ("timestampUtc", .string(WireTime.azureTimestamp(now))),
-        ])
-        let body = JSONValue.object([
-            ("Message", .string(inner.serialized)),
-            ("ExceptionMessage", .string("")),
-        ])
+    func response(
+        shape: HubErrorShape = .new,
+        at now: Date,
+        using generator: inout some RandomNumberGenerator
+    ) -> CloudResponse {
+        let trackingID = ServiceIdentifier.uuid(using: &generator)
+        let body: JSONValue
+        switch shape {
+        case .new:
+            let inner = JSONValue.object([
+                ("errorCode", .integer(errorCode)),
+                ("trackingId", .string(trackingID)),
+                ("message", .string(message)),
+                ("timestampUtc", .string(WireTime.azureTimestamp(now))),
+            ])
+            body = .object([
+                ("Message", .string(inner.serialized)),
+                ("ExceptionMessage", .string("")),
+            ])
+        case .legacy:
+            // As in azure-iot-sdk-c issue #246: the name, then the text; the tracking ID and
+            // time in ExceptionMessage.
+            body = .object([
+                ("Message", .string("ErrorCode:\(errorName);\(message)")),
+                ("ExceptionMessage", .string("Tracking ID:\(trackingID)-TimeStamp:\(WireTime.azureTimestamp(now))")),
+            ])
+        }
         return .json(
             status: status,
             body,

@@ -1,3 +1,5 @@
+import KelvinCloud
+
 /// What the command line asked for.
 enum Invocation: Equatable {
     case help
@@ -31,6 +33,8 @@ struct ServeOptions: Equatable {
     var adminPort = 44302
     var assigningPolls = 1
     var registerImmediately = false
+    var hubErrorShape = HubErrorShape.new
+    var lenient = false
     var exitAfterMessages: Int?
     var maxSeconds: Double?
     /// The host name DPS hands out in `assignedHub` for every hub, instead of `localhost`.
@@ -55,6 +59,7 @@ enum CommandLineOptions {
                                   [--public-host NAME]
                                   [--admin-port PORT] [--id-scope SCOPE] [--retry-after SECONDS]
                                   [--assigning-polls N] [--register-immediately]
+                                  [--error-shape new|legacy] [--lenient]
                                   [--enroll CERT.pem]... [--ca CA.pem]... [--group-ca CA.pem]...
                                   [--config SETUP.json] [--exit-after-messages N] [--max-seconds SECONDS]
         \(PKIOptions.usageSynopsis)
@@ -83,6 +88,12 @@ enum CommandLineOptions {
           --retry-after SECONDS    Retry-After on 202 responses (default 1; real DPS sends 3)
           --assigning-polls N      polls answered "assigning" before the outcome (default 1)
           --register-immediately   answer register with the final 200 instead of 202
+          --error-shape new|legacy the hub's error body: new puts the six-digit code in
+                                   Message as JSON, legacy only "ErrorCode:<Name>;…" as
+                                   older hubs do (default new)
+          --lenient                accept what the SDKs never send and the emulator
+                                   otherwise refuses: a hub batch without iothub-to (400),
+                                   a DPS body not labelled application/json (415)
           --enroll CERT.pem        enroll another device certificate (repeatable)
           --ca CA.pem              upload a verified CA, named after the file (repeatable)
           --group-ca CA.pem        upload a verified CA and bind an enrollment group of the
@@ -152,6 +163,15 @@ enum CommandLineOptions {
             if try take("--register-immediately", from: &options) != nil {
                 parsed.registerImmediately = true
             }
+            if try take("--lenient", from: &options) != nil {
+                parsed.lenient = true
+            }
+            if let shape = try take("--error-shape", from: &options) {
+                guard let value = HubErrorShape(rawValue: shape) else {
+                    throw UsageError(message: "--error-shape needs new or legacy, not '\(shape)'")
+                }
+                parsed.hubErrorShape = value
+            }
             if let count = try take("--exit-after-messages", from: &options) {
                 parsed.exitAfterMessages = try integer(count, "--exit-after-messages", 1...Int.max)
             }
@@ -209,7 +229,7 @@ enum CommandLineOptions {
     }
 
     /// Options that take no value.
-    private static let flags: Set<String> = ["--register-immediately"]
+    private static let flags: Set<String> = ["--register-immediately", "--lenient"]
 
     static func optionPairs(_ arguments: [String]) throws(UsageError) -> [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []

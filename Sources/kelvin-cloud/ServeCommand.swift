@@ -106,6 +106,8 @@ enum ServeCommand {
         configuration.retryAfterSeconds = options.retryAfterSeconds
         configuration.assigningPollsBeforeAssigned = options.assigningPolls
         configuration.answersRegisterImmediately = options.registerImmediately
+        configuration.hubErrorShape = options.hubErrorShape
+        configuration.lenient = options.lenient
 
         let server: CloudServer
         do {

@@ -5,16 +5,58 @@ import Testing
 
 /// Batches, message properties, and the hub-side states a device can find itself in.
 @Suite struct HubBatchAndPropertyTests {
-    func respond(_ request: CloudRequest, _ ledger: inout CloudLedger, hub: String = "hub", at now: Date = Date()) -> CloudResponse {
+    func respond(
+        _ request: CloudRequest,
+        _ ledger: inout CloudLedger,
+        hub: String = "hub",
+        lenient: Bool = false,
+        at now: Date = Date()
+    ) -> CloudResponse {
         var generator = SystemRandomNumberGenerator()
-        return HubEndpoint(hubName: hub).respond(to: request, ledger: &ledger, at: now, using: &generator).response
+        return HubEndpoint(hubName: hub, lenient: lenient).respond(to: request, ledger: &ledger, at: now, using: &generator).response
     }
 
-    static func batch(_ json: String) -> CloudRequest {
-        HubEndpointTests.send(
-            body: json,
-            headers: [HTTPHeaderField(name: "Content-Type", value: "application/vnd.microsoft.iothub.json")]
-        )
+    /// A batch as the SDKs send it: with `iothub-to` (docs/azure-facts.md §3), unless `to` is nil.
+    static func batch(_ json: String, to: String? = "/devices/my-device/messages/events") -> CloudRequest {
+        var headers = [HTTPHeaderField(name: "Content-Type", value: "application/vnd.microsoft.iothub.json")]
+        if let to { headers.append(HTTPHeaderField(name: "iothub-to", value: to)) }
+        return HubEndpointTests.send(body: json, headers: headers)
+    }
+
+    static let oneElement = #"[{"body":"e30=","base64Encoded":true,"properties":{"iothub-messageid":"m1"}}]"#
+
+    @Test func batchWithoutIothubTo_is400NamingTheHeaderAndStoresNothing() throws {
+        var ledger = HubEndpointTests.ledgerWithDevice()
+        let response = respond(Self.batch(Self.oneElement, to: nil), &ledger)
+        #expect(response.status == 400)
+        #expect(response.headers.value(named: "iothub-errorcode") == "ArgumentInvalid")
+        #expect(errorCode(response) == 400004)
+        #expect(String(decoding: response.body, as: UTF8.self).contains("iothub-to"))
+        #expect(ledger.telemetry.isEmpty)
+    }
+
+    @Test(arguments: ["/devices/other/messages/events", "/devices/my-device/messages/events?api-version=2020-09-30", "my-device", ""])
+    func batchAddressedElsewhere_is400(to: String) {
+        var ledger = HubEndpointTests.ledgerWithDevice()
+        #expect(respond(Self.batch(Self.oneElement, to: to), &ledger).status == 400)
+        #expect(ledger.telemetry.isEmpty)
+    }
+
+    @Test func batchWithEncodedIothubTo_isAccepted() {
+        var ledger = HubEndpointTests.ledgerWithDevice()
+        #expect(respond(Self.batch(Self.oneElement, to: "/devices/my%2Ddevice/messages/events"), &ledger).status == 204)
+    }
+
+    @Test func lenientHub_takesABatchWithoutIothubTo() {
+        // Leniency on purpose: this test is about the switch that allows what Azure's clients never send.
+        var ledger = HubEndpointTests.ledgerWithDevice()
+        #expect(respond(Self.batch(Self.oneElement, to: nil), &ledger, lenient: true).status == 204)
+        #expect(ledger.telemetry.map(\.messageID) == ["m1"])
+    }
+
+    @Test func singleMessages_needNoIothubTo() {
+        var ledger = HubEndpointTests.ledgerWithDevice()
+        #expect(respond(HubEndpointTests.send(), &ledger).status == 204)
     }
 
     func errorCode(_ response: CloudResponse) -> Int? {

@@ -66,6 +66,37 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
     }
 
+    static func register(contentType: String?) -> CloudRequest {
+        var request = register()
+        request.headers = contentType.map { [HTTPHeaderField(name: "Content-Type", value: $0)] } ?? []
+        return request
+    }
+
+    @Test(arguments: [nil, "text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/vnd.microsoft.iothub.json"])
+    func bodyNotLabelledJSON_is415(contentType: String?) throws {
+        var ledger = Self.enrolledLedger()
+        let response = respond(Self.register(contentType: contentType), &ledger).response
+        #expect(response.status == 415)
+        #expect(response.headers.value(named: "x-ms-error-code") == "415000")
+        #expect(try json(response)["errorCode"] as? Int == 415000)
+        #expect(ledger.registrations.isEmpty)
+    }
+
+    @Test(arguments: ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"])
+    func jsonWithOrWithoutParameters_isAccepted(contentType: String) {
+        var ledger = Self.enrolledLedger()
+        #expect(respond(Self.register(contentType: contentType), &ledger).response.status == 202)
+    }
+
+    @Test func lenientDPS_takesABodyWithoutContentType() {
+        // Leniency on purpose: this test is about the switch itself.
+        var endpoint = Self.makeEndpoint(assigningPolls: 0)
+        endpoint.lenient = true
+        var ledger = Self.enrolledLedger()
+        var generator = SystemRandomNumberGenerator()
+        #expect(endpoint.respond(to: Self.register(contentType: nil), ledger: &ledger, at: Date(), using: &generator).response.status == 202)
+    }
+
     @Test func registerThenPollTwiceThenOnce_answersAssigningAssigningAssigned() throws {
         var ledger = Self.enrolledLedger()
         let accepted = respond(Self.register(), &ledger).response

@@ -296,9 +296,43 @@ import Wire
             == ServiceFailure(httpStatus: 401, errorCode: 401003, message: "Unauthorized", trackingID: "b1da"))
         let oldShape = #"{"Message":"ErrorCode:IotHubUnauthorizedAccess;Unauthorized","ExceptionMessage":"Tracking ID:651347e2"}"#
         #expect(ServiceFailure(hubResponse: HTTPResponse(status: 401, body: Array(oldShape.utf8)))
-            == ServiceFailure(httpStatus: 401, errorCode: nil, message: "ErrorCode:IotHubUnauthorizedAccess;Unauthorized", trackingID: nil))
+            == ServiceFailure(httpStatus: 401, errorCode: 401_002, message: "ErrorCode:IotHubUnauthorizedAccess;Unauthorized", trackingID: nil))
         #expect(ServiceFailure(hubResponse: HTTPResponse(status: 404, headers: [HTTPHeader("iothub-errorcode", "DeviceNotFound")], body: Array("<html>".utf8)))
-            == ServiceFailure(httpStatus: 404, errorCode: nil, message: "DeviceNotFound", trackingID: nil))
+            == ServiceFailure(httpStatus: 404, errorCode: 404_001, message: "DeviceNotFound", trackingID: nil))
         #expect(ServiceFailure(hubResponse: HTTPResponse(status: 413)) == ServiceFailure(httpStatus: 413, errorCode: nil, message: nil, trackingID: nil))
+    }
+}
+
+/// DPS's code when the body cannot carry it: `x-ms-error-code` (docs/azure-facts.md §2).
+@Suite struct ProvisioningErrorHeaderTests {
+    static func failure(_ response: HTTPResponse) throws -> ServiceFailure? {
+        guard case .failed(let failure) = try ProvisioningResponse.interpret(response) else { return nil }
+        return failure
+    }
+
+    @Test func emptyBody_takesTheCodeFromTheHeader() throws {
+        let response = HTTPResponse(status: 401, headers: [HTTPHeader("x-ms-error-code", "401002")])
+        #expect(try Self.failure(response) == ServiceFailure(httpStatus: 401, errorCode: 401_002, message: nil, trackingID: nil))
+    }
+
+    @Test func bodyThatIsNotJSON_takesTheCodeFromTheHeaderAndKeepsTheWords() throws {
+        let response = HTTPResponse(status: 404, headers: [HTTPHeader("x-ms-error-code", "404201")], body: Array("<html>Not Found</html>".utf8))
+        #expect(try Self.failure(response) == ServiceFailure(httpStatus: 404, errorCode: 404_201, message: "<html>Not Found</html>", trackingID: nil))
+    }
+
+    @Test func jsonWithoutACode_takesTheHeader_butTheBodysCodeWins() throws {
+        let bare = HTTPResponse(status: 400, headers: [HTTPHeader("x-ms-error-code", "400004")], body: Array(#"{"message":"Invalid RegistrationId"}"#.utf8))
+        #expect(try Self.failure(bare)?.errorCode == 400_004)
+        let both = HTTPResponse(status: 401, headers: [HTTPHeader("x-ms-error-code", "401000")],
+                                body: Array(#"{"errorCode":401002,"trackingId":"t","message":"Invalid certificate."}"#.utf8))
+        #expect(try Self.failure(both) == ServiceFailure(httpStatus: 401, errorCode: 401_002, message: "Invalid certificate.", trackingID: "t"))
+    }
+
+    @Test func headerThatIsNotANumber_leavesNoCode() throws {
+        for value in ["", "Unauthorized", "401002x", "-5"] {
+            let response = HTTPResponse(status: 401, headers: [HTTPHeader("x-ms-error-code", value)])
+            #expect(try Self.failure(response)?.errorCode == nil, "\(value)")
+        }
+        #expect(try Self.failure(HTTPResponse(status: 401))?.errorCode == nil)
     }
 }

@@ -1,4 +1,5 @@
 import AzureIoT
+import HTTP1
 import Testing
 
 /// A random source that always answers the same word: 0 pins a draw to the bottom of its range,
@@ -183,5 +184,83 @@ struct ConstantRandom: RandomSource {
         #expect(RetryTrouble.status(500, errorCode: nil).description == "HTTP 500")
         #expect(RetryDecision.retry(afterMilliseconds: 1_500).description == "retrying in 1500 ms")
         #expect(RetryDecision.giveUp.description == "keeping the message for later")
+    }
+}
+
+/// The policy's decision from the hub's answer as it arrives, in both of the hub's error shapes
+/// (docs/azure-facts.md §1): the older one carries a name, not a number, and must decide the same.
+@Suite struct RetryPolicyHubErrorShapeTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let status: Int
+        let name: String
+        let code: Int
+        let decision: RetryDecision
+        var testDescription: String { "\(status) \(name)" }
+    }
+
+    static let cases: [Case] = [
+        Case(status: 403, name: "IotHubQuotaExceeded", code: 403_002, decision: .retry(afterMilliseconds: 1_000)),
+        Case(status: 403, name: "DeviceMaximumQueueDepthExceeded", code: 403_004, decision: .retry(afterMilliseconds: 1_000)),
+        Case(status: 403, name: "DeviceDisabled", code: 403_012, decision: .reprovision),
+        Case(status: 401, name: "IotHubUnauthorizedAccess", code: 401_002, decision: .reprovision),
+        Case(status: 404, name: "DeviceNotFound", code: 404_001, decision: .reprovision),
+        Case(status: 429, name: "ThrottlingException", code: 429_001, decision: .retry(afterMilliseconds: 1_000)),
+        Case(status: 503, name: "ServerBusy", code: 503_005, decision: .retry(afterMilliseconds: 1_000)),
+        Case(status: 400, name: "ArgumentInvalid", code: 400_004, decision: .dropMessage),
+    ]
+
+    static func newShape(_ item: Case, header: Bool = true) -> HTTPResponse {
+        let body = #"{"Message":"{\"errorCode\":\#(item.code),\"trackingId\":\"t\",\"message\":\"m\",\"timestampUtc\":\"2026-12-07T00:00:00Z\"}","ExceptionMessage":""}"#
+        return HTTPResponse(status: item.status, headers: header ? [HTTPHeader("iothub-errorcode", item.name)] : [], body: Array(body.utf8))
+    }
+
+    static func legacyShape(_ item: Case, header: Bool) -> HTTPResponse {
+        let body = #"{"Message":"ErrorCode:\#(item.name);Something went wrong","ExceptionMessage":"Tracking ID:651347e2-G:11-TimeStamp:12/07/2026 15:53:06"}"#
+        return HTTPResponse(status: item.status, headers: header ? [HTTPHeader("iothub-errorcode", item.name)] : [], body: Array(body.utf8))
+    }
+
+    func decide(_ response: HTTPResponse) -> RetryDecision {
+        let failure = ServiceFailure(hubResponse: response)
+        var random = ConstantRandom(value: 0)
+        return RetryPolicy.telemetry.decide(attempt: 1, after: .status(failure.httpStatus, errorCode: failure.errorCode), retryAfterSeconds: nil, random: &random)
+    }
+
+    @Test(arguments: cases)
+    func bothShapes_decideAlike(item: Case) {
+        #expect(ServiceFailure(hubResponse: Self.newShape(item)).errorCode == item.code)
+        #expect(ServiceFailure(hubResponse: Self.legacyShape(item, header: true)).errorCode == item.code)
+        #expect(ServiceFailure(hubResponse: Self.legacyShape(item, header: false)).errorCode == item.code)
+        #expect(decide(Self.newShape(item)) == item.decision)
+        #expect(decide(Self.legacyShape(item, header: true)) == item.decision)
+        #expect(decide(Self.legacyShape(item, header: false)) == item.decision)
+    }
+
+    @Test func legacyQuota_isKeptNotReprovisioned() {
+        let quota = Self.cases[0]
+        #expect(decide(Self.legacyShape(quota, header: false)) != .reprovision)
+        #expect(decide(Self.legacyShape(quota, header: true)) != .reprovision)
+    }
+
+    @Test func headerAlone_namesTheCode_whenTheBodyIsNotJSON() {
+        let response = HTTPResponse(status: 403, headers: [HTTPHeader("iothub-errorcode", "IotHubQuotaExceeded")], body: Array("<html>quota</html>".utf8))
+        #expect(ServiceFailure(hubResponse: response).errorCode == 403_002)
+        #expect(decide(response) == .retry(afterMilliseconds: 1_000))
+    }
+
+    @Test func aNumberInTheBody_winsOverTheName() {
+        let response = HTTPResponse(status: 403, headers: [HTTPHeader("iothub-errorcode", "DeviceDisabled")],
+                                    body: Array(#"{"Message":"{\"errorCode\":403002}","ExceptionMessage":""}"#.utf8))
+        #expect(ServiceFailure(hubResponse: response).errorCode == 403_002)
+    }
+
+    @Test func unknownNames_leaveNoCode() {
+        let response = HTTPResponse(status: 403, headers: [HTTPHeader("iothub-errorcode", "SomethingNew")],
+                                    body: Array(#"{"Message":"ErrorCode:AlsoNew;text","ExceptionMessage":""}"#.utf8))
+        #expect(ServiceFailure(hubResponse: response).errorCode == nil)
+        // Prefix and case must match exactly: the hub's names are case-sensitive enum names.
+        let odd = HTTPResponse(status: 403, body: Array(#"{"Message":"errorcode:IotHubQuotaExceeded","ExceptionMessage":""}"#.utf8))
+        #expect(ServiceFailure(hubResponse: odd).errorCode == nil)
+        let bare = HTTPResponse(status: 403, body: Array(#"{"Message":"ErrorCode:IotHubQuotaExceeded","ExceptionMessage":""}"#.utf8))
+        #expect(ServiceFailure(hubResponse: bare).errorCode == 403_002)
     }
 }

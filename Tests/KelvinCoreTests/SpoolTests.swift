@@ -289,6 +289,22 @@ func spoolReading(_ sequence: Int, temperature: Int32 = 21_500) -> Reading {
         #expect(reopened.nextSequence == 101)
     }
 
+    /// A spool from a version that put a whole 128-character registration ID in the prefix: its
+    /// pending readings keep that prefix (a retry must keep its message ID), and the shorter one
+    /// (docs/azure-facts.md §4) starts once they are delivered.
+    @Test func longPrefixFromAnEarlierVersion_isAcceptedOnReadingBack() throws {
+        let old = String(repeating: "a", count: 128) + "-0123abcd"
+        let new = String(repeating: "a", count: 90) + "-5f3c1a2b-89abcdef"
+        var (spool, _) = try Spool.open(MemorySpoolStorage(), settings: settings, newMessageIDPrefix: old)
+        try spool.append(spoolReading(1))
+        var (reopened, recovery) = try Spool.open(spool.storage, settings: settings, newMessageIDPrefix: new)
+        #expect(recovery.continuedMessageIDPrefix)
+        #expect(reopened.messageIDPrefix == old)
+        try reopened.acknowledge(1)
+        let (drained, _) = try Spool.open(reopened.storage, settings: settings, newMessageIDPrefix: new)
+        #expect(drained.messageIDPrefix == new)
+    }
+
     @Test func reopenWithNothingPending_adoptsTheNewPrefixAndStartsAnEmptyFile() throws {
         var (spool, _) = try Spool.open(MemorySpoolStorage(), settings: settings, newMessageIDPrefix: "dev-01")
         try spool.append(spoolReading(1))

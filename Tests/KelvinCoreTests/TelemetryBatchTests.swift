@@ -43,6 +43,8 @@ import Wire
             Host: MyExampleHub.azure-devices.net\r
             Content-Type: application/vnd.microsoft.iothub.json\r
             Content-Encoding: utf-8\r
+            iothub-to: /devices/my-x509-device/messages/events\r
+            iothub-operation: d2c\r
             User-Agent: kelvin/\(KelvinVersion.text)\r
             Content-Length: 622\r
             \r
@@ -53,6 +55,23 @@ import Wire
             "properties":{"iothub-messageid":"dev-1800000000-10","iothub-contenttype":"application/json","iothub-contentencoding":"utf-8",\
             "iothub-app-iothub-creation-time-utc":"2026-11-29T06:21:00.000Z","iothub-app-unit":"celsius"}}]
             """)
+    }
+
+    /// `iothub-to` is the events path with the device ID as the request target encodes it
+    /// (docs/azure-facts.md §3), and no query.
+    @Test func batchHeaders_nameTheEncodedEventsPath() throws {
+        let odd = Assignment(hub: TelemetryMessageTests.assignment.hub, deviceID: "line 1/sensor", substatus: "")
+        let channel = TelemetryChannel(assignment: odd, messageIDPrefix: "p")
+        let batch = channel.batch(Self.readings(2)[...])
+        var writer = ByteWriter(capacity: 1024)
+        try batch.writeHeaderLines(to: &writer)
+        let lines = String(decoding: writer.bytes, as: UTF8.self).split(separator: "\r\n")
+        #expect(lines.contains("iothub-to: /devices/line%201%2Fsensor/messages/events"))
+        #expect(lines.contains("iothub-operation: d2c"))
+        // A single message carries neither: the SDKs send them on batches only.
+        var single = ByteWriter(capacity: 1024)
+        try channel.message(Self.readings(1)[0]).writeHeaderLines(to: &single)
+        #expect(!String(decoding: single.bytes, as: UTF8.self).contains("iothub-to"))
     }
 
     @Test func eachEntryBody_decodesToTheSingleMessageBody() throws {

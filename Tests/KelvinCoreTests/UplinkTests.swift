@@ -213,6 +213,32 @@ import Wire
         #expect(patient.clock.nowMilliseconds == 90_000)
     }
 
+    /// The older error shape has a name, not a number (docs/azure-facts.md §1).
+    static let quotaExceededLegacy = HTTPResponse(
+        status: 403,
+        headers: [HTTPHeader("iothub-errorcode", "IotHubQuotaExceeded")],
+        body: Array(#"{"Message":"ErrorCode:IotHubQuotaExceeded;Total number of messages on IotHub 'hub-a' exceeded the allocated quota","ExceptionMessage":"Tracking ID:651347e2-G:11"}"#.utf8)
+    )
+
+    @Test(arguments: [true, false])
+    func dailyQuotaInTheLegacyShape_keepsTheReadingsAndNeverAsksDPS(withHeader: Bool) throws {
+        let quota = withHeader ? Self.quotaExceededLegacy
+            : HTTPResponse(status: 403, body: Self.quotaExceededLegacy.body)
+        var run = Run(script: [.success(quota), .success(quota), .success(quota)])
+        #expect(try run.go(count: 1) == .undelivered(pending: 1))
+        #expect(run.events == ["retry in 5000 with 1 pending", "retry in 5000 with 1 pending", "kept 1 for 30000"])
+        #expect(run.transport.sent.allSatisfy { $0.hasPrefix("post hub-a.example:443/devices/dev/messages/events") })
+        #expect(run.transport.sent.count == 3)
+        #expect(run.store.saves == 0)
+    }
+
+    @Test func dailyQuotaInTheLegacyShape_thenTheHubTakesItAgain() throws {
+        var run = Run(script: [.success(Self.quotaExceededLegacy), .success(HTTPResponse(status: 204))])
+        #expect(try run.go(count: 1) == .allDelivered)
+        #expect(run.events == ["retry in 5000 with 1 pending", "delivered 1 to hub-a.example"])
+        #expect(run.transport.messageIDs == ["dev-run-1", "dev-run-1"])
+    }
+
     @Test func outage_queuesReadingsThenSendsTheBacklogAsOneBatchOldestFirst() throws {
         let reset = ScriptedTransport.Failure(description: "connection reset", transient: true)
         var run = Run(script: [.failure(reset), .success(HTTPResponse(status: 503)), .success(HTTPResponse(status: 204)), .success(HTTPResponse(status: 204))])

@@ -56,6 +56,8 @@ struct ProvisioningHarness {
         return CloudRequest(
             method: method,
             target: "/0ne00000001/registrations/\(registrationID)\(path)?api-version=\(apiVersion)",
+            // As the C, C# and Node SDKs label it (protocol-facts.md §1.2).
+            headers: [HTTPHeaderField(name: "Content-Type", value: "application/json; charset=utf-8")],
             body: Array(#"{"registrationId":"\#(registrationID)"}"#.utf8),
             clientCertificate: device.presented,
             clientChain: Self.chain(device, intermediates),
