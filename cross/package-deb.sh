@@ -21,15 +21,20 @@ version="$(sed -n 's/^ *public static let text = "\([0-9][0-9.]*\)"$/\1/p' "$REP
 [ -n "$version" ] || die "no KelvinVersion.text found in Sources/AzureIoT/ProvisioningRequests.swift"
 
 # newest_version BINARY PREFIX -- the highest symbol version PREFIX_x.y.z the binary refers to.
+# Empty when it refers to none (an armv7 build may need libgcc_s.so.1 and call nothing versioned).
 newest_version() {
-    "$GNU-readelf" -V "$1" | grep -o "Name: $2_[0-9.]*" | sed "s/.*$2_//" | sort -V | tail -n1
+    "$GNU-readelf" -V "$1" | { grep -o "Name: $2_[0-9.]*" || true; } | sed "s/.*$2_//" | sort -V | tail -n1
+}
+# at_least PACKAGE VERSION -- "PACKAGE (>= VERSION)", or PACKAGE alone when VERSION is empty.
+at_least() {
+    if [ -n "$2" ]; then echo "$1 (>= $2)"; else echo "$1"; fi
 }
 depends=()
 for soname in $("$GNU-readelf" -d "$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
     case "$soname" in
-        libc.so.6 | ld-linux*.so.*) dep="libc6 (>= $(newest_version "$binary" GLIBC))" ;;
-        libssl.so.3 | libcrypto.so.3) dep="libssl3 (>= $(newest_version "$binary" OPENSSL))" ;;
-        libgcc_s.so.1) dep="libgcc-s1 (>= $(newest_version "$binary" GCC))" ;;
+        libc.so.6 | ld-linux*.so.*) dep="$(at_least libc6 "$(newest_version "$binary" GLIBC)")" ;;
+        libssl.so.3 | libcrypto.so.3) dep="$(at_least libssl3 "$(newest_version "$binary" OPENSSL)")" ;;
+        libgcc_s.so.1) dep="$(at_least libgcc-s1 "$(newest_version "$binary" GCC)")" ;;
         # No symbol versions: the versions Debian 12's shlibs files name.
         libgpiod.so.2) dep="libgpiod2 (>= 1.6.3)" ;;
         libi2c.so.0) dep="libi2c0 (>= 4.3)" ;;
