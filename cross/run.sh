@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Runs a cross-built `kelvin` under user-mode qemu:  cross/run.sh ARCH-LINK ARGS...
 #   e.g. cross/run.sh armv7-static --version      (build it first: cross/build.sh armv7 static)
-# Exit status is kelvin's. A dynamic binary gets the cross glibc (/usr/GNU-TRIPLE) as qemu's
-# -L prefix and, where the target's libraries were unpacked into a folder rather than installed
-# (armv7), that folder's lib directory as LD_LIBRARY_PATH; a static one runs with nothing else.
+# Exit status is kelvin's. A dynamic binary whose libraries are installed as multiarch packages
+# (aarch64) runs on the target's own glibc (libc6:arm64, found through /lib/ld-linux-aarch64.so.1):
+# under Debian 12's qemu-user, a thread started on the cross toolchain's older glibc
+# (libc6-arm64-cross, qemu -L /usr/aarch64-linux-gnu) never returns from pthread_create, which
+# kelvin's name lookup needs. Where the libraries were unpacked into a folder instead (armv7),
+# it gets the cross glibc as qemu's -L prefix and that folder's lib directory as
+# LD_LIBRARY_PATH. A static binary runs with nothing else.
 # On a machine of that architecture it runs directly. KELVIN_BIN overrides the binary.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -18,8 +22,7 @@ command -v "$QEMU" >/dev/null 2>&1 || ensure_packages qemu-user-static
 case "$link" in
     static) exec "$QEMU" "$BIN" "$@" ;;
     dynamic)
-        libs=()
-        [ -z "$TARGET_ROOT" ] || libs=(-E "LD_LIBRARY_PATH=$TARGET_LIB_DIR")
-        exec "$QEMU" -L "/usr/$GNU" "${libs[@]}" "$BIN" "$@" ;;
+        [ -n "$TARGET_ROOT" ] || exec "$QEMU" "$BIN" "$@"
+        exec "$QEMU" -L "/usr/$GNU" -E "LD_LIBRARY_PATH=$TARGET_LIB_DIR" "$BIN" "$@" ;;
     *) die "LINK must be 'dynamic' or 'static' (got '$link')" ;;
 esac
