@@ -74,7 +74,12 @@ public struct ProvisioningStateMachine<Random: RandomSource> {
         case .disabled:
             return finish(.failed(.enrollmentDisabled))
         case .transient(let status, let retryAfter):
-            return transientFailure("HTTP \(status)", retryAfterSeconds: retryAfter, operationID: operationInFlight)
+            return transientFailure(
+                "HTTP \(status)",
+                retryAfterSeconds: retryAfter,
+                afterServerError: status >= 500,
+                operationID: operationInFlight
+            )
         }
     }
 
@@ -106,9 +111,21 @@ public struct ProvisioningStateMachine<Random: RandomSource> {
         return .send(ProvisioningRequests.register(settings))
     }
 
-    private mutating func transientFailure(_ reason: String, retryAfterSeconds: Int?, operationID: String?) -> Action {
+    private mutating func transientFailure(
+        _ reason: String,
+        retryAfterSeconds: Int?,
+        afterServerError: Bool = false,
+        operationID: String?
+    ) -> Action {
         transientFailures += 1
-        guard let delay = settings.retryPolicy.backoffDelay(attempt: transientFailures, retryAfterSeconds: retryAfterSeconds, random: &random) else {
+        guard
+            let delay = settings.retryPolicy.backoffDelay(
+                attempt: transientFailures,
+                retryAfterSeconds: retryAfterSeconds,
+                afterServerError: afterServerError,
+                random: &random
+            )
+        else {
             return finish(.failed(.gaveUp(attempts: transientFailures, lastProblem: reason)))
         }
         if let operationID {

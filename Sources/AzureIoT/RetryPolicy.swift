@@ -17,6 +17,14 @@ public enum RetryTrouble: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+extension RetryTrouble {
+    /// A 5xx: the service itself is in trouble.
+    public var isServerError: Bool {
+        if case .status(500...599, _) = self { return true }
+        return false
+    }
+}
+
 public enum RetryDecision: Equatable, Sendable, CustomStringConvertible {
     case retry(afterMilliseconds: Int64)
     /// Retriable trouble, but the attempts are used up: keep the message for later, never drop it.
@@ -45,7 +53,7 @@ public enum RetryDecision: Equatable, Sendable, CustomStringConvertible {
 /// | trouble | decision | why |
 /// | --- | --- | --- |
 /// | 429 | retry, then give up | throttled; wait for `Retry-After` (§1.8, §3.2) |
-/// | 500–599 | retry, then give up | service trouble; back off (§3.2, §6) |
+/// | 500–599 | retry, then give up | service trouble; back off, the first retry at least 5 s later (§3.2, §6; docs/azure-facts.md §6) |
 /// | 408 | retry, then give up | the request timed out at the server; the same bytes may pass next time |
 /// | `.timedOut`, `.connectionFailed` | retry, then give up | the network, not the request |
 /// | 403 with 403002 or 403004 | retry, then give up | daily quota or the device's queue is full: a quota, not the identity (§3.2) |
@@ -68,18 +76,24 @@ public struct RetryPolicy: Equatable, Sendable {
     /// The longest wait a `Retry-After` can ask for: a hostile or broken header cannot park a
     /// device for days.
     public var retryAfterCapMilliseconds: Int64
+    /// The shortest wait after a 5xx that named no `Retry-After`. Azure asks devices for "the
+    /// first retry at least 5 seconds after the response" (docs/azure-facts.md §6): a service
+    /// answering 500 is struggling, and a retry a second later only adds to it.
+    public var serverErrorFloorMilliseconds: Int64
 
     /// - Parameter maximumAttempts: clamped to at least 1.
     public init(
         floorMilliseconds: Int64 = 1_000,
         capMilliseconds: Int64 = 60_000,
         maximumAttempts: Int = 6,
-        retryAfterCapMilliseconds: Int64 = 600_000
+        retryAfterCapMilliseconds: Int64 = 600_000,
+        serverErrorFloorMilliseconds: Int64 = 5_000
     ) {
         self.floorMilliseconds = floorMilliseconds
         self.capMilliseconds = capMilliseconds
         self.maximumAttempts = max(maximumAttempts, 1)
         self.retryAfterCapMilliseconds = retryAfterCapMilliseconds
+        self.serverErrorFloorMilliseconds = serverErrorFloorMilliseconds
     }
 
     /// Hub telemetry.
@@ -102,7 +116,14 @@ public struct RetryPolicy: Equatable, Sendable {
     ) -> RetryDecision {
         switch Self.disposition(of: trouble) {
         case .retriable:
-            guard let delay = backoffDelay(attempt: attempt, retryAfterSeconds: retryAfterSeconds, random: &random) else {
+            guard
+                let delay = backoffDelay(
+                    attempt: attempt,
+                    retryAfterSeconds: retryAfterSeconds,
+                    afterServerError: trouble.isServerError,
+                    random: &random
+                )
+            else {
                 return .giveUp
             }
             return .retry(afterMilliseconds: delay)
@@ -127,10 +148,18 @@ public struct RetryPolicy: Equatable, Sendable {
     /// Never earlier than the service asked ("only retry after the time indicated",
     /// protocol-facts.md §1.8), never absurdly long, and no jitter on top: the service chose the
     /// time. A negative value counts as 0.
-    public func backoffDelay<Random: RandomSource>(attempt: Int, retryAfterSeconds: Int?, random: inout Random) -> Int64? {
+    ///
+    /// After a server error (`afterServerError`, a 5xx) the floor is at least
+    /// ``serverErrorFloorMilliseconds``, with or without `Retry-After`.
+    public func backoffDelay<Random: RandomSource>(
+        attempt: Int,
+        retryAfterSeconds: Int?,
+        afterServerError: Bool = false,
+        random: inout Random
+    ) -> Int64? {
         let attempt = max(attempt, 1)
         guard attempt < max(maximumAttempts, 1) else { return nil }
-        let floor = max(floorMilliseconds, 0)
+        let floor = max(afterServerError ? max(floorMilliseconds, serverErrorFloorMilliseconds) : floorMilliseconds, 0)
         if let retryAfterSeconds {
             let requested = Int64(clamping: max(retryAfterSeconds, 0)).multipliedReportingOverflow(by: 1000)
             let longest = max(retryAfterCapMilliseconds, floor)

@@ -29,7 +29,8 @@ public struct CloudConfiguration: Sendable {
     public var assigningPollsBeforeAssigned: Int
     /// Answer PUT register with the terminal 200 at once, which the REST spec allows.
     public var answersRegisterImmediately: Bool
-    public var pollLimit: PollRateLimit
+    public var pollLimit: RateLimit
+    public var registrationLimit = RateLimit.registrationsPerInstance
     /// The hubs' error body; a fault step may choose the other (``ScriptedResponse/errorShape``).
     public var hubErrorShape: HubErrorShape = .new
     /// Accept what the emulator refuses by default where the SDKs give Azure no reason to
@@ -65,7 +66,7 @@ public struct CloudConfiguration: Sendable {
         self.retryAfterSeconds = retryAfterSeconds
         self.assigningPollsBeforeAssigned = assigningPollsBeforeAssigned
         self.answersRegisterImmediately = false
-        self.pollLimit = PollRateLimit()
+        self.pollLimit = RateLimit.pollsPerDevice
         self.log = log
     }
 

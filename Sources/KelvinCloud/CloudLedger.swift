@@ -11,7 +11,9 @@ struct CloudLedger: Sendable {
     var devices: [ProvisionedDevice] = []
     var telemetry: [ReceivedTelemetry] = []
     /// Answered operation-status polls per lower-cased registration ID, for the poll rate limit.
-    var recentPolls: [String: [Date]] = [:]
+    var recentPolls: [String: RateWindow] = [:]
+    /// Registrations and registration-status lookups this DPS instance took, for its limit.
+    var recentRegistrations = RateWindow()
     var faults = FaultBook()
 
     func device(withID deviceID: String) -> ProvisionedDevice? {

@@ -145,6 +145,7 @@ public final class CloudServer: Sendable {
                         assigningPollsBeforeAssigned: configuration.assigningPollsBeforeAssigned,
                         answersRegisterImmediately: configuration.answersRegisterImmediately,
                         pollLimit: configuration.pollLimit,
+                        registrationLimit: configuration.registrationLimit,
                         linkedHubs: linked,
                         lenient: configuration.lenient
                     )

@@ -1,10 +1,14 @@
 import Foundation
+import X509
 
 /// One IoT hub's device-to-cloud telemetry API over HTTPS (protocol facts §3).
 ///
-/// Devices authenticate by thumbprint only: the leaf presented in the handshake must be the one
-/// DPS recorded for the device ID in the path, in this hub's registry. An unknown device and a
-/// wrong certificate are both 401 / 401003 at the real hub, so they are here too.
+/// Devices authenticate by thumbprint: the leaf presented in the handshake must be the one DPS
+/// recorded for the device ID in the path, in this hub's registry. The leaf must still be valid
+/// now (a certificate can expire after provisioning), and a device provisioned through an
+/// enrollment group must still present a chain to a verified CA that keeps the chain rules
+/// (``CertificateChainVerifier``), as a hub's X.509 CA authentication asks. An unknown device, a
+/// wrong certificate and each of these are 401 / 401003 at the real hub, so they are here too.
 struct HubEndpoint: Sendable {
     /// 256 KB, the documented device-to-cloud message and batch limit.
     static let maximumMessageBytes = 256 * 1024
@@ -81,6 +85,9 @@ struct HubEndpoint: Sendable {
                     + "registered \(device.thumbprint)"
             )
         }
+        if let problem = Self.credentialProblem(certificate, chain: request.clientChain, of: device, ledger, at: now) {
+            return reject(.unauthorized, problem)
+        }
         guard device.isEnabled else {
             return reject(.deviceDisabled, "device \(deviceID) is disabled")
         }
@@ -113,6 +120,30 @@ struct HubEndpoint: Sendable {
             framing: .contentLength
         )
         return EndpointReply(response, log: messages.map(Self.logLine(for:)))
+    }
+
+    /// Why the certificate that matched the registry no longer authenticates the device, or nil.
+    static func credentialProblem(
+        _ certificate: PresentedCertificate,
+        chain: [Certificate],
+        of device: ProvisionedDevice,
+        _ ledger: CloudLedger,
+        at now: Date
+    ) -> String? {
+        guard let leaf = certificate.certificate else { return nil }
+        if let failure = CertificateChainVerifier.validityFailure(leaf, at: now) {
+            return "the device certificate is no longer valid: \(failure)"
+        }
+        guard ledger.registrations[device.registrationID.lowercased()]?.groupID != nil else { return nil }
+        let presented = chain.isEmpty ? [leaf] : chain
+        if case .failure(let failure) = CertificateChainVerifier.verify(
+            presented: presented,
+            authorities: ledger.enrollments.certificateAuthorities,
+            at: now
+        ) {
+            return "the CA-signed device's chain no longer verifies: \(failure)"
+        }
+        return nil
     }
 
     static func isBatch(_ request: CloudRequest) -> Bool {

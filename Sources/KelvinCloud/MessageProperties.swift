@@ -8,6 +8,10 @@ public struct MessageProperties: Sendable, Equatable {
     public var application: [HTTPHeaderField]
 
     static let applicationPrefix = "iothub-app-"
+    /// The one application property whose value may hold `:`: the hub takes
+    /// `iothub-app-iothub-creation-time-utc` as the creation time of batched messages
+    /// (docs/azure-facts.md §8), and a time needs its colons.
+    static let creationTimeName = "iothub-creation-time-utc"
     static let maximumMessageIDLength = 128
 
     public var messageID: String? { system.value(named: "iothub-messageid") }
@@ -30,8 +34,17 @@ public struct MessageProperties: Sendable, Equatable {
                 guard !propertyName.isEmpty, propertyName.utf8.allSatisfy(Self.isTokenCharacter) else {
                     throw MessagePropertyError(name: field.name, rule: "names may only use RFC 7230 token characters")
                 }
-                guard field.value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
-                    throw MessagePropertyError(name: field.name, rule: "values must be printable ASCII")
+                if propertyName.lowercased() == Self.creationTimeName {
+                    guard !field.value.isEmpty, field.value.utf8.allSatisfy(Self.isTimestampCharacter) else {
+                        throw MessagePropertyError(name: field.name, rule: "the creation time is a UTC time such as 2026-12-07T10:15:00Z")
+                    }
+                } else {
+                    guard field.value.utf8.allSatisfy(Self.isTokenCharacter) else {
+                        throw MessagePropertyError(
+                            name: field.name,
+                            rule: "values sent over HTTPS may only use ASCII letters, digits and !#$%&'*+-.^_`|~"
+                        )
+                    }
                 }
                 application.append(HTTPHeaderField(name: propertyName, value: field.value))
             } else if name.hasPrefix("iothub-") || name == "dt-subject" {
@@ -58,6 +71,10 @@ public struct MessageProperties: Sendable, Equatable {
 
     private static func isTokenCharacter(_ byte: UInt8) -> Bool {
         isAlphanumeric(byte) || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+    }
+
+    private static func isTimestampCharacter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || Array("-:.TZ".utf8).contains(byte)
     }
 
     private static func isMessageIDCharacter(_ byte: UInt8) -> Bool {

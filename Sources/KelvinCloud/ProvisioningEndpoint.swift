@@ -12,7 +12,8 @@ struct ProvisioningEndpoint: Sendable {
     var assigningPollsBeforeAssigned: Int
     /// Answer PUT register with the terminal 200 at once instead of 202 + polling.
     var answersRegisterImmediately: Bool
-    var pollLimit: PollRateLimit
+    var pollLimit: RateLimit
+    var registrationLimit = RateLimit.registrationsPerInstance
     var linkedHubs: [LinkedHub]
     /// Accept a body that is not labelled `application/json` (`serve --lenient`).
     var lenient = false
@@ -75,6 +76,15 @@ struct ProvisioningEndpoint: Sendable {
         var failure: ProvisioningFailure
         var reason: String
         var extraHeaders: [HTTPHeaderField] = []
+
+        /// 429 / 429001 with `Retry-After`, as DPS throttles.
+        static func throttled(_ retryAfterSeconds: Int, _ reason: String) -> Rejection {
+            Rejection(
+                failure: ProvisioningFailure(status: 429, errorCode: 429001, message: "Too many requests."),
+                reason: reason,
+                extraHeaders: [HTTPHeaderField(name: "Retry-After", value: String(retryAfterSeconds))]
+            )
+        }
     }
 
     private func register(
@@ -85,6 +95,7 @@ struct ProvisioningEndpoint: Sendable {
         _ generator: inout some RandomNumberGenerator
     ) throws(Rejection) -> EndpointReply {
         let attestation = try authorizeWithBody(exchange, registrationID, ledger)
+        try admitRegistration(&ledger, at: exchange.now)
 
         guard attestation.allocation.isEnabled else {
             let disabled = JSONValue.object([
@@ -194,6 +205,7 @@ struct ProvisioningEndpoint: Sendable {
         _ generator: inout some RandomNumberGenerator
     ) throws(Rejection) -> EndpointReply {
         let attestation = try authorizeWithBody(exchange, registrationID, ledger)
+        try admitRegistration(&ledger, at: exchange.now)
         guard let record = ledger.registrations[attestation.registrationID.lowercased()] else {
             throw Rejection(
                 failure: .notFound("Registration not found."),
@@ -213,19 +225,22 @@ struct ProvisioningEndpoint: Sendable {
     /// answered polls count, so a device that honours `Retry-After` is never throttled twice.
     private func admitPoll(for registrationID: String, _ ledger: inout CloudLedger, at now: Date) throws(Rejection) {
         let key = registrationID.lowercased()
-        let windowStart = now.addingTimeInterval(-pollLimit.windowSeconds)
-        var polls = (ledger.recentPolls[key] ?? []).filter { $0 > windowStart }
-        if polls.count >= pollLimit.maximumPolls, let oldest = polls.first {
-            let wait = max(1, Int((oldest.timeIntervalSince(windowStart)).rounded(.up)))
-            ledger.recentPolls[key] = polls
-            throw Rejection(
-                failure: ProvisioningFailure(status: 429, errorCode: 429001, message: "Too many requests."),
-                reason: "more than \(pollLimit.maximumPolls) polls in \(Int(pollLimit.windowSeconds)) s",
-                extraHeaders: [HTTPHeaderField(name: "Retry-After", value: String(wait))]
-            )
+        var window = ledger.recentPolls[key] ?? RateWindow()
+        let wait = window.admit(at: now, maximum: pollLimit.maximumRequests, seconds: pollLimit.windowSeconds)
+        ledger.recentPolls[key] = window
+        if let wait {
+            throw .throttled(wait, "more than \(pollLimit.maximumRequests) polls in \(Int(pollLimit.windowSeconds)) s")
         }
-        polls.append(now)
-        ledger.recentPolls[key] = polls
+    }
+
+    /// Enforces the instance's "device registrations per minute" (protocol facts §1.10: 1,000 per
+    /// service unit), which register and the registration status lookup both count against
+    /// (docs/azure-facts.md §7). A fleet that re-registers at once meets it.
+    private func admitRegistration(_ ledger: inout CloudLedger, at now: Date) throws(Rejection) {
+        let limit = registrationLimit
+        if let wait = ledger.recentRegistrations.admit(at: now, maximum: limit.maximumRequests, seconds: limit.windowSeconds) {
+            throw .throttled(wait, "more than \(limit.maximumRequests) registrations in \(Int(limit.windowSeconds)) s on this instance")
+        }
     }
 
     /// Decides, at register time, where the device goes (protocol facts §6): sticky to its current

@@ -35,6 +35,8 @@ struct ServeOptions: Equatable {
     var registerImmediately = false
     var hubErrorShape = HubErrorShape.new
     var lenient = false
+    /// DPS's instance-wide limit; real DPS allows 1,000 per minute per service unit.
+    var registrationsPerMinute = 1_000
     var exitAfterMessages: Int?
     var maxSeconds: Double?
     /// The host name DPS hands out in `assignedHub` for every hub, instead of `localhost`.
@@ -59,7 +61,7 @@ enum CommandLineOptions {
                                   [--public-host NAME]
                                   [--admin-port PORT] [--id-scope SCOPE] [--retry-after SECONDS]
                                   [--assigning-polls N] [--register-immediately]
-                                  [--error-shape new|legacy] [--lenient]
+                                  [--error-shape new|legacy] [--lenient] [--registrations-per-minute N]
                                   [--enroll CERT.pem]... [--ca CA.pem]... [--group-ca CA.pem]...
                                   [--config SETUP.json] [--exit-after-messages N] [--max-seconds SECONDS]
         \(PKIOptions.usageSynopsis)
@@ -94,6 +96,10 @@ enum CommandLineOptions {
           --lenient                accept what the SDKs never send and the emulator
                                    otherwise refuses: a hub batch without iothub-to (400),
                                    a DPS body not labelled application/json (415)
+          --registrations-per-minute N
+                                   DPS answers 429 with Retry-After to registrations and
+                                   status lookups past N in a minute (default 1000, as one
+                                   DPS service unit)
           --enroll CERT.pem        enroll another device certificate (repeatable)
           --ca CA.pem              upload a verified CA, named after the file (repeatable)
           --group-ca CA.pem        upload a verified CA and bind an enrollment group of the
@@ -165,6 +171,9 @@ enum CommandLineOptions {
             }
             if try take("--lenient", from: &options) != nil {
                 parsed.lenient = true
+            }
+            if let count = try take("--registrations-per-minute", from: &options) {
+                parsed.registrationsPerMinute = try integer(count, "--registrations-per-minute", 1...1_000_000)
             }
             if let shape = try take("--error-shape", from: &options) {
                 guard let value = HubErrorShape(rawValue: shape) else {

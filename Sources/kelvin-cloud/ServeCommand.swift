@@ -108,6 +108,7 @@ enum ServeCommand {
         configuration.answersRegisterImmediately = options.registerImmediately
         configuration.hubErrorShape = options.hubErrorShape
         configuration.lenient = options.lenient
+        configuration.registrationLimit = RateLimit(maximumRequests: options.registrationsPerMinute, windowSeconds: 60)
 
         let server: CloudServer
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import X509
 
 @testable import KelvinCloud
 
@@ -164,5 +165,70 @@ import Testing
         let reply = dps.register(signedByLeaf, sending: [notACA])
         #expect(reply.status == 401)
         #expect(reply.log.first?.contains("is not a CA certificate") == true)
+    }
+
+    /// A root that allows no CA below it cannot anchor a chain through an intermediate
+    /// (RFC 5280 §4.2.1.9); one that allows one can.
+    @Test(arguments: [(0, 401), (1, 200)])
+    func rootPathLength_limitsTheIntermediatesBelowIt(allowed: Int, status: Int) throws {
+        let limitedRoot = InMemoryPKI.certificateAuthority(
+            "Limited Root CA",
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: allowed))
+                Critical(KeyUsage(keyCertSign: true))
+            }
+        )
+        let below = InMemoryPKI.certificateAuthority("Limited Intermediate CA", signedBy: limitedRoot)
+        let leaf = InMemoryPKI.device("fleet-device-5", signedBy: below)
+        var dps = ProvisioningHarness(enrollments: groupOn(limitedRoot))
+        let reply = dps.provision(leaf, sending: [below])
+        #expect(reply.status == status)
+        if status == 401 {
+            #expect(reply.errorCode == 401002)
+            #expect(reply.log.first?.contains("allows 0 CA certificate(s) below it, but the chain has 1") == true)
+        }
+    }
+
+    @Test func intermediateWhoseKeyUsageLacksKeyCertSign_cannotSignTheChain() throws {
+        let signOnly = InMemoryPKI.certificateAuthority(
+            "Sign-only CA",
+            signedBy: root,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(digitalSignature: true))
+            }
+        )
+        let leaf = InMemoryPKI.device("fleet-device-6", signedBy: signOnly)
+        var dps = ProvisioningHarness(enrollments: groupOnRoot())
+        let reply = dps.register(leaf, sending: [signOnly])
+        #expect(reply.status == 401)
+        #expect(reply.log.first?.contains("states a key usage without keyCertSign") == true)
+    }
+
+    @Test(arguments: ["digitalSignature", "clientAuth"])
+    func leafThatMayNotAuthenticateATLSClient_isRefused(missing: String) throws {
+        let leaf = InMemoryPKI.device(
+            "fleet-device-7",
+            signedBy: intermediate,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                if missing == "digitalSignature" {
+                    Critical(KeyUsage(keyEncipherment: true))
+                } else {
+                    try ExtendedKeyUsage([.serverAuth])
+                }
+            }
+        )
+        var dps = ProvisioningHarness(enrollments: groupOnRoot())
+        let reply = dps.register(leaf, sending: [intermediate])
+        #expect(reply.status == 401)
+        #expect(reply.log.first?.contains(missing) == true)
+    }
+
+    func groupOn(_ authority: IssuedCertificate) -> EnrollmentRegistry {
+        EnrollmentRegistry(
+            groups: [EnrollmentGroup(groupID: "fleet", certificateAuthorityName: "root")],
+            certificateAuthorities: [CertificateAuthority(name: "root", certificate: authority.certificate, isVerified: true)]
+        )
     }
 }

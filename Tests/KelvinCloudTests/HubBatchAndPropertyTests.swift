@@ -101,6 +101,16 @@ import Testing
         #expect(ledger.telemetry.isEmpty)
     }
 
+    @Test func tokenValuesAndTheCreationTime_areTaken() throws {
+        var ledger = HubEndpointTests.ledgerWithDevice()
+        let request = HubEndpointTests.send(headers: [
+            HTTPHeaderField(name: "iothub-app-sensor", value: "bme280-0x76!#$%&'*+-.^_`|~"),
+            HTTPHeaderField(name: "iothub-app-iothub-creation-time-utc", value: "2026-12-07T10:15:00.250Z"),
+        ])
+        #expect(respond(request, &ledger).status == 204)
+        #expect(ledger.telemetry.first?.applicationProperties.map(\.name) == ["sensor", "iothub-creation-time-utc"])
+    }
+
     @Test func systemAndApplicationProperties_areStoredSeparately() throws {
         var ledger = HubEndpointTests.ledgerWithDevice()
         let request = HubEndpointTests.send(headers: [
@@ -121,6 +131,12 @@ import Testing
         HTTPHeaderField(name: "iothub-app-", value: "x"),
         HTTPHeaderField(name: "iothub-messageid", value: String(repeating: "m", count: 129)),
         HTTPHeaderField(name: "iothub-messageid", value: "has space"),
+        // Values over HTTPS are tokens too (docs/azure-facts.md §8).
+        HTTPHeaderField(name: "iothub-app-room", value: "lab 2"),
+        HTTPHeaderField(name: "iothub-app-site", value: "berlin:north"),
+        HTTPHeaderField(name: "iothub-app-path", value: "a/b"),
+        HTTPHeaderField(name: "iothub-app-quoted", value: "\"x\""),
+        HTTPHeaderField(name: "iothub-app-iothub-creation-time-utc", value: "yesterday"),
     ])
     func propertyTheHubRefuses_is400NamingIt(header: HTTPHeaderField) throws {
         var ledger = HubEndpointTests.ledgerWithDevice()

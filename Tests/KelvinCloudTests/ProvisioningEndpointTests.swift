@@ -16,7 +16,7 @@ import Testing
             retryAfterSeconds: 3,
             assigningPollsBeforeAssigned: assigningPolls,
             answersRegisterImmediately: false,
-            pollLimit: PollRateLimit(),
+            pollLimit: RateLimit.pollsPerDevice,
             linkedHubs: hubs
         )
     }

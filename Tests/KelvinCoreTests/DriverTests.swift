@@ -116,7 +116,8 @@ struct ScriptedTransport: HTTPTransport {
             .success(HTTPResponse(status: 204)),
         ], policy: exact, clock: clock)
         #expect(outcome == .allDelivered)
-        #expect(clock.sleeps == [7_000, 2_000, 2_000])
+        // The 503 waits Azure's 5 s for server errors (docs/azure-facts.md §6); the reset, the floor.
+        #expect(clock.sleeps == [7_000, 5_000, 2_000])
         #expect(sent == 4)
         #expect(events.last == "delivered 1 to MyExampleHub.azure-devices.net")
     }
@@ -135,8 +136,9 @@ struct ScriptedTransport: HTTPTransport {
             policy: RetryPolicy(floorMilliseconds: 1_000, capMilliseconds: 1_000, maximumAttempts: 3), clock: clock
         )
         #expect(outcome == .undelivered(pending: 1))
-        #expect(events == ["retry in 1000 with 1 pending", "retry in 1000 with 1 pending", "kept 1 for 0"])
-        #expect(clock.sleeps == [1_000, 1_000])
+        // A 5xx waits at least 5 s whatever the policy's floor and cap (docs/azure-facts.md §6).
+        #expect(events == ["retry in 5000 with 1 pending", "retry in 5000 with 1 pending", "kept 1 for 0"])
+        #expect(clock.sleeps == [5_000, 5_000])
         #expect(sent == 3)
     }
 }

@@ -33,7 +33,16 @@ struct ConstantRandom: RandomSource {
     let policy = RetryPolicy.telemetry
 
     @Test func defaults_areTheDocumentedOnes() {
-        #expect(policy == RetryPolicy(floorMilliseconds: 1_000, capMilliseconds: 60_000, maximumAttempts: 6, retryAfterCapMilliseconds: 600_000))
+        #expect(
+            policy
+                == RetryPolicy(
+                    floorMilliseconds: 1_000,
+                    capMilliseconds: 60_000,
+                    maximumAttempts: 6,
+                    retryAfterCapMilliseconds: 600_000,
+                    serverErrorFloorMilliseconds: 5_000
+                )
+        )
         #expect(RetryPolicy.provisioning.floorMilliseconds == 2_000)
         #expect(RetryPolicy.provisioning.capMilliseconds == 60_000)
         #expect(RetryPolicy.provisioning.maximumAttempts == 6)
@@ -136,11 +145,14 @@ struct ConstantRandom: RandomSource {
     }
 
     static let retriable: [RetryTrouble] = [
-        .status(429, errorCode: 429_001), .status(429, errorCode: nil),
-        .status(500, errorCode: 500_001), .status(502, errorCode: nil), .status(503, errorCode: 503_005),
-        .status(504, errorCode: 504_101), .status(599, errorCode: nil), .status(408, errorCode: nil),
+        .status(429, errorCode: 429_001), .status(429, errorCode: nil), .status(408, errorCode: nil),
         .status(403, errorCode: 403_002), .status(403, errorCode: 403_004),
         .timedOut, .connectionFailed,
+    ]
+
+    static let serverErrors: [RetryTrouble] = [
+        .status(500, errorCode: 500_001), .status(502, errorCode: nil), .status(503, errorCode: 503_005),
+        .status(504, errorCode: 504_101), .status(599, errorCode: nil),
     ]
 
     static let identity: [RetryTrouble] = [
@@ -160,6 +172,17 @@ struct ConstantRandom: RandomSource {
     @Test(arguments: retriable)
     func transientTrouble_isRetriedAfterTheFloor(trouble: RetryTrouble) {
         #expect(decide(trouble) == .retry(afterMilliseconds: 1_000))
+    }
+
+    /// Azure's guidance: "the first retry at least 5 seconds after the response" (docs/azure-facts.md §6).
+    @Test(arguments: serverErrors)
+    func serverError_isRetriedNoSoonerThanFiveSeconds(trouble: RetryTrouble) {
+        #expect(decide(trouble) == .retry(afterMilliseconds: 5_000))
+        var random = ConstantRandom(value: 0)
+        #expect(policy.decide(attempt: 1, after: trouble, retryAfterSeconds: 1, random: &random) == .retry(afterMilliseconds: 5_000))
+        #expect(policy.decide(attempt: 1, after: trouble, retryAfterSeconds: 9, random: &random) == .retry(afterMilliseconds: 9_000))
+        var top = ConstantRandom(value: .max)
+        #expect(policy.decide(attempt: 1, after: trouble, retryAfterSeconds: nil, random: &top) == .retry(afterMilliseconds: 10_000))
     }
 
     @Test(arguments: identity)
@@ -205,7 +228,7 @@ struct ConstantRandom: RandomSource {
         Case(status: 401, name: "IotHubUnauthorizedAccess", code: 401_002, decision: .reprovision),
         Case(status: 404, name: "DeviceNotFound", code: 404_001, decision: .reprovision),
         Case(status: 429, name: "ThrottlingException", code: 429_001, decision: .retry(afterMilliseconds: 1_000)),
-        Case(status: 503, name: "ServerBusy", code: 503_005, decision: .retry(afterMilliseconds: 1_000)),
+        Case(status: 503, name: "ServerBusy", code: 503_005, decision: .retry(afterMilliseconds: 5_000)),
         Case(status: 400, name: "ArgumentInvalid", code: 400_004, decision: .dropMessage),
     ]
 

@@ -23,13 +23,15 @@ struct IssuedCertificate {
 }
 
 enum InMemoryPKI {
+    /// `extensions` replaces the usual ones (a CA without a path-length limit, keyCertSign).
     static func certificateAuthority(
         _ commonName: String,
         signedBy issuer: IssuedCertificate? = nil,
         notBefore: Date = Date(timeIntervalSinceNow: -3600),
-        notAfter: Date = Date(timeIntervalSinceNow: 86_400)
+        notAfter: Date = Date(timeIntervalSinceNow: 86_400),
+        extensions: Certificate.Extensions? = nil
     ) -> IssuedCertificate {
-        issue(commonName, signedBy: issuer, notBefore: notBefore, notAfter: notAfter, isAuthority: true)
+        issue(commonName, signedBy: issuer, notBefore: notBefore, notAfter: notAfter, isAuthority: true, extensions: extensions)
     }
 
     /// A device leaf; `issuer` `nil` makes it self-signed.
@@ -37,9 +39,10 @@ enum InMemoryPKI {
         _ commonName: String,
         signedBy issuer: IssuedCertificate? = nil,
         notBefore: Date = Date(timeIntervalSinceNow: -3600),
-        notAfter: Date = Date(timeIntervalSinceNow: 86_400)
+        notAfter: Date = Date(timeIntervalSinceNow: 86_400),
+        extensions: Certificate.Extensions? = nil
     ) -> IssuedCertificate {
-        issue(commonName, signedBy: issuer, notBefore: notBefore, notAfter: notAfter, isAuthority: false)
+        issue(commonName, signedBy: issuer, notBefore: notBefore, notAfter: notAfter, isAuthority: false, extensions: extensions)
     }
 
     private static func issue(
@@ -47,7 +50,8 @@ enum InMemoryPKI {
         signedBy issuer: IssuedCertificate?,
         notBefore: Date,
         notAfter: Date,
-        isAuthority: Bool
+        isAuthority: Bool,
+        extensions: Certificate.Extensions?
     ) -> IssuedCertificate {
         let key = P256.Signing.PrivateKey()
         let subject = try! DistinguishedName { CommonName(commonName) }
@@ -60,7 +64,7 @@ enum InMemoryPKI {
             issuer: issuer?.certificate.subject ?? subject,
             subject: subject,
             signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try! Certificate.Extensions {
+            extensions: try! extensions ?? Certificate.Extensions {
                 if isAuthority {
                     Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
                     Critical(KeyUsage(keyCertSign: true))

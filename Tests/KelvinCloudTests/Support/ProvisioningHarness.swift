@@ -25,7 +25,7 @@ struct ProvisioningHarness {
             retryAfterSeconds: 3,
             assigningPollsBeforeAssigned: assigningPolls,
             answersRegisterImmediately: answersRegisterImmediately,
-            pollLimit: PollRateLimit(),
+            pollLimit: RateLimit.pollsPerDevice,
             linkedHubs: hubs
         )
         ledger.enrollments = enrollments
