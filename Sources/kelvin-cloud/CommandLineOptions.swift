@@ -35,6 +35,7 @@ struct ServeOptions: Equatable {
     var registerImmediately = false
     var hubErrorShape = HubErrorShape.new
     var lenient = false
+    var tlsVersions = TLSVersions.tls12
     var exitAfterMessages: Int?
     var maxSeconds: Double?
     /// The host name DPS hands out in `assignedHub` for every hub, instead of `localhost`.
@@ -59,7 +60,7 @@ enum CommandLineOptions {
                                   [--public-host NAME]
                                   [--admin-port PORT] [--id-scope SCOPE] [--retry-after SECONDS]
                                   [--assigning-polls N] [--register-immediately]
-                                  [--error-shape new|legacy] [--lenient]
+                                  [--error-shape new|legacy] [--lenient] [--tls 1.2|1.3|both]
                                   [--enroll CERT.pem]... [--ca CA.pem]... [--group-ca CA.pem]...
                                   [--config SETUP.json] [--exit-after-messages N] [--max-seconds SECONDS]
         \(PKIOptions.usageSynopsis)
@@ -94,6 +95,9 @@ enum CommandLineOptions {
           --lenient                accept what the SDKs never send and the emulator
                                    otherwise refuses: a hub batch without iothub-to (400),
                                    a DPS body not labelled application/json (415)
+          --tls 1.2|1.3|both       TLS versions of DPS and every hub: 1.2 only with Azure
+                                   IoT Hub's ECDHE suites, as DPS and *.azure-devices.net
+                                   hubs negotiate; 1.3 only; or both (default 1.2)
           --enroll CERT.pem        enroll another device certificate (repeatable)
           --ca CA.pem              upload a verified CA, named after the file (repeatable)
           --group-ca CA.pem        upload a verified CA and bind an enrollment group of the
@@ -171,6 +175,12 @@ enum CommandLineOptions {
                     throw UsageError(message: "--error-shape needs new or legacy, not '\(shape)'")
                 }
                 parsed.hubErrorShape = value
+            }
+            if let versions = try take("--tls", from: &options) {
+                guard let value = TLSVersions(rawValue: versions) else {
+                    throw UsageError(message: "--tls needs 1.2, 1.3 or both, not '\(versions)'")
+                }
+                parsed.tlsVersions = value
             }
             if let count = try take("--exit-after-messages", from: &options) {
                 parsed.exitAfterMessages = try integer(count, "--exit-after-messages", 1...Int.max)

@@ -108,6 +108,7 @@ enum ServeCommand {
         configuration.answersRegisterImmediately = options.registerImmediately
         configuration.hubErrorShape = options.hubErrorShape
         configuration.lenient = options.lenient
+        configuration.tlsVersions = options.tlsVersions
 
         let server: CloudServer
         do {
@@ -155,7 +156,7 @@ enum ServeCommand {
         }
         Console.say(
             "kelvin-cloud: DPS on localhost:\(server.dpsPort), \(hubList.joined(separator: ", ")), "
-                + "id scope \(configuration.idScope)"
+                + "id scope \(configuration.idScope), TLS \(configuration.tlsVersions.rawValue)"
         )
         if let adminPort = server.adminPort {
             Console.say("kelvin-cloud: admin API on http://127.0.0.1:\(adminPort)/admin/")
