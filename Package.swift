@@ -97,10 +97,18 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // Test support: a TLS 1.2 server on OpenSSL that asks for the client certificate by
+        // renegotiation, as older IoT Hub HTTPS front ends did (NIOSSL's BoringSSL cannot).
+        .target(
+            name: "CRenegotiation",
+            path: "Tests/CRenegotiation",
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
         .testTarget(
             name: "KelvinIntegrationTests",
             dependencies: [
                 "KelvinCloud", "HTTPSClient", "Platform", "AzureIoT", "Agent", "Wire", "HTTP1", "Sensors",
+                "CRenegotiation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // A server that refuses the device certificate during the handshake, and server

@@ -125,7 +125,8 @@ def wait_for_lines(path, count):
 
 
 def reconnect_repeat(command, port, log, connects, args):
-    """CPU ms per extra connection (one message each), and how many of those resumed."""
+    """CPU ms per extra connection (one message each), how many of those resumed, and the TLS
+    versions nginx logged for them."""
     before = len(log_lines(log))
     one = run_once(command(1, port), args, count_allocs=False)
     wait_for_lines(log, before + 1)
@@ -135,7 +136,8 @@ def reconnect_repeat(command, port, log, connects, args):
     lines = log_lines(log)[start:]
     # The first connection of a run has no session to resume; the rest can.
     resumed = sum(1 for line in lines[1:] if line.startswith("r "))
-    return (many.cpu_ms - one.cpu_ms) / connects, resumed, len(lines) - 1
+    versions = {line.split()[1] for line in lines if len(line.split()) > 1}
+    return (many.cpu_ms - one.cpu_ms) / connects, resumed, len(lines) - 1, versions
 
 
 def ratio(value, floor):
@@ -157,13 +159,19 @@ def print_main_table(title, rows):
 
 
 def print_reconnect_table(title, rows):
-    floor_full, floor_resumed = rows[0][1], rows[0][2]
+    """rows: (client, resumption, full, resumed, reused, total); each is compared with the floor
+    row of the same resumption."""
+    floors = {}
+    for _, resumption, full, resumed, _, _ in rows:
+        floors.setdefault(resumption, (full, resumed))
     print(f"\n{title}")
-    print(f"{'client':<26}{'full CPU ms/conn':>17}{'resumed CPU ms/conn':>21}{'resumed/full':>14}"
+    print(f"{'client':<26}{'TLS, resumed by':<21}{'full CPU ms/conn':>17}{'resumed CPU ms/conn':>21}{'resumed/full':>14}"
           f"{'vs floor (full, resumed)':>26}{'resumed (all runs)':>20}")
-    for name, full, resumed, reused, total in rows:
+    for name, resumption, full, resumed, reused, total in rows:
+        floor_full, floor_resumed = floors[resumption]
         versus = f"{ratio(full, floor_full)}  {ratio(resumed, floor_resumed)}"
-        print(f"{name:<26}{full:>17.3f}{resumed:>21.3f}{ratio(resumed, full):>14}{versus:>26}{f'{reused}/{total}':>20}")
+        print(f"{name:<26}{resumption:<21}{full:>17.3f}{resumed:>21.3f}{ratio(resumed, full):>14}{versus:>26}"
+              f"{f'{reused}/{total}':>20}")
 
 
 def main():
@@ -176,6 +184,9 @@ def main():
     parser.add_argument("--port", required=True, type=int)
     parser.add_argument("--close-port", required=True, type=int)
     parser.add_argument("--full-port", required=True, type=int)
+    parser.add_argument("--close12-port", required=True, type=int, help="TLS 1.2 only, resumption by ticket or ID")
+    parser.add_argument("--ids12-port", required=True, type=int, help="TLS 1.2 only, resumption by session ID only")
+    parser.add_argument("--full12-port", required=True, type=int, help="TLS 1.2 only, no resumption")
     parser.add_argument("--devices", default="ec,rsa")
     parser.add_argument("--messages", type=int, default=10000, help="extra messages for the kept-alive clients")
     parser.add_argument("--curl-messages", type=int, default=20, help="curl processes per repeat")
@@ -254,21 +265,39 @@ def main():
         reconnecting = [("openssl floor", lambda n, port: floor(n, port, "full"), lambda n, port: floor(n, port, "resumed"))]
         reconnecting += [(name, kelvin_command(path), kelvin_command(path)) for name, path in kelvins]
         reconnecting += [("libcurl (reused handle)", libcurl, libcurl)]
-        costs = {name: ([], [], [0, 0]) for name, _, _ in reconnecting}
-        full_log, resumed_log = os.path.join(args.run, "full.log"), os.path.join(args.run, "reconnect.log")
+        # Each way to resume: the port that allows it, the one that refuses resumption at the
+        # same TLS version, and their logs. Azure's hubs speak TLS 1.2, where a server may resume
+        # by ticket or by session ID; TLS 1.3 has tickets only.
+        run_log = lambda name: os.path.join(args.run, name)
+        resumptions = [
+            ("ticket", args.close_port, run_log("reconnect.log"), args.full_port, run_log("full.log")),
+            ("ticket", args.close12_port, run_log("reconnect12.log"), args.full12_port, run_log("full12.log")),
+            ("session ID", args.ids12_port, run_log("ids12.log"), args.full12_port, run_log("full12.log")),
+        ]
+        costs = {(name, index): ([], [], [0, 0], set()) for index in range(len(resumptions)) for name, _, _ in reconnecting}
         for repeat in range(args.repeats):
-            print(f"bench: {label}: repeat {repeat + 1}/{args.repeats}: reconnects, 1 and 1 + {args.connects} connections",
-                  file=sys.stderr, flush=True)
-            for name, full, resumed in reconnecting:
-                full_costs, resumed_costs, counts = costs[name]
-                full_costs.append(reconnect_repeat(full, args.full_port, full_log, args.connects, args)[0])
-                cost, reused, total = reconnect_repeat(resumed, args.close_port, resumed_log, args.connects, args)
-                resumed_costs.append(cost)
-                counts[0] += reused
-                counts[1] += total
+            print(f"bench: {label}: repeat {repeat + 1}/{args.repeats}: reconnects, 1 and 1 + {args.connects} connections, "
+                  f"TLS 1.3 and 1.2", file=sys.stderr, flush=True)
+            for index, (_, port, log, full_port, full_log) in enumerate(resumptions):
+                for name, full, resumed in reconnecting:
+                    full_costs, resumed_costs, counts, versions = costs[(name, index)]
+                    # Both TLS 1.2 ways share one full-handshake server: measure it once.
+                    shared = next((i for i in range(index) if resumptions[i][3] == full_port), None)
+                    if shared is None:
+                        full_costs.append(reconnect_repeat(full, full_port, full_log, args.connects, args)[0])
+                    else:
+                        full_costs.append(costs[(name, shared)][0][-1])
+                    cost, reused, total, seen = reconnect_repeat(resumed, port, log, args.connects, args)
+                    resumed_costs.append(cost)
+                    counts[0] += reused
+                    counts[1] += total
+                    versions.update(seen)
         med = statistics.median
-        reconnect_rows = [(name, med(full_costs), med(resumed_costs), reused, total)
-                          for name, (full_costs, resumed_costs, (reused, total)) in costs.items()]
+        reconnect_rows = [
+            (name, f"{'/'.join(sorted(versions))} {resumptions[index][0]}", med(full_costs), med(resumed_costs), reused, total)
+            for (name, index), (full_costs, resumed_costs, (reused, total), versions) in
+            sorted(costs.items(), key=lambda item: item[0][1])
+        ]
 
         print_main_table(f"== {label}: {args.messages} messages kept alive (median of {args.repeats}); curl: one process per message", rows)
         print_reconnect_table(f"== {label}: reconnect, one message per connection ({args.connects} connections, median of {args.repeats})", reconnect_rows)

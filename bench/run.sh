@@ -41,19 +41,22 @@ fi
 log "making identities in ${out#"$root"/}/identities"
 "$here/identities.sh" "$out/identities"
 
-# Three free loopback ports, chosen by the kernel.
-read -r port close_port full_port < <(python3 -c '
+# Six free loopback ports, chosen by the kernel.
+read -r port close_port full_port close12_port ids12_port full12_port < <(python3 -c '
 import socket
-sockets = [socket.socket() for _ in range(3)]
+sockets = [socket.socket() for _ in range(6)]
 for s in sockets: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in sockets))')
 
 run="$(mktemp -d "${TMPDIR:-/tmp}/kelvin-bench-nginx.XXXXXX")"
 trap '"$here/server.sh" stop "$run"; rm -rf "$run"' EXIT
-worker="$("$here/server.sh" start "$run" "$out/identities" "$port" "$close_port" "$full_port")"
-log "nginx on 127.0.0.1:$port (kept alive), :$close_port (one request per connection), :$full_port (no resumption)"
+worker="$("$here/server.sh" start "$run" "$out/identities" "$port" "$close_port" "$full_port" \
+    "$close12_port" "$ids12_port" "$full12_port")"
+log "nginx on 127.0.0.1:$port (kept alive), :$close_port (one request per connection), :$full_port (no resumption);" \
+    "TLS 1.2 only: :$close12_port (tickets), :$ids12_port (session IDs), :$full12_port (no resumption)"
 
 python3 "$here/measure.py" --bin "$bin" "${kelvins[@]}" --identities "$out/identities" --run "$run" --worker "$worker" \
-    --port "$port" --close-port "$close_port" --full-port "$full_port" --devices "${BENCH_DEVICES:-ec,rsa}" \
+    --port "$port" --close-port "$close_port" --full-port "$full_port" \
+    --close12-port "$close12_port" --ids12-port "$ids12_port" --full12-port "$full12_port" --devices "${BENCH_DEVICES:-ec,rsa}" \
     --messages "${BENCH_MESSAGES:-10000}" --curl-messages "${BENCH_CURL_MESSAGES:-20}" \
     --connects "${BENCH_CONNECTS:-200}" --repeats "${BENCH_REPEATS:-5}" --pin "${BENCH_PIN:-same}"

@@ -2,7 +2,8 @@
 # End to end: a built `kelvin` provisions against `kelvin-cloud` on loopback and delivers
 # readings; bad inputs each give one clear line and their sysexits code.
 #   scripts/e2e.sh LABEL KELVIN-COMMAND...     e.g. scripts/e2e.sh host .build/debug/kelvin
-# KELVIN_CLOUD names the emulator binary (default .build/debug/kelvin-cloud).
+# KELVIN_CLOUD names the emulator binary (default .build/debug/kelvin-cloud); KELVIN_CLOUD_TLS its
+# TLS versions (1.2, 1.3 or both; default the emulator's, 1.2).
 set -euo pipefail
 
 # The emulator is on loopback: a proxy from the environment must not stand in between.

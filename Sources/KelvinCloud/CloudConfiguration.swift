@@ -37,6 +37,8 @@ public struct CloudConfiguration: Sendable {
     /// accept it: a hub batch without `iothub-to`, a DPS body not labelled `application/json`
     /// (`serve --lenient`). Only tests and clients that need the leniency should set it.
     public var lenient = false
+    /// The TLS versions (and TLS 1.2 suites) of the DPS and hub listeners; Azure's by default.
+    public var tlsVersions = TLSVersions.tls12
     /// Receives one line per event; called from the event loop, so it must not block for long.
     public var log: @Sendable (String) -> Void
 

@@ -43,7 +43,8 @@ public final class CloudServer: Sendable {
         self.configuration = configuration
         self.tlsContext = try MutualTLS.makeContext(
             certificateFile: configuration.serverCertificateFile,
-            privateKeyFile: configuration.serverKeyFile
+            privateKeyFile: configuration.serverKeyFile,
+            versions: configuration.tlsVersions
         )
         var authority: CertificateIssuer?
         if let caFile = configuration.serverCACertificateFile, let caKeyFile = configuration.serverCAPrivateKeyFile {
@@ -58,7 +59,8 @@ public final class CloudServer: Sendable {
             hubNames: configuration.hubs.map(\.name),
             genuine: tlsContext,
             genuineCertificate: genuineCertificate,
-            authority: authority
+            authority: authority,
+            versions: configuration.tlsVersions
         )
         var initial = CloudLedger()
         initial.enrollments = configuration.enrollmentRegistry

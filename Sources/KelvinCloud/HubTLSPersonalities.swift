@@ -13,6 +13,8 @@ final class HubTLSPersonalities: Sendable {
     private let genuineCertificate: Certificate
     /// The server CA, which signs the not-yet-valid stand-in; `nil` when its key was not given.
     private let authority: CertificateIssuer?
+    /// The stand-ins negotiate what the genuine context does.
+    private let versions: TLSVersions
     private let state = Guarded(State())
 
     private struct State: Sendable {
@@ -21,8 +23,15 @@ final class HubTLSPersonalities: Sendable {
         var standIns: [HubTLSMode: NIOSSLContext] = [:]
     }
 
-    init(hubNames: [String], genuine: NIOSSLContext, genuineCertificate: Certificate, authority: CertificateIssuer?) {
+    init(
+        hubNames: [String],
+        genuine: NIOSSLContext,
+        genuineCertificate: Certificate,
+        authority: CertificateIssuer?,
+        versions: TLSVersions
+    ) {
         self.hubNames = hubNames
+        self.versions = versions
         self.genuine = genuine
         self.genuineCertificate = genuineCertificate
         self.authority = authority
@@ -95,7 +104,8 @@ final class HubTLSPersonalities: Sendable {
             }
             context = try MutualTLS.makeContext(
                 chain: [try NIOSSLCertificate(bytes: try standIn.certificate.derBytes, format: .der)],
-                key: try NIOSSLPrivateKey(bytes: Array(try standIn.key.pemText(passphrase: nil).utf8), format: .pem)
+                key: try NIOSSLPrivateKey(bytes: Array(try standIn.key.pemText(passphrase: nil).utf8), format: .pem),
+                versions: versions
             )
         } catch let error as HubTLSModeError {
             throw error

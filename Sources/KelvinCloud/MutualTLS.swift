@@ -2,8 +2,8 @@ import NIOCore
 import NIOSSL
 import X509
 
-/// The TLS side of both listeners: TLS 1.2 or newer, a client certificate required, and any
-/// certificate accepted at the TLS layer.
+/// The TLS side of both listeners: the configured ``TLSVersions``, a client certificate required,
+/// and any certificate accepted at the TLS layer.
 ///
 /// Accepting self-signed client certificates is the point: DPS individual enrollments and hub
 /// thumbprint devices authorize by the certificate's hash at the application layer, not by a
@@ -11,7 +11,7 @@ import X509
 /// (`SSL_VERIFY_FAIL_IF_NO_PEER_CERT`, which NIOSSL sets for `.noHostnameVerification`).
 enum MutualTLS {
     /// - Throws: ``IdentityFileError`` for an unusable certificate or key file.
-    static func makeContext(certificateFile: String, privateKeyFile: String) throws -> NIOSSLContext {
+    static func makeContext(certificateFile: String, privateKeyFile: String, versions: TLSVersions) throws -> NIOSSLContext {
         let chain = try PEMFile.certificates(at: certificateFile).map { der in
             do {
                 return try NIOSSLCertificate(bytes: der, format: .der)
@@ -31,7 +31,7 @@ enum MutualTLS {
         }
 
         do {
-            return try makeContext(chain: chain, key: key)
+            return try makeContext(chain: chain, key: key, versions: versions)
         } catch {
             throw IdentityFileError.invalidPrivateKey(
                 path: privateKeyFile,
@@ -43,12 +43,12 @@ enum MutualTLS {
     /// The same context for a certificate and key held in memory (a hub's stand-in certificate).
     ///
     /// - Throws: NIOSSL's error when the key does not fit the certificate.
-    static func makeContext(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) throws -> NIOSSLContext {
+    static func makeContext(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, versions: TLSVersions) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) },
             privateKey: .privateKey(key)
         )
-        configuration.minimumTLSVersion = .tlsv12
+        versions.apply(to: &configuration)
         configuration.certificateVerification = .noHostnameVerification
         // The verify callback below replaces chain validation, so no trust store is needed.
         configuration.trustRoots = .certificates([])

@@ -37,6 +37,7 @@ struct ServeOptions: Equatable {
     var lenient = false
     /// DPS's instance-wide limit; real DPS allows 1,000 per minute per service unit.
     var registrationsPerMinute = 1_000
+    var tlsVersions = TLSVersions.tls12
     var exitAfterMessages: Int?
     var maxSeconds: Double?
     /// The host name DPS hands out in `assignedHub` for every hub, instead of `localhost`.
@@ -61,7 +62,8 @@ enum CommandLineOptions {
                                   [--public-host NAME]
                                   [--admin-port PORT] [--id-scope SCOPE] [--retry-after SECONDS]
                                   [--assigning-polls N] [--register-immediately]
-                                  [--error-shape new|legacy] [--lenient] [--registrations-per-minute N]
+                                  [--error-shape new|legacy] [--lenient] [--tls 1.2|1.3|both]
+                                  [--registrations-per-minute N]
                                   [--enroll CERT.pem]... [--ca CA.pem]... [--group-ca CA.pem]...
                                   [--config SETUP.json] [--exit-after-messages N] [--max-seconds SECONDS]
         \(PKIOptions.usageSynopsis)
@@ -100,6 +102,9 @@ enum CommandLineOptions {
                                    DPS answers 429 with Retry-After to registrations and
                                    status lookups past N in a minute (default 1000, as one
                                    DPS service unit)
+          --tls 1.2|1.3|both       TLS versions of DPS and every hub: 1.2 only with Azure
+                                   IoT Hub's ECDHE suites, as DPS and *.azure-devices.net
+                                   hubs negotiate; 1.3 only; or both (default 1.2)
           --enroll CERT.pem        enroll another device certificate (repeatable)
           --ca CA.pem              upload a verified CA, named after the file (repeatable)
           --group-ca CA.pem        upload a verified CA and bind an enrollment group of the
@@ -180,6 +185,12 @@ enum CommandLineOptions {
                     throw UsageError(message: "--error-shape needs new or legacy, not '\(shape)'")
                 }
                 parsed.hubErrorShape = value
+            }
+            if let versions = try take("--tls", from: &options) {
+                guard let value = TLSVersions(rawValue: versions) else {
+                    throw UsageError(message: "--tls needs 1.2, 1.3 or both, not '\(versions)'")
+                }
+                parsed.tlsVersions = value
             }
             if let count = try take("--exit-after-messages", from: &options) {
                 parsed.exitAfterMessages = try integer(count, "--exit-after-messages", 1...Int.max)

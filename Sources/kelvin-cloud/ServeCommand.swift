@@ -109,6 +109,7 @@ enum ServeCommand {
         configuration.hubErrorShape = options.hubErrorShape
         configuration.lenient = options.lenient
         configuration.registrationLimit = RateLimit(maximumRequests: options.registrationsPerMinute, windowSeconds: 60)
+        configuration.tlsVersions = options.tlsVersions
 
         let server: CloudServer
         do {
@@ -156,7 +157,7 @@ enum ServeCommand {
         }
         Console.say(
             "kelvin-cloud: DPS on localhost:\(server.dpsPort), \(hubList.joined(separator: ", ")), "
-                + "id scope \(configuration.idScope)"
+                + "id scope \(configuration.idScope), TLS \(configuration.tlsVersions.rawValue)"
         )
         if let adminPort = server.adminPort {
             Console.say("kelvin-cloud: admin API on http://127.0.0.1:\(adminPort)/admin/")

@@ -13,12 +13,24 @@ extension MonotonicClock: AgentClock {}
 final class CloudFixture {
     static let registrationID = "kelvin-it-device"
 
+    /// The emulator's TLS versions in this run: `KELVIN_TEST_TLS=1.2|1.3|both`, else the
+    /// emulator's default. `make unit-tests` runs this suite once more in the other mode.
+    static let tlsVersions: TLSVersions = {
+        guard let text = ProcessInfo.processInfo.environment["KELVIN_TEST_TLS"] else {
+            return CloudConfiguration(serverCertificateFile: "", serverKeyFile: "").tlsVersions
+        }
+        guard let versions = TLSVersions(rawValue: text) else {
+            preconditionFailure("KELVIN_TEST_TLS must be 1.2, 1.3 or both, not '\(text)'")
+        }
+        return versions
+    }()
+
     let directory: String
     private(set) var server: CloudServer
     let serverIdentity: ServerIdentityFiles
     let device: DeviceIdentityFiles
     let stranger: DeviceIdentityFiles
-    private let logLines = LogLines()
+    private let logLines = LockedList<String>()
 
     /// - Parameter hubNames: the linked hubs, each on its own port; nil links the one default hub.
     init(assigningPolls: Int = 1, serverCertificateFlaw: ServerCertificateFlaw? = nil, hubNames: [String]? = nil) throws {
@@ -35,6 +47,7 @@ final class CloudFixture {
             enrollments: [try Enrollment(certificatePEMFile: device.certificateFile)]
         )
         configuration.retryAfterSeconds = 1
+        configuration.tlsVersions = Self.tlsVersions
         if let hubNames { configuration.hubs = hubNames.map { HubConfiguration(name: $0) } }
         configuration.assigningPollsBeforeAssigned = assigningPolls
         let lines = logLines
@@ -107,22 +120,5 @@ final class CloudFixture {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
         return output
-    }
-}
-
-private final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-
-    func append(_ line: String) {
-        lock.lock()
-        lines.append(line)
-        lock.unlock()
-    }
-
-    var snapshot: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines
     }
 }

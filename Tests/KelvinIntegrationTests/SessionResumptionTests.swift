@@ -8,7 +8,8 @@ import Testing
 import Wire
 
 /// A reconnect resumes the TLS session, so it costs no client signature, and the services still
-/// know who the device is.
+/// know who the device is. Holds in both `KELVIN_TEST_TLS` modes: over TLS 1.2 the emulator's
+/// ticket comes in the handshake, over TLS 1.3 after it.
 @Suite(.serialized) struct SessionResumptionTests {
     @Test func reconnectAfterClose_resumesTheSessionAndTheHubStillAcceptsTheDevice() throws {
         let fixture = try CloudFixture(assigningPolls: 0)

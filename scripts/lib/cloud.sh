@@ -1,5 +1,11 @@
 # Starting and stopping `kelvin-cloud serve` for the test scripts, in one place. Source it:
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib/cloud.sh"
+# KELVIN_CLOUD_TLS (1.2, 1.3 or both) becomes `serve --tls`; unset, the emulator's default.
+
+# Taken here and removed from the environment: kelvin warns about KELVIN_* variables that name
+# no setting of its own.
+cloud_tls=${KELVIN_CLOUD_TLS:-}
+unset KELVIN_CLOUD_TLS
 
 # cloud_start BINARY DIR LOG [SERVE-OPTION...]: runs `BINARY serve --dir DIR SERVE-OPTION...` in
 # the background with its output in LOG, and waits until it listens. Sets cloud_pid, cloud_banner
@@ -9,7 +15,7 @@
 cloud_start() {
     local binary=$1 dir=$2 log=$3
     shift 3
-    "$binary" serve --dir "$dir" "$@" >"$log" 2>&1 &
+    "$binary" serve --dir "$dir" ${cloud_tls:+--tls "$cloud_tls"} "$@" >"$log" 2>&1 &
     cloud_pid=$!
     cloud_banner= cloud_dps= cloud_admin=
     local _

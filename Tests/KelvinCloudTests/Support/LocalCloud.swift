@@ -3,7 +3,8 @@ import Foundation
 @testable import KelvinCloud
 
 /// A running emulator on ephemeral ports with a generated server identity and one enrolled,
-/// self-signed device, plus curl bound to them.
+/// self-signed device, plus curl bound to them. Its TLS versions are the emulator's default
+/// unless `KELVIN_TEST_TLS` (1.2, 1.3 or both) says otherwise.
 final class LocalCloud {
     static let registrationID = "my-device"
     static let idScope = "0ne00000001"
@@ -36,6 +37,13 @@ final class LocalCloud {
         configuration.retryAfterSeconds = 1
         configuration.assigningPollsBeforeAssigned = assigningPollsBeforeAssigned
         configuration.log = { [log] line in log.append(line) }
+        // As in the integration suite: KELVIN_TEST_TLS runs the suite over other TLS versions.
+        if let text = ProcessInfo.processInfo.environment["KELVIN_TEST_TLS"] {
+            guard let versions = TLSVersions(rawValue: text) else {
+                throw CurlFailure(message: "KELVIN_TEST_TLS must be 1.2, 1.3 or both, not '\(text)'")
+            }
+            configuration.tlsVersions = versions
+        }
         configure(&configuration)
         server = try CloudServer(configuration: configuration)
         try server.start()
