@@ -40,6 +40,7 @@ test:
 	@scripts/stage.sh "field faults" $(MAKE) --no-print-directory field-faults
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "kernel in the loop (qemu)" $(MAKE) --no-print-directory test-kernel
+	@scripts/stage.sh "the .deb as a service (booted Debian, qemu)" $(MAKE) --no-print-directory test-system
 	@scripts/stage.sh "aarch64 cross build (dyn+static)" $(MAKE) --no-print-directory cross-aarch64
 	@scripts/stage.sh "aarch64 size budget" $(MAKE) --no-print-directory size-check
 	@scripts/stage.sh "armv7 cross build (dyn+static)" $(MAKE) --no-print-directory cross-armv7
