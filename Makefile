@@ -10,7 +10,7 @@ BIN = $(shell $(SWIFT) build --show-bin-path)
 # Device builds (cross/build.sh): ARCH-LINK for ARCH in aarch64 armv7 and LINK in dynamic static.
 CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut field-faults embedded-check test-kernel cross-aarch64 cross-armv7 cross-all size-check deb \
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-all size-check deb \
 	e2e-host e2e-aarch64 e2e-armv7 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) clean
 
 demo:
@@ -40,6 +40,7 @@ test:
 	@scripts/stage.sh "field faults" $(MAKE) --no-print-directory field-faults
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "kernel in the loop (qemu)" $(MAKE) --no-print-directory test-kernel
+	@scripts/stage.sh "the .deb as a service (booted Debian, qemu)" $(MAKE) --no-print-directory test-system
 	@scripts/stage.sh "aarch64 cross build (dyn+static)" $(MAKE) --no-print-directory cross-aarch64
 	@scripts/stage.sh "aarch64 size budget" $(MAKE) --no-print-directory size-check
 	@scripts/stage.sh "armv7 cross build (dyn+static)" $(MAKE) --no-print-directory cross-armv7
@@ -84,6 +85,13 @@ embedded-check:
 test-kernel:
 	kernel/run.sh
 
+# The amd64 .deb installed with apt in a booted Debian 12 under qemu-system-x86_64 (systemd, udev,
+# the kernel's i2c-stub and gpio-sim), run as the service against kelvin-cloud on this machine:
+# readiness, status, reload, watchdog, crash, bad configuration, power cut, stop, sandbox score,
+# upgrade, remove and purge (system/run.sh). Needs root.
+test-system:
+	system/run.sh
+
 cross-aarch64:
 	cross/build.sh aarch64 dynamic static
 
@@ -115,4 +123,4 @@ e2e-armv7: e2e-armv7-dynamic e2e-armv7-static
 e2e-cross: $(addprefix e2e-,$(CROSS_ARTEFACTS))
 
 clean:
-	rm -rf .build .build-embedded .build-aarch64 .build-armv7 .build-fuzz .build-kernel out
+	rm -rf .build .build-embedded .build-aarch64 .build-armv7 .build-fuzz .build-kernel .build-system out

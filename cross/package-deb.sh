@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds the Debian package of a dynamic device build:  cross/package-deb.sh aarch64|armv7
+# Builds the Debian package of a dynamic device build:  cross/package-deb.sh aarch64|armv7|host
 #   -> out/deb/kelvin_VERSION_DEBARCH.deb (arm64, armhf); build first: cross/build.sh ARCH dynamic
+#   host: the x86_64 Embedded build (cross/build-embedded-host.sh) -> kelvin_VERSION_amd64.deb,
+#   the same binary a device runs, for a Debian PC or VM (system/run.sh boots it)
+# KELVIN_DEB_VERSION overrides the package version (an upgrade to test).
 # Contents: the stripped binary and board/ laid out as a package installs them:
 #   /usr/bin/kelvin                          (the unit's ExecStart= is changed to it)
 #   /lib/systemd/system/kelvin.service       (not enabled: the device needs its certificate first)
@@ -12,13 +15,26 @@
 # symbol version it uses where the library has them (glibc, OpenSSL, libgcc).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-select_target "${1:?usage: cross/package-deb.sh aarch64|armv7}"
-ensure_packages file dpkg
+ensure_packages file dpkg binutils
 BOARD="$REPO_ROOT/board"
-binary="$REPO_ROOT/out/$TARGET_ARCH-dynamic/$PRODUCT.stripped"
-[ -f "$binary" ] || die "${binary#"$REPO_ROOT"/} not found; run cross/build.sh $TARGET_ARCH dynamic first"
+root="$(mktemp -d)"
+chmod 0755 "$root"
+trap 'rm -rf "$root"' EXIT
+if [ "${1:-}" = host ]; then
+    GNU=x86_64-linux-gnu DEBARCH=amd64
+    [ -f "$REPO_ROOT/out/embedded-host/$PRODUCT" ] \
+        || die "out/embedded-host/$PRODUCT not found; run cross/build-embedded-host.sh first"
+    binary="$root.kelvin"
+    trap 'rm -rf "$root" "$root.kelvin"' EXIT
+    strip -o "$binary" "$REPO_ROOT/out/embedded-host/$PRODUCT"
+else
+    select_target "${1:?usage: cross/package-deb.sh aarch64|armv7|host}"
+    binary="$REPO_ROOT/out/$TARGET_ARCH-dynamic/$PRODUCT.stripped"
+    [ -f "$binary" ] || die "${binary#"$REPO_ROOT"/} not found; run cross/build.sh $TARGET_ARCH dynamic first"
+fi
 version="$(sed -n 's/^ *public static let text = "\([0-9][0-9.]*\)"$/\1/p' "$REPO_ROOT/Sources/AzureIoT/ProvisioningRequests.swift")"
 [ -n "$version" ] || die "no KelvinVersion.text found in Sources/AzureIoT/ProvisioningRequests.swift"
+version="${KELVIN_DEB_VERSION:-$version}"
 
 # newest_version BINARY PREFIX -- the highest symbol version PREFIX_x.y.z the binary refers to.
 # Empty when it refers to none (an armv7 build may need libgcc_s.so.1 and call nothing versioned).
@@ -45,9 +61,6 @@ done
 depends_line="$(printf '%s, ' "${depends[@]}")"
 depends_line="${depends_line%, }"
 
-root="$(mktemp -d)"
-chmod 0755 "$root"
-trap 'rm -rf "$root"' EXIT
 install -D -m 0755 "$binary" "$root/usr/bin/kelvin"
 mkdir -p "$root/lib/systemd/system"
 sed 's|^ExecStart=/usr/local/bin/kelvin |ExecStart=/usr/bin/kelvin |' "$BOARD/systemd/kelvin.service" >"$root/lib/systemd/system/kelvin.service"
@@ -103,6 +116,10 @@ if [ "$1" = configure ]; then
     fi
     if [ -z "$DPKG_ROOT" ] && [ -d /run/systemd/system ]; then
         systemctl daemon-reload || true
+        # An upgrade: a running service restarts once, onto the new binary; a stopped one stays so.
+        if [ -n "$2" ]; then
+            systemctl try-restart kelvin.service || true
+        fi
     fi
 fi
 POSTINST
@@ -113,7 +130,28 @@ if [ "$1" = remove ] && [ -z "$DPKG_ROOT" ] && [ -d /run/systemd/system ]; then
     systemctl stop kelvin.service || true
 fi
 PRERM
-chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm"
+# postrm: purge takes what the device gathered since: the identity and its key in /etc/kelvin,
+# the assignment and the spool in /var/lib/kelvin (StateDirectory=), and the kelvin user and
+# group. The i2c and gpio groups stay: Raspberry Pi OS has them anyway, and other users may be
+# in them.
+cat >"$root/DEBIAN/postrm" <<'POSTRM'
+#!/bin/sh
+set -e
+if [ "$1" = purge ]; then
+    rm -rf "$DPKG_ROOT/etc/kelvin" "$DPKG_ROOT/var/lib/kelvin" "$DPKG_ROOT/var/lib/private/kelvin" \
+        "$DPKG_ROOT/etc/systemd/system/multi-user.target.wants/kelvin.service"
+    if [ -z "$DPKG_ROOT" ] && getent passwd kelvin >/dev/null; then
+        userdel kelvin || true
+    fi
+    if [ -z "$DPKG_ROOT" ] && getent group kelvin >/dev/null; then
+        groupdel kelvin || true
+    fi
+    if [ -z "$DPKG_ROOT" ] && [ -d /run/systemd/system ]; then
+        systemctl daemon-reload || true
+    fi
+fi
+POSTRM
+chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm" "$root/DEBIAN/postrm"
 
 deb="$REPO_ROOT/out/deb/kelvin_${version}_$DEBARCH.deb"
 mkdir -p "$(dirname "$deb")"

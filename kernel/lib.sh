@@ -12,6 +12,12 @@ KERNEL_MODULES=(
     drivers/i2c/i2c-stub.ko
     drivers/hwmon/lm75.ko
     drivers/iio/pressure/bmp280-i2c.ko
+    # The booted Debian of system/run.sh: its root on a virtio disk (ext4), a virtio NIC.
+    drivers/virtio/virtio_pci.ko
+    drivers/block/virtio_blk.ko
+    drivers/net/virtio_net.ko
+    fs/ext4/ext4.ko
+    crypto/crc32c_generic.ko
 )
 
 # resolve_kernel -- sets KERNEL_PACKAGE (linux-image-6.1.0-NN-amd64), KERNEL_VERSION (its Debian
@@ -53,10 +59,12 @@ apt_download() {
 # KERNEL_ROOT: boot/vmlinuz and modules/kernel/..., plus modules.order and modules.builtin. Kept
 # between runs; the 70 MB package itself is not.
 fetch_kernel() {
-    [ -f "$KERNEL_ROOT/.complete" ] && return 0
+    # The marker holds the module list, so that a longer list fetches again.
+    [ "$(cat "$KERNEL_ROOT/.complete" 2>/dev/null)" = "${KERNEL_MODULES[*]}" ] && return 0
     local t0 tmp deb m wanted
     t0="$(now)"
-    rm -rf "$KERNEL_ROOT"
+    # extra/ (gpio-sim.ko) depends on the kernel version alone and is kept.
+    rm -rf "$KERNEL_ROOT/boot" "$KERNEL_ROOT/modules"
     tmp="$(mktemp -d "$KERNEL_CACHE/fetch.XXXXXX")"
     log "downloading $KERNEL_PACKAGE=$KERNEL_VERSION with apt-get download"
     apt_download "$tmp" "$KERNEL_PACKAGE=$KERNEL_VERSION" || { rm -rf "$tmp"; return 1; }
@@ -77,7 +85,7 @@ fetch_kernel() {
         done
     done
     rm -rf "$tmp"
-    touch "$KERNEL_ROOT/.complete"
+    echo "${KERNEL_MODULES[*]}" >"$KERNEL_ROOT/.complete"
     log "kernel $KERNEL_RELEASE ($KERNEL_VERSION) unpacked in $(elapsed "$t0")"
 }
 
@@ -145,4 +153,65 @@ build_gpio_sim() {
     cp "$src/gpio-sim.ko" "$out"
     rm -rf "$tmp"
     log "gpio-sim.ko built against $headers in $(elapsed "$t0")"
+}
+
+# --- Scenario reports ------------------------------------------------------------------------------
+# The guests print each scenario as
+#   @@ scenario ID TITLE      then what it ran and what came back, then   @@ end ID
+# ("@@ $" lines are the commands run, "@@ #" the setup done before them, "@@ exit N" a command's
+# status); the host states what it expects of each block and report_scenarios checks it.
+#
+# expect ID KIND TEXT: KIND is `line` (a whole line of the block, exactly), `has` (a line
+# containing TEXT), `match` (a line matching the extended regex TEXT) or `exit` (the last
+# status the block reports).
+EXPECT_IDS=()
+declare -A EXPECT
+expect() {
+    local id="$1"
+    [ -n "${EXPECT[$id]+set}" ] || EXPECT_IDS+=("$id")
+    EXPECT[$id]+="$2"$'\t'"$3"$'\n'
+}
+
+# report_scenarios LOG...: prints, for each expected scenario, what the guest printed and what was
+# expected, PASS or FAIL; sets SCENARIOS_PASSED and SCENARIOS_FAILED.
+report_scenarios() {
+    local logs=("$@") id out ok kind text r what got
+    block() { awk -v id="$1" '$0 == "@@ end " id { on = 0 } on { print } $1 == "@@" && $2 == "scenario" && $3 == id { on = 1 }' "${logs[@]}"; }
+    title() { awk -v id="$1" '$1 == "@@" && $2 == "scenario" && $3 == id { $1 = $2 = $3 = ""; sub(/^ +/, ""); print; exit }' "${logs[@]}"; }
+    SCENARIOS_PASSED=0
+    SCENARIOS_FAILED=0
+    for id in "${EXPECT_IDS[@]}"; do
+        out="$(block "$id")"
+        echo
+        echo "--- [$id] $(title "$id")"
+        if [ -z "$out" ]; then
+            echo "    the guest printed nothing for this scenario"
+        else
+            echo "    guest printed:"
+            sed -e 's/^@@ \$ /$ /' -e 's/^@@ # /# /' -e 's/^@@ exit /exit /' -e 's/^/      | /' <<<"$out"
+        fi
+        echo "    expected:"
+        ok=1
+        while IFS=$'\t' read -r kind text; do
+            [ -n "$kind" ] || continue
+            case "$kind" in
+                line) grep -Fxq -- "$text" <<<"$out" && r=ok || r=MISSING; what="the line \"$text\"" ;;
+                has) grep -Fq -- "$text" <<<"$out" && r=ok || r=MISSING; what="a line with \"$text\"" ;;
+                match) grep -Eq -- "$text" <<<"$out" && r=ok || r=MISSING; what="a line matching /$text/" ;;
+                exit)
+                    got="$(sed -n 's/^@@ exit //p' <<<"$out" | tail -n1)"
+                    [ "$got" = "$text" ] && r=ok || r="MISSING (exit ${got:-none})"
+                    what="exit status $text" ;;
+            esac
+            printf '      %-4s %s\n' "$([ "$r" = ok ] && echo ok || echo '!!')" "$what${r#ok}"
+            [ "$r" = ok ] || ok=0
+        done <<<"${EXPECT[$id]}"
+        if [ $ok = 1 ]; then
+            echo "    PASS"
+            SCENARIOS_PASSED=$((SCENARIOS_PASSED + 1))
+        else
+            echo "    FAIL"
+            SCENARIOS_FAILED=$((SCENARIOS_FAILED + 1))
+        fi
+    done
 }

@@ -68,7 +68,7 @@ if [ "$WITH_GPIO" != 0 ]; then
 fi
 busybox depmod -b "$stage" "$KERNEL_RELEASE"
 cp "$GUEST_DIR/init" "$stage/init"
-cp "$GUEST_DIR/scenarios.sh" "$stage/kernel-tests/"
+cp "$GUEST_DIR/fixtures.sh" "$GUEST_DIR/scenarios.sh" "$stage/kernel-tests/"
 # For the GPIO scenarios' `kelvin run`: a device certificate and an assignment saved as if DPS
 # had made it, so that the run goes straight to its loop (the hub on the guest's loopback is
 # never there, so readings queue).
@@ -102,18 +102,7 @@ set -e
 boot_time="$(elapsed "$t_boot")"
 tr -d '\r' <"$console" >"$console.txt" 2>/dev/null || : >"$console.txt"
 
-# --- Expectations ----------------------------------------------------------------------------------
-# expect ID KIND TEXT: KIND is `line` (a whole line of the block, exactly), `has` (a line
-# containing TEXT), `match` (a line matching the extended regex TEXT) or `exit` (the last
-# status the block reports).
-EXPECT_IDS=()
-declare -A EXPECT
-expect() {
-    local id="$1"
-    [ -n "${EXPECT[$id]+set}" ] || EXPECT_IDS+=("$id")
-    EXPECT[$id]+="$2"$'\t'"$3"$'\n'
-}
-
+# --- Expectations (expect and report_scenarios: kernel/lib.sh) ----------------------------------
 # 1. Register images read by Kelvin's own drivers over the stub's SMBus. Expected values are the
 # vectors' integer results (sensor-facts.md §1.9) and the chosen raw registers.
 expect 1a line "BME280/BMP280 at 0x76 on /dev/i2c-0: 24.79 °C, 68.67 %RH, 1006.61 hPa"
@@ -166,42 +155,12 @@ if [ "$WITH_GPIO" != 0 ]; then
 fi
 
 # --- Report ----------------------------------------------------------------------------------------
-block() { awk -v id="$1" '$0 == "@@ end " id { on = 0 } on { print } $1 == "@@" && $2 == "scenario" && $3 == id { on = 1 }' "$console.txt"; }
-title() { awk -v id="$1" '$1 == "@@" && $2 == "scenario" && $3 == id { $1 = $2 = $3 = ""; sub(/^ +/, ""); print; exit }' "$console.txt"; }
-
-passed=0
-failed=0
 echo
 echo "=== kernel tests: $KERNEL_PACKAGE $KERNEL_VERSION, $gpio_note"
 grep -E '^@@ (guest up|adapter|gpio-sim|setup|fixture|skip)' "$console.txt" | sed 's/^@@ /    guest: /' || true
-for id in "${EXPECT_IDS[@]}"; do
-    out="$(block "$id")"
-    echo
-    echo "--- [$id] $(title "$id")"
-    if [ -z "$out" ]; then
-        echo "    the guest printed nothing for this scenario"
-    else
-        echo "    guest printed:"
-        sed -e 's/^@@ \$ /$ /' -e 's/^@@ # /# /' -e 's/^@@ exit /exit /' -e 's/^/      | /' <<<"$out"
-    fi
-    echo "    expected:"
-    ok=1
-    while IFS=$'\t' read -r kind text; do
-        [ -n "$kind" ] || continue
-        case "$kind" in
-            line) grep -Fxq -- "$text" <<<"$out" && r=ok || r=MISSING; what="the line \"$text\"" ;;
-            has) grep -Fq -- "$text" <<<"$out" && r=ok || r=MISSING; what="a line with \"$text\"" ;;
-            match) grep -Eq -- "$text" <<<"$out" && r=ok || r=MISSING; what="a line matching /$text/" ;;
-            exit)
-                got="$(sed -n 's/^@@ exit //p' <<<"$out" | tail -n1)"
-                [ "$got" = "$text" ] && r=ok || r="MISSING (exit ${got:-none})"
-                what="exit status $text" ;;
-        esac
-        printf '      %-4s %s\n' "$([ "$r" = ok ] && echo ok || echo '!!')" "$what${r#ok}"
-        [ "$r" = ok ] || ok=0
-    done <<<"${EXPECT[$id]}"
-    if [ $ok = 1 ]; then echo "    PASS"; passed=$((passed + 1)); else echo "    FAIL"; failed=$((failed + 1)); fi
-done
+report_scenarios "$console.txt"
+passed=$SCENARIOS_PASSED
+failed=$SCENARIOS_FAILED
 
 echo
 if [ "$qemu_status" -ne 0 ] || ! grep -q '^@@ guest done' "$console.txt"; then

@@ -42,6 +42,8 @@ struct ServeOptions: Equatable {
     var maxSeconds: Double?
     /// The host name DPS hands out in `assignedHub` for every hub, instead of `localhost`.
     var publicHost: String?
+    /// The address DPS and the hubs listen on; the admin API stays on loopback.
+    var listenAddress = "127.0.0.1"
 }
 
 struct HubOption: Equatable {
@@ -59,7 +61,7 @@ enum CommandLineOptions {
     static let usage = """
         usage: kelvin-cloud init --dir DIR [--registration-id ID] [--server-name NAME]...
                kelvin-cloud serve --dir DIR [--dps-port PORT] [--hub-port PORT] [--hub NAME[:PORT]]...
-                                  [--public-host NAME]
+                                  [--public-host NAME] [--listen ADDRESS]
                                   [--admin-port PORT] [--id-scope SCOPE] [--retry-after SECONDS]
                                   [--assigning-polls N] [--register-immediately]
                                   [--error-shape new|legacy] [--lenient] [--tls 1.2|1.3|both]
@@ -87,6 +89,9 @@ enum CommandLineOptions {
           --public-host NAME       the host name DPS gives devices for every hub (assignedHub
                                    NAME:PORT) instead of localhost; it must resolve to this
                                    machine and be one of the server certificate's names
+          --listen ADDRESS         the IP address DPS and the hubs listen on (default
+                                   127.0.0.1; 0.0.0.0 for a device on the LAN); the admin
+                                   API stays on loopback
           --admin-port PORT        loopback-only admin API (default 44302, 0 = any free port)
           --id-scope SCOPE         ID scope devices must use (default 0ne00000001)
           --retry-after SECONDS    Retry-After on 202 responses (default 1; real DPS sends 3)
@@ -204,6 +209,9 @@ enum CommandLineOptions {
             if let host = try take("--public-host", from: &options) {
                 parsed.publicHost = try dnsName(host, "--public-host")
             }
+            if let address = try take("--listen", from: &options) {
+                parsed.listenAddress = try ipAddress(address, "--listen")
+            }
             try rejectLeftovers(options)
             if parsed.dpsPort != 0 && parsed.dpsPort == parsed.hubPort {
                 throw UsageError(message: "--dps-port and --hub-port must differ")
@@ -244,6 +252,17 @@ enum CommandLineOptions {
             }
         guard isValid else {
             throw UsageError(message: "\(option) needs a DNS name such as kelvin-hub.test, not '\(text)'")
+        }
+        return text
+    }
+
+    /// An IPv4 or IPv6 address in its usual text form; names are not resolved here.
+    static func ipAddress(_ text: String, _ option: String) throws(UsageError) -> String {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let isIPv4 = parts.count == 4 && parts.allSatisfy { part in UInt8(part).map { String($0) == part } ?? false }
+        let isIPv6 = text.contains(":") && text.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." }
+        guard isIPv4 || isIPv6 else {
+            throw UsageError(message: "\(option) needs an IP address such as 0.0.0.0 or 192.168.1.20, not '\(text)'")
         }
         return text
     }

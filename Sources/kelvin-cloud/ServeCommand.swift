@@ -92,6 +92,7 @@ enum ServeCommand {
             serverCertificateFile: serverCertificateFile,
             serverKeyFile: serverKeyFile
         )
+        configuration.host = options.listenAddress
         // Directories made before the CA's key was kept have none: every TLS mode but
         // not-yet-valid still works with them.
         if FileManager.default.fileExists(atPath: serverCAKeyFile) {
