@@ -208,6 +208,15 @@ extension Certificate {
         }
     }
 
+    /// The IP addresses (4 or 16 bytes) among the subject alternative names.
+    var ipAddresses: [[UInt8]] {
+        guard let names = try? extensions.subjectAlternativeNames else { return [] }
+        return names.compactMap { name in
+            if case .ipAddress(let address) = name { return Array(address.bytes) }
+            return nil
+        }
+    }
+
     /// One PEM block and its line end, as the identity files hold it.
     var pemText: String {
         get throws { try serializeAsPEM().pemString + "\n" }

@@ -55,6 +55,7 @@ public final class CloudServer: Sendable {
         }
         let genuineCertificate = try PEMFile.certificate(at: configuration.serverCertificateFile)
         self.serverCertificateNames = genuineCertificate.dnsNames
+            + genuineCertificate.ipAddresses.filter { $0.count == 4 }.map { $0.map(String.init).joined(separator: ".") }
         self.hubTLS = HubTLSPersonalities(
             hubNames: configuration.hubs.map(\.name),
             genuine: tlsContext,

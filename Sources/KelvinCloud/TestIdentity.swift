@@ -17,19 +17,26 @@ public struct TestIdentity {
     public static let serverCAPrivateKeyFileName = "server-ca-key.pem"
 
     /// Writes `server-ca.pem` (a self-signed CA) and its key `server-ca-key.pem`, `server-cert.pem`
-    /// and `server-key.pem` (a leaf for `DNS:localhost`, `IP:127.0.0.1` and every name in
-    /// `extraNames`, with the serverAuth EKU, signed by that CA) into `directory`, creating it if
-    /// needed.
+    /// and `server-key.pem` (a leaf for `DNS:localhost`, `IP:127.0.0.1`, every name in
+    /// `extraNames` and every address in `extraAddresses`, with the serverAuth EKU, signed by that
+    /// CA) into `directory`, creating it if needed.
     ///
     /// Idempotent: when the four files already form a valid set (the CA signed the leaf, both are
-    /// currently valid, each key belongs to its certificate, the leaf names every requested name)
+    /// currently valid, each key belongs to its certificate, the leaf names every requested name
+    /// and address)
     /// they are kept, so devices that trust the CA keep working. Otherwise all four are replaced.
     ///
     /// - Parameter extraNames: DNS names the hubs are reached by besides `localhost`, such as the
     ///   host name `kelvin-cloud serve --public-host` hands out.
+    /// - Parameter extraAddresses: IP addresses (4 or 16 bytes) devices reach the emulator at
+    ///   besides 127.0.0.1, such as a laptop's LAN address for a Pi on the bench.
     /// - Throws: ``IdentityFileError/unwritable(path:reason:)``, or an error from swift-certificates
     ///   if signing fails.
-    public static func createServerIdentity(in directory: String, extraNames: [String] = []) throws -> ServerIdentityFiles {
+    public static func createServerIdentity(
+        in directory: String,
+        extraNames: [String] = [],
+        extraAddresses: [[UInt8]] = []
+    ) throws -> ServerIdentityFiles {
         try PEMFile.createDirectory(directory)
         var files = ServerIdentityFiles(
             caCertificateFile: path(directory, serverCAFileName),
@@ -39,8 +46,10 @@ public struct TestIdentity {
             caPrivateKeyFile: path(directory, serverCAPrivateKeyFileName)
         )
         let names = ["localhost"] + extraNames.filter { $0 != "localhost" }
+        let loopback: [UInt8] = [127, 0, 0, 1]
+        let addresses = [loopback] + extraAddresses.filter { $0 != loopback }
         let now = Date()
-        if isUsableServerIdentity(files, naming: names, at: now) {
+        if isUsableServerIdentity(files, naming: names, addresses: addresses, at: now) {
             return files
         }
 
@@ -51,7 +60,8 @@ public struct TestIdentity {
             publicKey: serverKey.publicKey,
             usage: .serverAuth,
             alternativeNames: SubjectAlternativeNames(
-                names.map { GeneralName.dnsName($0) } + [.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))]
+                names.map { GeneralName.dnsName($0) }
+                    + addresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0))) }
             ),
             // 825 days is the longest lifetime Apple's TLS stack accepts for a server leaf.
             validity: .days(825, from: now)
@@ -172,7 +182,12 @@ public struct TestIdentity {
         )
     }
 
-    private static func isUsableServerIdentity(_ files: ServerIdentityFiles, naming names: [String], at now: Date) -> Bool {
+    private static func isUsableServerIdentity(
+        _ files: ServerIdentityFiles,
+        naming names: [String],
+        addresses: [[UInt8]],
+        at now: Date
+    ) -> Bool {
         guard let ca = try? PEMFile.certificate(at: files.caCertificateFile),
             let caKeyFile = files.caPrivateKeyFile,
             let caKey = try? PEMFile.privateKey(at: caKeyFile),
@@ -186,6 +201,7 @@ public struct TestIdentity {
             && ca.isValid(at: now) && leaf.isValid(at: now)
             && key.publicKey == leaf.publicKey && caKey.publicKey == ca.publicKey
             && names.allSatisfy(leafNames.contains)
+            && addresses.allSatisfy(leaf.ipAddresses.contains)
     }
 
     /// The existing device certificate when it and its key answer the request; otherwise `nil`.

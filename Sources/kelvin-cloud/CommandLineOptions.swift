@@ -1,3 +1,4 @@
+import Foundation
 import KelvinCloud
 
 /// What the command line asked for.
@@ -13,6 +14,8 @@ struct InitOptions: Equatable {
     var registrationID = "my-device"
     /// DNS names the server certificate covers besides localhost.
     var serverNames: [String] = []
+    /// IP addresses the server certificate covers besides 127.0.0.1.
+    var serverAddresses: [[UInt8]] = []
 }
 
 struct ServeOptions: Equatable {
@@ -59,7 +62,7 @@ struct UsageError: Error, Equatable {
 /// Accepts `--option value` and `--option=value`.
 enum CommandLineOptions {
     static let usage = """
-        usage: kelvin-cloud init --dir DIR [--registration-id ID] [--server-name NAME]...
+        usage: kelvin-cloud init --dir DIR [--registration-id ID] [--server-name NAME]... [--ip ADDRESS]...
                kelvin-cloud serve --dir DIR [--dps-port PORT] [--hub-port PORT] [--hub NAME[:PORT]]...
                                   [--public-host NAME] [--listen ADDRESS]
                                   [--admin-port PORT] [--id-scope SCOPE] [--retry-after SECONDS]
@@ -79,6 +82,9 @@ enum CommandLineOptions {
           --registration-id ID     CN of the device certificate (default my-device)
           --server-name NAME       a DNS name the server certificate also covers, besides
                                    localhost and 127.0.0.1 (repeatable)
+          --ip ADDRESS             an IPv4 or IPv6 address the server certificate also
+                                   covers, e.g. the laptop's LAN address for a Pi on the
+                                   bench (repeatable)
 
         serve   Serve DPS and IoT Hub with DIR/server-cert.pem, enrolling DIR/device-cert.pem
                 (if present) and every --enroll certificate under its CN. Ctrl-C stops it.
@@ -86,9 +92,10 @@ enum CommandLineOptions {
           --hub-port PORT          IoT Hub listener port (default 44301, 0 = any free port)
           --hub NAME[:PORT]        link another hub with its own listener (repeatable); when
                                    given, these replace the default hub "hub"
-          --public-host NAME       the host name DPS gives devices for every hub (assignedHub
-                                   NAME:PORT) instead of localhost; it must resolve to this
-                                   machine and be one of the server certificate's names
+          --public-host NAME       the host name (or IPv4 address) DPS gives devices for every
+                                   hub (assignedHub NAME:PORT) instead of localhost; it must
+                                   reach this machine and be one of the server
+                                   certificate's names (init --server-name / --ip)
           --listen ADDRESS         the IP address DPS and the hubs listen on (default
                                    127.0.0.1; 0.0.0.0 for a device on the LAN); the admin
                                    API stays on loopback
@@ -143,6 +150,7 @@ enum CommandLineOptions {
                 parsed.registrationID = registrationID
             }
             parsed.serverNames = try serverNames(from: &options)
+            parsed.serverAddresses = try serverAddresses(from: &options)
             try rejectLeftovers(options)
             return .initialize(parsed)
         case "serve":
@@ -207,7 +215,10 @@ enum CommandLineOptions {
                 parsed.maxSeconds = value
             }
             if let host = try take("--public-host", from: &options) {
-                parsed.publicHost = try dnsName(host, "--public-host")
+                // An IPv4 address is fine too: a bench LAN often has no names. (IPv6 would need
+                // brackets in assignedHub's host:port.)
+                let isIPv4 = (try? ipAddressBytes(host, "--public-host"))?.count == 4
+                parsed.publicHost = isIPv4 ? host : try dnsName(host, "--public-host")
             }
             if let address = try take("--listen", from: &options) {
                 parsed.listenAddress = try ipAddress(address, "--listen")
@@ -241,6 +252,27 @@ enum CommandLineOptions {
         return names
     }
 
+    /// Every `--ip`, each as the 4 or 16 bytes a certificate's iPAddress name holds.
+    static func serverAddresses(from options: inout [(name: String, value: String)]) throws(UsageError) -> [[UInt8]] {
+        var addresses: [[UInt8]] = []
+        while let text = try take("--ip", from: &options) {
+            addresses.append(try ipAddressBytes(text, "--ip"))
+        }
+        return addresses
+    }
+
+    static func ipAddressBytes(_ text: String, _ option: String) throws(UsageError) -> [UInt8] {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return withUnsafeBytes(of: v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            return withUnsafeBytes(of: v6) { Array($0) }
+        }
+        throw UsageError(message: "\(option) needs an IP address such as 0.0.0.0 or 192.168.1.20, not '\(text)'")
+    }
+
     /// A host name as certificates and resolvers take it: dot-separated labels of letters,
     /// digits and inner hyphens, each at most 63 characters, at most 253 in all.
     static func dnsName(_ text: String, _ option: String) throws(UsageError) -> String {
@@ -258,12 +290,7 @@ enum CommandLineOptions {
 
     /// An IPv4 or IPv6 address in its usual text form; names are not resolved here.
     static func ipAddress(_ text: String, _ option: String) throws(UsageError) -> String {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let isIPv4 = parts.count == 4 && parts.allSatisfy { part in UInt8(part).map { String($0) == part } ?? false }
-        let isIPv6 = text.contains(":") && text.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." }
-        guard isIPv4 || isIPv6 else {
-            throw UsageError(message: "\(option) needs an IP address such as 0.0.0.0 or 192.168.1.20, not '\(text)'")
-        }
+        _ = try ipAddressBytes(text, option)
         return text
     }
 

@@ -4,7 +4,12 @@ import KelvinCloud
 enum InitCommand {
     static func run(_ options: InitOptions) -> Int32 {
         do {
-            describe(try TestIdentity.createServerIdentity(in: options.directory, extraNames: options.serverNames))
+            let server = try TestIdentity.createServerIdentity(
+                in: options.directory,
+                extraNames: options.serverNames,
+                extraAddresses: options.serverAddresses
+            )
+            describe(server)
             let device = try TestIdentity.createSelfSignedDevice(
                 registrationID: options.registrationID,
                 in: options.directory

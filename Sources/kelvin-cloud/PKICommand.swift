@@ -6,8 +6,10 @@ enum PKICommand {
     static func run(_ options: PKIOptions, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int32 {
         do {
             switch options {
-            case .server(let directory, let names):
-                InitCommand.describe(try TestIdentity.createServerIdentity(in: directory, extraNames: names))
+            case .server(let directory, let names, let addresses):
+                InitCommand.describe(
+                    try TestIdentity.createServerIdentity(in: directory, extraNames: names, extraAddresses: addresses)
+                )
             case .device(let options):
                 let device = try TestIdentity.createSelfSignedDevice(
                     registrationID: options.registrationID,

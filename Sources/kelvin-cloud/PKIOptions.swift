@@ -2,8 +2,8 @@ import KelvinCloud
 
 /// `kelvin-cloud pki …`: which identity files to make.
 enum PKIOptions: Equatable {
-    /// `names`: DNS names the server certificate covers besides localhost.
-    case server(directory: String, names: [String] = [])
+    /// `names` and `addresses`: what the server certificate covers besides localhost and 127.0.0.1.
+    case server(directory: String, names: [String] = [], addresses: [[UInt8]] = [])
     case device(PKIDeviceOptions)
     case chain(PKIDeviceOptions)
 }
@@ -28,7 +28,7 @@ enum PassphraseSource: Equatable {
 extension PKIOptions {
     /// Lines for the usage synopsis, aligned under `usage: `.
     static let usageSynopsis = """
-               kelvin-cloud pki server --dir DIR [--server-name NAME]...
+               kelvin-cloud pki server --dir DIR [--server-name NAME]... [--ip ADDRESS]...
                kelvin-cloud pki device --dir DIR --registration-id ID [--name NAME] [--key ec|rsa4096]
                                        [--passphrase-file FILE | --passphrase-env VAR] [--days N]
                kelvin-cloud pki chain  --dir DIR --registration-id ID [same options as device]
@@ -37,7 +37,7 @@ extension PKIOptions {
     static let usageDetails = """
         pki     Make the X.509 identities the Azure walkthroughs make with openssl.
           server                   server-ca.pem (and its key), server-cert.pem, server-key.pem,
-                                   as init does; --server-name as for init
+                                   as init does; --server-name and --ip as for init
           device                   a self-signed device for an individual enrollment:
                                    NAME-cert.pem (CN=ID, clientAuth) and NAME-key.pem (PKCS#8)
           chain                    root-ca-{cert,key}.pem and intermediate-ca-{cert,key}.pem (reused
@@ -71,7 +71,11 @@ extension CommandLineOptions {
         let parsed: PKIOptions
         switch kind {
         case "server":
-            parsed = .server(directory: directory, names: try serverNames(from: &options))
+            parsed = .server(
+                directory: directory,
+                names: try serverNames(from: &options),
+                addresses: try serverAddresses(from: &options)
+            )
         case "device":
             parsed = .device(try pkiDeviceOptions(directory: directory, from: &options))
         case "chain":

@@ -129,7 +129,8 @@ enum ServeCommand {
         for host in Set(hubs.map(\.hostName)) where !server.serverCertificateNames.contains(host) && host != "127.0.0.1" {
             Console.complain(
                 "kelvin-cloud: warning: \(serverCertificateFile) does not name \(host), which DPS hands out as the hub's host; "
-                    + "devices will refuse it — run `kelvin-cloud init --dir \(options.directory) --server-name \(host)`"
+                    + "devices will refuse it — run `kelvin-cloud init --dir \(options.directory) "
+                    + "\(host.allSatisfy { $0.isNumber || $0 == "." } ? "--ip" : "--server-name") \(host)`"
             )
         }
 

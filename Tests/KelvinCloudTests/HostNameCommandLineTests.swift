@@ -15,6 +15,12 @@ import Testing
             return
         }
         #expect(serve.publicHost == "kelvin-hub.test")
+        guard case .serve(let byAddress) = try CommandLineOptions.parse(["serve", "--dir", "desk", "--public-host", "192.168.1.20"])
+        else {
+            Issue.record("serve was not parsed as serve")
+            return
+        }
+        #expect(byAddress.publicHost == "192.168.1.20")
         guard case .serve(let plain) = try CommandLineOptions.parse(["serve", "--dir", "desk"]) else { return }
         #expect(plain.publicHost == nil)
     }
@@ -23,6 +29,7 @@ import Testing
         (["serve", "--dir", "d", "--public-host", ""], "--public-host needs a DNS name such as kelvin-hub.test, not ''"),
         (["serve", "--dir", "d", "--public-host", "hub.test:443"], "--public-host needs a DNS name such as kelvin-hub.test, not 'hub.test:443'"),
         (["serve", "--dir", "d", "--public-host", "-hub.test"], "--public-host needs a DNS name such as kelvin-hub.test, not '-hub.test'"),
+        (["serve", "--dir", "d", "--public-host", "fd00::7"], "--public-host needs a DNS name such as kelvin-hub.test, not 'fd00::7'"),
         (["init", "--dir", "d", "--server-name", "hub..test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hub..test'"),
         (["init", "--dir", "d", "--server-name", "hüb.test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hüb.test'"),
     ])

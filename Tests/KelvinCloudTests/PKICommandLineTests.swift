@@ -52,6 +52,10 @@ import Testing
             try CommandLineOptions.parse(["pki", "server", "--dir", "ids", "--server-name", "a.test", "--server-name=b.test"])
                 == .pki(.server(directory: "ids", names: ["a.test", "b.test"]))
         )
+        #expect(
+            try CommandLineOptions.parse(["pki", "server", "--dir", "ids", "--ip", "192.168.1.20", "--ip=fd00::7"])
+                == .pki(.server(directory: "ids", addresses: [[192, 168, 1, 20], [0xFD] + Array(repeating: 0, count: 14) + [7]]))
+        )
         #expect(try CommandLineOptions.parse(["pki", "device", "--help"]) == .help)
     }
 
@@ -63,6 +67,7 @@ import Testing
         (["pki", "device", "--dir", "ids"], "--registration-id is required"),
         (["pki", "server", "--dir", "ids", "--key", "ec"], "unknown option --key"),
         (["pki", "server", "--dir", "ids", "--server-name", "hub_1.test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hub_1.test'"),
+        (["pki", "server", "--dir", "ids", "--ip", "192.168.1"], "--ip needs an IP address such as 0.0.0.0 or 192.168.1.20, not '192.168.1'"),
         (["pki", "device", "--dir", "ids", "--registration-id", "d", "--key", "dsa"], "--key must be ec or rsa4096, not 'dsa'"),
         (
             ["pki", "device", "--dir", "ids", "--registration-id", "d", "--passphrase-file", "f", "--passphrase-env", "V"],

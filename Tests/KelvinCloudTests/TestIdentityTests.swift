@@ -76,6 +76,24 @@ import Testing
         #expect(again.outcome == .created)
     }
 
+    /// A Pi on the bench reaching the emulator at a laptop's LAN address needs that address in the
+    /// certificate; asking for one the certificate lacks makes a new set, asking again keeps it.
+    @Test func serverIdentity_withExtraAddresses_coversThem() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try TestIdentity.createServerIdentity(in: directory.path)
+        let lan: [UInt8] = [192, 168, 1, 20]
+        let ula: [UInt8] = [0xFD] + Array(repeating: 0, count: 14) + [7]
+
+        let files = try TestIdentity.createServerIdentity(in: directory.path, extraAddresses: [lan, ula])
+
+        #expect(files.outcome == .created)
+        let text = try ExternalTool.run("openssl", ["x509", "-in", files.certificateFile, "-noout", "-ext", "subjectAltName"])
+            .standardOutput
+        #expect(text.contains("IP Address:127.0.0.1, IP Address:192.168.1.20, IP Address:FD00:0:0:0:0:0:0:7"), "\(text)")
+        #expect(try TestIdentity.createServerIdentity(in: directory.path, extraAddresses: [lan]).outcome == .kept)
+    }
+
     @Test func serverIdentity_withoutItsCAKey_isReplaced() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
