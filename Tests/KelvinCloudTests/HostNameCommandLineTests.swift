@@ -21,6 +21,12 @@ import Testing
             return
         }
         #expect(byAddress.publicHost == "192.168.1.20")
+        guard case .serve(let onTheLAN) = try CommandLineOptions.parse(["serve", "--dir", "desk", "--listen", "0.0.0.0"])
+        else {
+            Issue.record("serve was not parsed as serve")
+            return
+        }
+        #expect(onTheLAN.listenAddress == "0.0.0.0")
         guard case .serve(let plain) = try CommandLineOptions.parse(["serve", "--dir", "desk"]) else { return }
         #expect(plain.publicHost == nil)
     }
@@ -29,6 +35,7 @@ import Testing
         (["serve", "--dir", "d", "--public-host", ""], "--public-host needs a DNS name such as kelvin-hub.test, not ''"),
         (["serve", "--dir", "d", "--public-host", "hub.test:443"], "--public-host needs a DNS name such as kelvin-hub.test, not 'hub.test:443'"),
         (["serve", "--dir", "d", "--public-host", "-hub.test"], "--public-host needs a DNS name such as kelvin-hub.test, not '-hub.test'"),
+        (["serve", "--dir", "d", "--listen", "laptop.local"], "--listen needs an IP address such as 0.0.0.0 or 192.168.1.20, not 'laptop.local'"),
         (["serve", "--dir", "d", "--public-host", "fd00::7"], "--public-host needs a DNS name such as kelvin-hub.test, not 'fd00::7'"),
         (["init", "--dir", "d", "--server-name", "hub..test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hub..test'"),
         (["init", "--dir", "d", "--server-name", "hüb.test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hüb.test'"),
