@@ -94,14 +94,17 @@ cross-armv6:
 
 cross-all: cross-aarch64 cross-armv7 cross-armv6
 
-# out/deb/kelvin_VERSION_arm64.deb and _armhf.deb from the dynamic builds, then installed into a
-# throwaway root to check their layout (cross/test-deb.sh).
+# out/deb/kelvin_VERSION_arm64.deb and _armhf.deb from the dynamic builds, and
+# kelvin-static_VERSION_armhf.deb (every Pi on 32-bit Raspberry Pi OS) from the armv6 one, then
+# installed into a throwaway root to check their layout (cross/test-deb.sh).
 deb:
 	cross/build.sh aarch64 dynamic
 	cross/build.sh armv7 dynamic
+	cross/build.sh armv6 static
 	cross/package-deb.sh aarch64
 	cross/package-deb.sh armv7
-	cross/test-deb.sh aarch64 armv7
+	cross/package-deb.sh armv6
+	cross/test-deb.sh aarch64 armv7 armv6
 
 # Fails when a stripped device binary that was built outgrows its budget (cross/size-budget).
 size-check:

@@ -191,6 +191,18 @@ select_target() {
     TARGET_LIB_DIR="$TARGET_ROOT/usr/lib/$GNU"
 }
 
+# select_package ARCH -- select_target, and the .deb of that architecture (cross/package-deb.sh):
+#   PACKAGE        its name;  PACKAGE_LINK  the build it carries;  PACKAGE_ARCH  dpkg's architecture
+#   PACKAGE_OTHER  the package that installs the same files, which it conflicts with and replaces
+# armv6 is packaged as kelvin-static for armhf, beside the dynamic kelvin (cross/README.md).
+select_package() {
+    select_target "$1"
+    case "$1" in
+        armv6) PACKAGE=kelvin-static PACKAGE_LINK=static PACKAGE_ARCH=armhf PACKAGE_OTHER=kelvin ;;
+        *) PACKAGE=kelvin PACKAGE_LINK=dynamic PACKAGE_ARCH="$DEBARCH" PACKAGE_OTHER=kelvin-static ;;
+    esac
+}
+
 # ensure_target -- installs what select_target's architecture needs to build (idempotent).
 ensure_target() {
     ensure_packages --arch "$DEBARCH" "${TARGET_PACKAGES[@]}"

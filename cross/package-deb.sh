@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Debian package of a dynamic device build:  cross/package-deb.sh aarch64|armv7
-#   -> out/deb/kelvin_VERSION_DEBARCH.deb (arm64, armhf); build first: cross/build.sh ARCH dynamic
+# Builds the Debian package of a device build:  cross/package-deb.sh aarch64|armv7|armv6
+#   -> out/deb/kelvin_VERSION_DEBARCH.deb (arm64, armhf) from the dynamic build (cross/build.sh
+#      ARCH dynamic first); armv6: out/deb/kelvin-static_VERSION_armhf.deb from its static build,
+#      for every Pi on 32-bit Raspberry Pi OS (select_package in lib.sh, cross/README.md)
 # Contents: the stripped binary and board/ laid out as a package installs them:
 #   /usr/bin/kelvin                          (the unit's ExecStart= is changed to it)
 #   /lib/systemd/system/kelvin.service       (not enabled: the device needs its certificate first)
@@ -9,14 +11,14 @@
 #   /etc/kelvin/kelvin.conf                  (a conffile: upgrades keep the device's edits)
 #   /usr/share/doc/kelvin/                   (board/README.md, CHECKLIST.md, WIRING.md, config.txt)
 # Depends: the package of each library the binary needs (readelf -d), versioned by the newest
-# symbol version it uses where the library has them (glibc, OpenSSL, libgcc).
+# symbol version it uses where the library has them (glibc, OpenSSL, libgcc); none for a static one.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-select_target "${1:?usage: cross/package-deb.sh aarch64|armv7}"
+select_package "${1:?usage: cross/package-deb.sh aarch64|armv7|armv6}"
 ensure_packages file dpkg
 BOARD="$REPO_ROOT/board"
-binary="$REPO_ROOT/out/$TARGET_ARCH-dynamic/$PRODUCT.stripped"
-[ -f "$binary" ] || die "${binary#"$REPO_ROOT"/} not found; run cross/build.sh $TARGET_ARCH dynamic first"
+binary="$REPO_ROOT/out/$TARGET_ARCH-$PACKAGE_LINK/$PRODUCT.stripped"
+[ -f "$binary" ] || die "${binary#"$REPO_ROOT"/} not found; run cross/build.sh $TARGET_ARCH $PACKAGE_LINK first"
 version="$(sed -n 's/^ *public static let text = "\([0-9][0-9.]*\)"$/\1/p' "$REPO_ROOT/Sources/AzureIoT/ProvisioningRequests.swift")"
 [ -n "$version" ] || die "no KelvinVersion.text found in Sources/AzureIoT/ProvisioningRequests.swift"
 
@@ -44,6 +46,7 @@ for soname in $("$GNU-readelf" -d "$binary" | sed -n 's/.*Shared library: \[\(.*
 done
 depends_line="$(printf '%s, ' "${depends[@]}")"
 depends_line="${depends_line%, }"
+[ "$PACKAGE_LINK" = dynamic ] || [ ${#depends[@]} -eq 0 ] || die "${binary#"$REPO_ROOT"/} is not static: it needs $depends_line"
 
 root="$(mktemp -d)"
 chmod 0755 "$root"
@@ -64,15 +67,17 @@ done
 
 install -d -m 0755 "$root/DEBIAN"
 cat >"$root/DEBIAN/control" <<CONTROL
-Package: kelvin
+Package: $PACKAGE
 Version: $version
-Architecture: $DEBARCH
+Architecture: $PACKAGE_ARCH
 Maintainer: Kelvin developers <kelvin@localhost>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
-Depends: $depends_line
+${depends_line:+Depends: $depends_line
+}Conflicts: $PACKAGE_OTHER
+Replaces: $PACKAGE_OTHER
 Section: net
 Priority: optional
-Description: temperature telemetry from a Raspberry Pi to Azure IoT Hub
+Description: temperature telemetry from a Raspberry Pi to Azure IoT Hub$([ "$PACKAGE_LINK" = dynamic ] || echo " (static, every Pi)")
  kelvin reads a temperature sensor (I2C, hwmon, IIO, 1-Wire or a simulation), provisions the
  device once through the Azure IoT Hub Device Provisioning Service with its X.509 certificate,
  and sends the readings to its hub over HTTPS, keeping them on disk while the hub is out of
@@ -115,8 +120,8 @@ fi
 PRERM
 chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm"
 
-deb="$REPO_ROOT/out/deb/kelvin_${version}_$DEBARCH.deb"
+deb="$REPO_ROOT/out/deb/${PACKAGE}_${version}_$PACKAGE_ARCH.deb"
 mkdir -p "$(dirname "$deb")"
 rm -f "$deb"
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null || die "dpkg-deb failed"
-echo "${deb#"$REPO_ROOT"/}: $(file_size "$deb") bytes ($(human "$(file_size "$deb")")), Depends: $depends_line"
+echo "${deb#"$REPO_ROOT"/}: $(file_size "$deb") bytes ($(human "$(file_size "$deb")")), Depends: ${depends_line:-nothing}"
