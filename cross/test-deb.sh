@@ -20,6 +20,15 @@ check() { # check DESCRIPTION COMMAND... -- fails the test with DESCRIPTION unle
     echo "  ok  $what"
 }
 
+# throwaway_root -- an empty system in $root for dpkg to install into, with dpkg_root the command.
+throwaway_root() {
+    root="$(mktemp -d)"
+    trap 'rm -rf "$root"' EXIT
+    mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/etc"
+    touch "$root/var/lib/dpkg/status" "$root/etc/passwd" "$root/etc/group"
+    dpkg_root=(dpkg --root="$root" --force-architecture --force-depends --force-script-chrootless)
+}
+
 for arch in "${archs[@]}"; do
     select_package "$arch"
     deb="$(ls "$REPO_ROOT"/out/deb/"$PACKAGE"_*_"$PACKAGE_ARCH".deb 2>/dev/null | head -n1)"
@@ -41,11 +50,7 @@ for arch in "${archs[@]}"; do
     check "Conflicts: and Replaces: $PACKAGE_OTHER" \
         test "$(dpkg-deb -f "$deb" Conflicts Replaces)" = "$(printf 'Conflicts: %s\nReplaces: %s' "$PACKAGE_OTHER" "$PACKAGE_OTHER")"
 
-    root="$(mktemp -d)"
-    trap 'rm -rf "$root"' EXIT
-    mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/etc"
-    touch "$root/var/lib/dpkg/status" "$root/etc/passwd" "$root/etc/group"
-    dpkg_root=(dpkg --root="$root" --force-architecture --force-depends --force-script-chrootless)
+    throwaway_root
     "${dpkg_root[@]}" -i "$deb" >"$root.log" 2>&1 || { cat "$root.log" >&2; die "$deb_name: dpkg -i failed"; }
     check "dpkg -i into a throwaway root: installed" \
         grep -qx "Status: install ok installed" <(dpkg --root="$root" -s "$PACKAGE")
@@ -88,11 +93,8 @@ tested() { case " ${archs[*]} " in *" $1 "*) ;; *) return 1 ;; esac; }
 if tested armv7 && tested armv6; then
     deb_name="kelvin_*_armhf.deb -> kelvin-static_*_armhf.deb"
     echo "$deb_name:"
-    root="$(mktemp -d)"
-    trap 'rm -rf "$root"' EXIT
-    mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/etc"
-    touch "$root/var/lib/dpkg/status" "$root/etc/passwd" "$root/etc/group"
-    dpkg_root=(dpkg --root="$root" --force-architecture --force-depends --force-script-chrootless --force-confold)
+    throwaway_root
+    dpkg_root+=(--force-confold)
     for deb in "$REPO_ROOT"/out/deb/kelvin_*_armhf.deb "$REPO_ROOT"/out/deb/kelvin-static_*_armhf.deb; do
         "${dpkg_root[@]}" -i "$deb" >>"$root.log" 2>&1 </dev/null || { cat "$root.log" >&2; die "$deb_name: dpkg -i $(basename "$deb") failed"; }
         [ -f "$root/etc/kelvin/kelvin.conf" ] && echo "# edited on the device" >>"$root/etc/kelvin/kelvin.conf"
