@@ -141,7 +141,7 @@ ensure_sysroot() {
 
 # --- Device architectures ----------------------------------------------------------------------
 # select_target ARCH (aarch64 | armv7 | armv6) sets, for that device architecture:
-#   TRIPLE        the Embedded Swift triple (the stdlib ships these two, not a *-linux-* one)
+#   TRIPLE        the Embedded Swift triple (the stdlib ships these, not a *-linux-* one)
 #   GNU           the GNU triple of Debian's cross gcc/binutils and multiarch directories
 #   DEBARCH       Debian's name of the architecture
 #   QEMU          the user-mode emulator that runs its binaries here
