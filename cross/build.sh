@@ -44,7 +44,7 @@ fi
 # each is in. Debian's armel libraries are ARMv5TE (readelf -A), but libatomic.a also holds ARMv7
 # variants of each atomic (libat_*_i1, with dmb and ldrexd), which its ifunc resolvers choose only
 # when libat_have_strexbhd is set, and nothing ever sets it: on ARM they pick the kernel's
-# cmpxchg64 helper or a lock. Anything else here would be a SIGILL on an ARM1176. VFPv2's
+# __kuser_cmpxchg64 or a lock. Anything else here would be a SIGILL on an ARM1176. VFPv2's
 # vldm/vstm/vmrs/vmsr are allowed: glibc and the unwinder use them only when the CPU has VFP.
 armv7_instructions() {
     "$GNU-objdump" -d --no-show-raw-insn "$1" | awk '
