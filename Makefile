@@ -7,11 +7,12 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 BIN = $(shell $(SWIFT) build --show-bin-path)
 
-# Device builds (cross/build.sh): ARCH-LINK for ARCH in aarch64 armv7 and LINK in dynamic static.
-CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static
+# Device builds (cross/build.sh): ARCH-LINK for ARCH in aarch64 armv7 and LINK in dynamic static,
+# and armv6-static (Pi Zero and Pi 1; static only, cross/README.md).
+CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static armv6-static
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-all size-check deb \
-	e2e-host e2e-aarch64 e2e-armv7 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) clean
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-armv6 cross-all size-check deb \
+	e2e-host e2e-aarch64 e2e-armv7 e2e-armv6 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) e2e-armv6-static-cortex-a7 clean
 
 demo:
 	scripts/demo.sh
@@ -23,7 +24,7 @@ deps:
 	scripts/install-deps.sh
 
 deps-cross:
-	scripts/install-deps.sh arm64 armhf
+	scripts/install-deps.sh arm64 armhf armel
 
 build: deps
 	$(SWIFT) build --product kelvin
@@ -31,7 +32,7 @@ build: deps
 
 test:
 	@rm -f out/stage-times.tsv
-	@scripts/stage.sh "install packages" scripts/install-deps.sh arm64 armhf
+	@scripts/stage.sh "install packages" scripts/install-deps.sh arm64 armhf armel
 	@scripts/stage.sh "layering rules" scripts/check-layering.sh
 	@scripts/stage.sh "unit and integration tests" $(MAKE) --no-print-directory unit-tests
 	@scripts/stage.sh "parser fuzzing" $(MAKE) --no-print-directory fuzz
@@ -42,10 +43,12 @@ test:
 	@scripts/stage.sh "kernel in the loop (qemu)" $(MAKE) --no-print-directory test-kernel
 	@scripts/stage.sh "the .deb as a service (booted Debian, qemu)" $(MAKE) --no-print-directory test-system
 	@scripts/stage.sh "aarch64 cross build (dyn+static)" $(MAKE) --no-print-directory cross-aarch64
-	@scripts/stage.sh "aarch64 size budget" $(MAKE) --no-print-directory size-check
 	@scripts/stage.sh "armv7 cross build (dyn+static)" $(MAKE) --no-print-directory cross-armv7
+	@scripts/stage.sh "armv6 cross build (static)" $(MAKE) --no-print-directory cross-armv6
+	@scripts/stage.sh "size budgets" $(MAKE) --no-print-directory size-check
 	@for a in $(CROSS_ARTEFACTS); do \
 		scripts/stage.sh "$$a end to end under qemu" $(MAKE) --no-print-directory e2e-$$a || exit 1; done
+	@scripts/stage.sh "armv6-static on a Cortex-A7 (qemu)" $(MAKE) --no-print-directory e2e-armv6-static-cortex-a7
 	@scripts/stage.sh ".deb packages (build, dpkg -i to a root)" $(MAKE) --no-print-directory deb
 	@echo "=== all stages passed:" && awk -F'\t' '{ printf "    %-40s %7.1f s\n", $$1, $$3 / 1000 }' out/stage-times.tsv
 
@@ -98,18 +101,25 @@ cross-aarch64:
 cross-armv7:
 	cross/build.sh armv7 dynamic static
 
-cross-all: cross-aarch64 cross-armv7
+# The Pi Zero and Pi 1: ARMv6 code on Debian armel's libraries, static (cross/README.md).
+cross-armv6:
+	cross/build.sh armv6 static
 
-# out/deb/kelvin_VERSION_arm64.deb and _armhf.deb from the dynamic builds, then installed into a
-# throwaway root to check their layout (cross/test-deb.sh).
+cross-all: cross-aarch64 cross-armv7 cross-armv6
+
+# out/deb/kelvin_VERSION_arm64.deb and _armhf.deb from the dynamic builds, and
+# kelvin-static_VERSION_armhf.deb (every Pi on 32-bit Raspberry Pi OS) from the armv6 one, then
+# installed into a throwaway root to check their layout (cross/test-deb.sh).
 deb:
 	cross/build.sh aarch64 dynamic
 	cross/build.sh armv7 dynamic
+	cross/build.sh armv6 static
 	cross/package-deb.sh aarch64
 	cross/package-deb.sh armv7
-	cross/test-deb.sh aarch64 armv7
+	cross/package-deb.sh armv6
+	cross/test-deb.sh aarch64 armv7 armv6
 
-# Fails when the stripped aarch64 dynamic binary outgrows its budget (cross/size-budget).
+# Fails when a stripped device binary that was built outgrows its budget (cross/size-budget).
 size-check:
 	cross/check-size.sh
 
@@ -118,9 +128,15 @@ $(addprefix e2e-,$(CROSS_ARTEFACTS)): e2e-%:
 	$(SWIFT) build --product kelvin-cloud
 	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh $* cross/run.sh $*
 
+# The same armv6 file on a Pi 2's CPU (cross/run.sh runs armv6 on an ARM1176 otherwise).
+e2e-armv6-static-cortex-a7:
+	$(SWIFT) build --product kelvin-cloud
+	QEMU_CPU=cortex-a7 KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/e2e.sh armv6-static-cortex-a7 cross/run.sh armv6-static
+
 e2e-aarch64: e2e-aarch64-dynamic e2e-aarch64-static
 e2e-armv7: e2e-armv7-dynamic e2e-armv7-static
+e2e-armv6: e2e-armv6-static e2e-armv6-static-cortex-a7
 e2e-cross: $(addprefix e2e-,$(CROSS_ARTEFACTS))
 
 clean:
-	rm -rf .build .build-embedded .build-aarch64 .build-armv7 .build-fuzz .build-kernel .build-system out
+	rm -rf .build .build-embedded .build-aarch64 .build-armv7 .build-armv6 .build-fuzz .build-kernel .build-system out

@@ -140,8 +140,8 @@ ensure_sysroot() {
 }
 
 # --- Device architectures ----------------------------------------------------------------------
-# select_target ARCH (aarch64 | armv7) sets, for that device architecture:
-#   TRIPLE        the Embedded Swift triple (the stdlib ships these two, not a *-linux-* one)
+# select_target ARCH (aarch64 | armv7 | armv6) sets, for that device architecture:
+#   TRIPLE        the Embedded Swift triple (the stdlib ships these, not a *-linux-* one)
 #   GNU           the GNU triple of Debian's cross gcc/binutils and multiarch directories
 #   DEBARCH       Debian's name of the architecture
 #   QEMU          the user-mode emulator that runs its binaries here
@@ -152,10 +152,12 @@ ensure_sysroot() {
 #                 "" for multiarch packages installed into the system (/usr/lib/$GNU),
 #                 else a folder they were unpacked into (ensure_sysroot)
 #   TARGET_PACKAGES  the Debian packages the build needs (for ensure_packages --arch $DEBARCH)
+#   LINKS         the links that make a program for the device (dynamic static, or static alone)
+#   LATE_LIBS     libraries linked after OpenSSL (for what it needs that the target lacks)
 # and SCRATCH (the SwiftPM scratch path) and SYSROOT_PACKAGES (what goes into TARGET_ROOT).
 TARGET_LIBS=(libssl-dev libgpiod-dev libi2c-dev)
 select_target() {
-    TARGET_ARCH="$1"
+    TARGET_ARCH="$1" LINKS=(dynamic static) LATE_LIBS=()
     case "$1" in
         aarch64)
             TRIPLE="aarch64-none-none-elf" GNU="aarch64-linux-gnu" DEBARCH="arm64" QEMU="qemu-aarch64-static"
@@ -170,12 +172,35 @@ select_target() {
             # Debian's armhf glibc has no rcrt1.o (no static PIE): a static executable at a fixed address.
             STATIC_FLAGS=(-static -no-pie) STATIC_WORDS="statically linked"
             SYSROOT_PACKAGES=("${TARGET_LIBS[@]}" libssl3 libgpiod2 libi2c0) ;;
-        *) die "unknown device architecture '$1' (aarch64 or armv7)" ;;
+        armv6)
+            # Pi Zero and Pi 1 (ARM1176). Raspberry Pi OS's ARMv6 hard-float libraries are in no
+            # Debian archive; Debian armel's (ARMv5TE, soft-float) are, and run on an ARMv6 CPU.
+            # Their calling convention is not Raspberry Pi OS's, so only a static program runs on
+            # it, which then runs on every 32-bit Raspberry Pi OS (cross/README.md).
+            TRIPLE="armv6-none-none-eabi" GNU="arm-linux-gnueabi" DEBARCH="armel" QEMU="qemu-arm-static"
+            TARGET_FLAGS=(-mfloat-abi=soft -march=armv6) FILE_WORDS="ARM, EABI5" TARGET_ROOT="$REPO_ROOT/.build-armv6/sysroot"
+            STATIC_FLAGS=(-static -no-pie) STATIC_WORDS="statically linked" LINKS=(static)
+            # ARMv5TE has no 64-bit atomic instructions: armel's OpenSSL calls __atomic_*_8.
+            LATE_LIBS=(-latomic)
+            SYSROOT_PACKAGES=("${TARGET_LIBS[@]}" libssl3 libgpiod2 libi2c0) ;;
+        *) die "unknown device architecture '$1' (aarch64, armv7 or armv6)" ;;
     esac
     SCRATCH="$REPO_ROOT/.build-$1"
     TARGET_PACKAGES=(file "gcc-$GNU" "binutils-$GNU" "libc6-dev-$DEBARCH-cross")
     [ -n "$TARGET_ROOT" ] || TARGET_PACKAGES+=("${TARGET_LIBS[@]/%/:$DEBARCH}")
     TARGET_LIB_DIR="$TARGET_ROOT/usr/lib/$GNU"
+}
+
+# select_package ARCH -- select_target, and the .deb of that architecture (cross/package-deb.sh):
+#   PACKAGE        its name;  PACKAGE_LINK  the build it carries;  PACKAGE_ARCH  dpkg's architecture
+#   PACKAGE_OTHER  the package that installs the same files, which it conflicts with and replaces
+# armv6 is packaged as kelvin-static for armhf, beside the dynamic kelvin (cross/README.md).
+select_package() {
+    select_target "$1"
+    case "$1" in
+        armv6) PACKAGE=kelvin-static PACKAGE_LINK=static PACKAGE_ARCH=armhf PACKAGE_OTHER=kelvin ;;
+        *) PACKAGE=kelvin PACKAGE_LINK=dynamic PACKAGE_ARCH="$DEBARCH" PACKAGE_OTHER=kelvin-static ;;
+    esac
 }
 
 # ensure_target -- installs what select_target's architecture needs to build (idempotent).
@@ -273,7 +298,7 @@ link_kelvin() {
         -Wl,--gc-sections \
         "$@" \
         -L"$emb" -lswiftUnicodeDataTables \
-        -lssl -lcrypto -lgpiod -li2c -lm \
+        -lssl -lcrypto -lgpiod -li2c -lm "${LATE_LIBS[@]}" \
         || die "link failed ($cc)"
 }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Debian package of a dynamic device build:  cross/package-deb.sh aarch64|armv7|host
-#   -> out/deb/kelvin_VERSION_DEBARCH.deb (arm64, armhf); build first: cross/build.sh ARCH dynamic
+# Builds the Debian package of a device build:  cross/package-deb.sh aarch64|armv7|armv6|host
+#   -> out/deb/kelvin_VERSION_DEBARCH.deb (arm64, armhf) from the dynamic build (cross/build.sh
+#      ARCH dynamic first); armv6: out/deb/kelvin-static_VERSION_armhf.deb from its static build,
+#      for every Pi on 32-bit Raspberry Pi OS (select_package in lib.sh, cross/README.md)
 #   host: the x86_64 Embedded build (cross/build-embedded-host.sh) -> kelvin_VERSION_amd64.deb,
 #   the same binary a device runs, for a Debian PC or VM (system/run.sh boots it)
 # KELVIN_DEB_VERSION overrides the package version (an upgrade to test).
@@ -12,7 +14,7 @@
 #   /etc/kelvin/kelvin.conf                  (a conffile: upgrades keep the device's edits)
 #   /usr/share/doc/kelvin/                   (board/README.md, CHECKLIST.md, WIRING.md, config.txt)
 # Depends: the package of each library the binary needs (readelf -d), versioned by the newest
-# symbol version it uses where the library has them (glibc, OpenSSL, libgcc).
+# symbol version it uses where the library has them (glibc, OpenSSL, libgcc); none for a static one.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_packages file dpkg binutils
@@ -22,15 +24,16 @@ chmod 0755 "$root"
 trap 'rm -rf "$root"' EXIT
 if [ "${1:-}" = host ]; then
     GNU=x86_64-linux-gnu DEBARCH=amd64
+    PACKAGE=kelvin PACKAGE_LINK=dynamic PACKAGE_ARCH=amd64 PACKAGE_OTHER=kelvin-static
     [ -f "$REPO_ROOT/out/embedded-host/$PRODUCT" ] \
         || die "out/embedded-host/$PRODUCT not found; run cross/build-embedded-host.sh first"
     binary="$root.kelvin"
     trap 'rm -rf "$root" "$root.kelvin"' EXIT
     strip -o "$binary" "$REPO_ROOT/out/embedded-host/$PRODUCT"
 else
-    select_target "${1:?usage: cross/package-deb.sh aarch64|armv7|host}"
-    binary="$REPO_ROOT/out/$TARGET_ARCH-dynamic/$PRODUCT.stripped"
-    [ -f "$binary" ] || die "${binary#"$REPO_ROOT"/} not found; run cross/build.sh $TARGET_ARCH dynamic first"
+    select_package "${1:?usage: cross/package-deb.sh aarch64|armv7|armv6|host}"
+    binary="$REPO_ROOT/out/$TARGET_ARCH-$PACKAGE_LINK/$PRODUCT.stripped"
+    [ -f "$binary" ] || die "${binary#"$REPO_ROOT"/} not found; run cross/build.sh $TARGET_ARCH $PACKAGE_LINK first"
 fi
 version="$(sed -n 's/^ *public static let text = "\([0-9][0-9.]*\)"$/\1/p' "$REPO_ROOT/Sources/AzureIoT/ProvisioningRequests.swift")"
 [ -n "$version" ] || die "no KelvinVersion.text found in Sources/AzureIoT/ProvisioningRequests.swift"
@@ -60,6 +63,7 @@ for soname in $("$GNU-readelf" -d "$binary" | sed -n 's/.*Shared library: \[\(.*
 done
 depends_line="$(printf '%s, ' "${depends[@]}")"
 depends_line="${depends_line%, }"
+[ "$PACKAGE_LINK" = dynamic ] || [ ${#depends[@]} -eq 0 ] || die "${binary#"$REPO_ROOT"/} is not static: it needs $depends_line"
 
 install -D -m 0755 "$binary" "$root/usr/bin/kelvin"
 mkdir -p "$root/lib/systemd/system"
@@ -77,15 +81,17 @@ done
 
 install -d -m 0755 "$root/DEBIAN"
 cat >"$root/DEBIAN/control" <<CONTROL
-Package: kelvin
+Package: $PACKAGE
 Version: $version
-Architecture: $DEBARCH
+Architecture: $PACKAGE_ARCH
 Maintainer: Kelvin developers <kelvin@localhost>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
-Depends: $depends_line
+${depends_line:+Depends: $depends_line
+}Conflicts: $PACKAGE_OTHER
+Replaces: $PACKAGE_OTHER
 Section: net
 Priority: optional
-Description: temperature telemetry from a Raspberry Pi to Azure IoT Hub
+Description: temperature telemetry from a Raspberry Pi to Azure IoT Hub$([ "$PACKAGE_LINK" = dynamic ] || echo " (static, every Pi)")
  kelvin reads a temperature sensor (I2C, hwmon, IIO, 1-Wire or a simulation), provisions the
  device once through the Azure IoT Hub Device Provisioning Service with its X.509 certificate,
  and sends the readings to its hub over HTTPS, keeping them on disk while the hub is out of
@@ -153,8 +159,8 @@ fi
 POSTRM
 chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm" "$root/DEBIAN/postrm"
 
-deb="$REPO_ROOT/out/deb/kelvin_${version}_$DEBARCH.deb"
+deb="$REPO_ROOT/out/deb/${PACKAGE}_${version}_$PACKAGE_ARCH.deb"
 mkdir -p "$(dirname "$deb")"
 rm -f "$deb"
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null || die "dpkg-deb failed"
-echo "${deb#"$REPO_ROOT"/}: $(file_size "$deb") bytes ($(human "$(file_size "$deb")")), Depends: $depends_line"
+echo "${deb#"$REPO_ROOT"/}: $(file_size "$deb") bytes ($(human "$(file_size "$deb")")), Depends: ${depends_line:-nothing}"

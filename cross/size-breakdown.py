@@ -23,6 +23,7 @@ LIBRARIES = {
     "libswiftUnicodeDataTables.a": "Unicode data tables (libswiftUnicodeDataTables.a)",
     "libcrypto.a": "OpenSSL libcrypto.a", "libssl.a": "OpenSSL libssl.a",
     "libc.a": "glibc libc.a", "libm.a": "glibc libm.a", "libgpiod.a": "libgpiod.a", "libi2c.a": "libi2c.a",
+    "libatomic.a": "libatomic.a (armel OpenSSL's 64-bit atomics)",
 }
 
 

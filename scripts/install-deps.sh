@@ -5,6 +5,8 @@
 #   scripts/install-deps.sh arm64    also the aarch64 cross toolchain, arm64 libraries and qemu-user
 #   scripts/install-deps.sh armhf    also the armv7 (hard-float) cross toolchain and qemu-user; the
 #                                    armhf libraries are unpacked into .build-armv7/sysroot
+#   scripts/install-deps.sh armel    also the armv6 (soft-float, Pi Zero/Pi 1) cross toolchain and
+#                                    qemu-user; the armel libraries go into .build-armv6/sysroot
 set -euo pipefail
 source "$(dirname "$0")/../cross/lib.sh"
 
@@ -19,7 +21,8 @@ for extra in "$@"; do
     case "$extra" in
         arm64) arch=aarch64 ;;
         armhf) arch=armv7 ;;
-        *) die "unknown package set '$extra' (known: arm64, armhf)" ;;
+        armel) arch=armv6 ;;
+        *) die "unknown package set '$extra' (known: arm64, armhf, armel)" ;;
     esac
     # What cross/build.sh needs for that architecture (select_target in cross/lib.sh), and qemu-user.
     select_target "$arch"
