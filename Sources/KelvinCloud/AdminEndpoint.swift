@@ -41,6 +41,9 @@ struct AdminEndpoint: Sendable {
         let target = RequestTarget(request.target)
         let path = target.pathSegments
         do throws(Failure) {
+            if let problem = AdminRequestOrigin.problem(headers: request.headers, authority: request.authority) {
+                throw Failure(status: 403, message: problem)
+            }
             guard path.first == "admin", path.count >= 2 else {
                 throw Failure.noRoute(request.method, path)
             }

@@ -238,6 +238,35 @@ import Testing
         #expect(cloud.server.pendingFaultSteps == steps.count)
     }
 
+    /// A web page in a browser on this machine must not drive the admin API: browsers send
+    /// `Origin` (and `Sec-Fetch-Site`) on cross-site requests, and a DNS-rebinding page's `Host`.
+    @Test(arguments: [
+        ["Origin: http://evil.example"],
+        ["Origin: null"],
+        ["Host: evil.example"],
+        ["Sec-Fetch-Site: cross-site"],
+    ])
+    func crossSiteRequest_is403AndChangesNothing(headers: [String]) throws {
+        let cloud = try adminCloud()
+        defer { cloud.stop() }
+
+        let refused = try cloud.admin("POST", "outage", body: #"{"hub": "hub", "seconds": 60}"#, headers: headers)
+
+        #expect(refused.status == 403, "\(refused.body)")
+        #expect(refused.body.contains("refused") || refused.body.contains("loopback"), "\(refused.body)")
+        #expect(try cloud.send(.register).status == 202)
+    }
+
+    @Test func ownPageOrigin_isTaken() throws {
+        let cloud = try adminCloud()
+        defer { cloud.stop() }
+        let port = try #require(cloud.server.adminPort)
+
+        let same = try cloud.admin("GET", "hubs", headers: ["Origin: http://127.0.0.1:\(port)", "Sec-Fetch-Site: same-origin"])
+
+        #expect(same.status == 200, "\(same.body)")
+    }
+
     @Test func postThrottle_answers429WithRetryAfterThenTheRealAnswer() throws {
         let cloud = try adminCloud()
         defer { cloud.stop() }

@@ -84,8 +84,8 @@ final class LocalCloud {
     }
 
     /// A plain-HTTP request to the admin API, e.g. `admin("POST", "devices/my-device/disable")`.
-    func admin(_ method: String, _ path: String, body: String? = nil) throws -> CurlResult {
-        var arguments = ["-X", method, try adminURL("admin/\(path)")]
+    func admin(_ method: String, _ path: String, body: String? = nil, headers: [String] = []) throws -> CurlResult {
+        var arguments = ["-X", method, try adminURL("admin/\(path)")] + headers.flatMap { ["-H", $0] }
         if let body {
             arguments += ["-H", "Content-Type: application/json", "--data-binary", body]
         }
