@@ -91,7 +91,7 @@ test-kernel:
 # The amd64 .deb installed with apt in a booted Debian 12 under qemu-system-x86_64 (systemd, udev,
 # the kernel's i2c-stub and gpio-sim), run as the service against kelvin-cloud on this machine:
 # readiness, status, reload, watchdog, crash, bad configuration, power cut, stop, sandbox score,
-# upgrade, remove and purge (system/run.sh). Needs root.
+# upgrade, remove and purge (system/run.sh). Needs root or passwordless sudo.
 test-system:
 	system/run.sh
 

@@ -13,7 +13,8 @@
 #
 # The guest root (mmdebstrap, Debian's kernel modules, the test unit) is an ext4 image cached in
 # .build-system/ under a key of the package versions apt offers, the kernel and the recipe; a
-# warm run copies it. Needs root (the root's file owners go into the image as they are).
+# warm run copies it. Needs root (the root's file owners go into the image as they are), or
+# passwordless sudo, through which it then runs.
 #   KELVIN_SYSTEM_ACCEL=kvm|tcg   force QEMU's accelerator (default: kvm when /dev/kvm works)
 #   KELVIN_SYSTEM_TIMEOUT=N       seconds each boot may run before it counts as hung (default 600)
 source "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
@@ -30,7 +31,20 @@ CLOUD_NAME=kelvin-cloud.test
 CLOUD_ADDRESS=10.0.2.100
 REGISTRATION_ID=kelvin-system-test
 
-[ "$(id -u)" -eq 0 ] || die "make test-system needs root: the guest's files keep their owners in its disk image"
+if [ "$(id -u)" -ne 0 ]; then
+    # Root is needed for the guest's files to keep their owners in its disk image (and for chroot).
+    # With passwordless sudo the whole run goes through it, and what it built in the checkout is
+    # handed back to the caller, so later builds as the caller still work.
+    { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; } \
+        || die "make test-system needs root or passwordless sudo: the guest's files keep their owners in its disk image"
+    log "not root: running the system test through sudo"
+    status=0
+    sudo -n -E env "PATH=$PATH" "$0" "$@" || status=$?
+    for built in .build .build-embedded .build-kernel .build-system out; do
+        [ ! -e "$REPO_ROOT/$built" ] || sudo -n chown -R "$(id -u):$(id -g)" "$REPO_ROOT/$built" || true
+    done
+    exit "$status"
+fi
 unset https_proxy HTTPS_PROXY
 mkdir -p "$WORK" "$CACHE" "$KERNEL_CACHE"
 ensure_packages qemu-system-x86 busybox-static mmdebstrap e2fsprogs socat curl openssl python3 binutils
