@@ -12,7 +12,7 @@ struct AdminEndpoint: Sendable {
 
     /// Every route, all under `/admin`; a request that matches none is answered with this list.
     static let routes =
-        "GET|DELETE messages, GET devices, POST devices/{id}/enable|disable, "
+        "GET|DELETE messages (GET messages?deviceId=D&after=N), GET devices, POST devices/{id}/enable|disable, "
         + "GET registrations, DELETE registrations/{id}, GET enrollments, "
         + "PUT|DELETE enrollments/{registrationId}, POST enrollments/{registrationId}/enable|disable, "
         + "PUT|DELETE groups/{groupId}, POST groups/{groupId}/enable|disable, "
@@ -70,7 +70,14 @@ struct AdminEndpoint: Sendable {
         let method = request.method
         switch (method, path.count, path[0]) {
         case ("GET", 1, "messages"):
-            return (messages(ledger, deviceID: target.queryValue("deviceId")), nil)
+            var after: Int?
+            if let text = target.queryValue("after") {
+                guard let value = Int(text), value >= 0 else {
+                    throw Failure(status: 400, message: "after must be a sequence number (0 or more), not '\(text)'")
+                }
+                after = value
+            }
+            return (messages(ledger, deviceID: target.queryValue("deviceId"), after: after), nil)
         case ("DELETE", 1, "messages"):
             let count = ledger.telemetry.count
             ledger.telemetry.removeAll()
@@ -272,11 +279,16 @@ struct AdminEndpoint: Sendable {
 
     // MARK: - Rendering
 
-    private func messages(_ ledger: CloudLedger, deviceID: String?) -> JSONValue {
-        let selected = ledger.telemetry.filter { deviceID == nil || $0.deviceID == deviceID }
+    /// `after` is a reader's cursor: `latestSequence` is what it passes next time, so it sees each
+    /// message once however the polls fall between arrivals.
+    private func messages(_ ledger: CloudLedger, deviceID: String?, after: Int?) -> JSONValue {
+        let selected = ledger.telemetry.filter {
+            (deviceID == nil || $0.deviceID == deviceID) && $0.sequence > (after ?? 0)
+        }
         return .object([
             ("count", .integer(selected.count)),
             ("duplicates", .integer(ledger.duplicateMessageCount)),
+            ("latestSequence", .integer(ledger.latestTelemetrySequence)),
             ("messages", .array(selected.map(render))),
         ])
     }
@@ -293,6 +305,7 @@ struct AdminEndpoint: Sendable {
             ("properties", .object(message.properties.application.map { ($0.name, JSONValue.string($0.value)) })),
             ("batched", .bool(message.isBatched)),
             ("receivedAt", .string(WireTime.azureTimestamp(message.receivedAt))),
+            ("sequence", .integer(message.sequence)),
         ])
     }
 

@@ -10,11 +10,21 @@ struct CloudLedger: Sendable {
     /// Every hub's registry, in first-assignment order.
     var devices: [ProvisionedDevice] = []
     var telemetry: [ReceivedTelemetry] = []
+    /// Never reset, so clearing the messages does not hand out a sequence number twice.
+    private(set) var latestTelemetrySequence = 0
     /// Answered operation-status polls per lower-cased registration ID, for the poll rate limit.
     var recentPolls: [String: RateWindow] = [:]
     /// Registrations and registration-status lookups this DPS instance took, for its limit.
     var recentRegistrations = RateWindow()
     var faults = FaultBook()
+
+    mutating func accept(_ messages: [ReceivedTelemetry]) {
+        for var message in messages {
+            latestTelemetrySequence += 1
+            message.sequence = latestTelemetrySequence
+            telemetry.append(message)
+        }
+    }
 
     func device(withID deviceID: String) -> ProvisionedDevice? {
         devices.first { $0.deviceID == deviceID }

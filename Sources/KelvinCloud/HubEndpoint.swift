@@ -109,7 +109,7 @@ struct HubEndpoint: Sendable {
         } catch {
             return reject(.argumentInvalid("Invalid message"), String(describing: error))
         }
-        ledger.telemetry.append(contentsOf: messages)
+        ledger.accept(messages)
         let response = CloudResponse(
             status: 204,
             headers: [

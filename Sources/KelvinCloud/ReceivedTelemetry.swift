@@ -14,6 +14,9 @@ public struct ReceivedTelemetry: Sendable {
     /// True when the message arrived as an element of an `application/vnd.microsoft.iothub.json` batch.
     public var isBatched: Bool
     public var receivedAt: Date
+    /// The ledger's count of accepted messages when this one arrived: a cursor a reader can resume
+    /// after without missing or repeating a message, even across `DELETE /admin/messages`.
+    public var sequence = 0
 
     init(
         deviceID: String,

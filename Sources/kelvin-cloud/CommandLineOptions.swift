@@ -7,6 +7,7 @@ enum Invocation: Equatable {
     case initialize(InitOptions)
     case serve(ServeOptions)
     case pki(PKIOptions)
+    case monitor(MonitorOptions)
 }
 
 struct InitOptions: Equatable {
@@ -72,6 +73,7 @@ enum CommandLineOptions {
                                   [--enroll CERT.pem]... [--ca CA.pem]... [--group-ca CA.pem]...
                                   [--config SETUP.json] [--exit-after-messages N] [--max-seconds SECONDS]
         \(PKIOptions.usageSynopsis)
+        \(monitorSynopsis)
 
         A local Azure IoT Hub Device Provisioning Service and IoT Hub, over HTTPS with X.509
         client certificates, for tests and bench work.
@@ -128,19 +130,25 @@ enum CommandLineOptions {
 
         \(PKIOptions.usageDetails)
 
+        \(monitorDetails)
+
         Exit status: 0 success, 1 failure or time limit reached, 64 usage error, 66 missing file,
-        73 cannot create a file, 78 invalid setup file or configuration.
+        69 no emulator on the admin port (monitor), 73 cannot create a file, 78 invalid setup
+        file or configuration.
         """
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
         guard let subcommand = arguments.first else {
-            throw UsageError(message: "missing subcommand (init, serve or pki)")
+            throw UsageError(message: "missing subcommand (init, serve, pki or monitor)")
         }
         if subcommand == "help" || arguments.contains(where: { $0 == "-h" || $0 == "--help" }) {
             return .help
         }
         if subcommand == "pki" {
             return .pki(try parsePKI(arguments.dropFirst()))
+        }
+        if subcommand == "monitor" {
+            return .monitor(try parseMonitor(arguments.dropFirst()))
         }
         var options = try optionPairs(Array(arguments.dropFirst()))
         switch subcommand {
@@ -229,7 +237,7 @@ enum CommandLineOptions {
             }
             return .serve(parsed)
         default:
-            throw UsageError(message: "unknown subcommand '\(subcommand)' (expected init, serve or pki)")
+            throw UsageError(message: "unknown subcommand '\(subcommand)' (expected init, serve, pki or monitor)")
         }
     }
 

@@ -18,6 +18,8 @@ enum ExitCode {
     static let failure: Int32 = 1
     static let usage: Int32 = 64
     static let missingInput: Int32 = 66
+    /// EX_UNAVAILABLE: the emulator the command talks to is not running.
+    static let unavailable: Int32 = 69
     static let cannotCreate: Int32 = 73
     static let configuration: Int32 = 78
 }

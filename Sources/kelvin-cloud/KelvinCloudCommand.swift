@@ -21,6 +21,8 @@ enum KelvinCloudCommand {
             return ServeCommand.run(options)
         case .pki(let options):
             return PKICommand.run(options)
+        case .monitor(let options):
+            return MonitorCommand.run(options)
         }
     }
 

@@ -93,6 +93,33 @@ import Testing
         #expect((nobodys["messages"] as? [Any])?.isEmpty == true)
     }
 
+    @Test func getMessagesAfter_returnsOnlyNewerOnesAndTheLatestSequence() throws {
+        let cloud = try adminCloud()
+        defer { cloud.stop() }
+        for body in ["1", "2", "3"] {
+            #expect(try cloud.sendTelemetry(body, as: cloud.device).status == 204)
+        }
+
+        let all = try cloud.admin("GET", "messages").jsonObject()
+        #expect(all["latestSequence"] as? Int == 3)
+        #expect((all["messages"] as? [[String: Any]])?.compactMap { $0["sequence"] as? Int } == [1, 2, 3])
+
+        let newer = try cloud.admin("GET", "messages?after=1").jsonObject()
+        #expect(newer["latestSequence"] as? Int == 3)
+        #expect((newer["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String } == ["2", "3"])
+        let none = try cloud.admin("GET", "messages?after=3&deviceId=my-device").jsonObject()
+        #expect(none["count"] as? Int == 0)
+        #expect(none["latestSequence"] as? Int == 3)
+
+        // Clearing must not hand a number out twice, or a reader at 3 would skip the next message.
+        #expect(try cloud.admin("DELETE", "messages").status == 200)
+        #expect(try cloud.sendTelemetry("4", as: cloud.device).status == 204)
+        let afterClear = try cloud.admin("GET", "messages?after=3").jsonObject()
+        #expect((afterClear["messages"] as? [[String: Any]])?.compactMap { $0["sequence"] as? Int } == [4])
+
+        #expect(try cloud.admin("GET", "messages?after=soon").status == 400)
+    }
+
     @Test func deleteMessages_emptiesTheStore() throws {
         let cloud = try adminCloud()
         defer { cloud.stop() }
