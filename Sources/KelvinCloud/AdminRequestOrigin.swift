@@ -22,7 +22,8 @@ enum AdminRequestOrigin {
                     + "(curl) or from its own page at http://\(authority)"
             }
         }
-        if let site = headers.value(named: "Sec-Fetch-Site")?.lowercased(), site == "cross-site" || site == "same-site" {
+        if let site = headers.value(named: "Sec-Fetch-Site")?.lowercased(), site == "cross-site" || site == "same-site"
+        {
             return "cross-site request (Sec-Fetch-Site: \(site)) refused"
         }
         return nil

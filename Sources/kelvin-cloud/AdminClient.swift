@@ -43,12 +43,17 @@ struct AdminClient {
 
         // The admin API refuses a Host that is not loopback; this one is.
         let request = Array(
-            "GET \(pathAndQuery) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: application/json\r\nConnection: close\r\n\r\n".utf8
+            "GET \(pathAndQuery) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+                .utf8
         )
         var sent = 0
         while sent < request.count {
-            let written = request[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard written > 0 else { throw .broken("sending to 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
+            let written = request[sent...].withUnsafeBytes {
+                send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            guard written > 0 else {
+                throw .broken("sending to 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
+            }
             sent += written
         }
 
@@ -58,7 +63,9 @@ struct AdminClient {
             if let complete = try Self.body(of: response) { return complete }
             let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
             if count == 0 { break }
-            guard count > 0 else { throw .broken("reading from 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
+            guard count > 0 else {
+                throw .broken("reading from 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
+            }
             response += buffer[..<count]
         }
         guard let complete = try Self.body(of: response) else {
@@ -71,7 +78,9 @@ struct AdminClient {
     /// always sends a length), nil while more is to come.
     private static func body(of response: [UInt8]) throws(Failure) -> Data? {
         let separator = Array("\r\n\r\n".utf8)
-        guard let headEnd = response.indices.dropLast(3).first(where: { response[$0..<$0 + 4].elementsEqual(separator) }) else {
+        guard
+            let headEnd = response.indices.dropLast(3).first(where: { response[$0..<$0 + 4].elementsEqual(separator) })
+        else {
             return nil
         }
         let head = String(decoding: response[..<headEnd], as: UTF8.self).components(separatedBy: "\r\n")
@@ -80,7 +89,10 @@ struct AdminClient {
             throw .broken("not an HTTP response: \(head[0])")
         }
         let lengthLine = head.dropFirst().first { $0.lowercased().hasPrefix("content-length:") }
-        guard let length = lengthLine.flatMap({ Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) })
+        guard
+            let length = lengthLine.flatMap({
+                Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+            })
         else { throw .broken("the admin API answered without Content-Length") }
         let bodyStart = headEnd + 4
         guard response.count >= bodyStart + length else { return nil }

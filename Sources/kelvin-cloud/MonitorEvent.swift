@@ -28,7 +28,8 @@ enum MonitorEvent {
     ]
 
     /// The emulator only authenticates devices by their own X.509 certificate.
-    private static let authMethod = #"{"scope":"device","type":"x509Certificate","issuer":"external","acceptingIpFilterRule":null}"#
+    private static let authMethod =
+        #"{"scope":"device","type":"x509Certificate","issuer":"external","acceptingIpFilterRule":null}"#
 
     /// One line of JSON; keys in the order az prints them, properties sorted by name.
     static func line(for message: AdminMessage) -> String {
@@ -74,7 +75,8 @@ enum MonitorEvent {
     }
 
     private static func quoted(_ text: String) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: text, options: [.fragmentsAllowed, .withoutEscapingSlashes])
+        let data = try? JSONSerialization.data(
+            withJSONObject: text, options: [.fragmentsAllowed, .withoutEscapingSlashes])
         return data.map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
     }
 

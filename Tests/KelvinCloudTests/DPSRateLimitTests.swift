@@ -20,7 +20,9 @@ import Testing
         )
     }
 
-    func respond(_ endpoint: ProvisioningEndpoint, _ request: CloudRequest, _ ledger: inout CloudLedger, at now: Date) -> CloudResponse {
+    func respond(_ endpoint: ProvisioningEndpoint, _ request: CloudRequest, _ ledger: inout CloudLedger, at now: Date)
+        -> CloudResponse
+    {
         var generator = SystemRandomNumberGenerator()
         return endpoint.respond(to: request, ledger: &ledger, at: now, using: &generator).response
     }
@@ -49,7 +51,9 @@ import Testing
 
     @Test func defaultInstanceLimit_isTheDocumentedThousandAMinute() {
         #expect(RateLimit.registrationsPerInstance == RateLimit(maximumRequests: 1_000, windowSeconds: 60))
-        #expect(CloudConfiguration(serverCertificateFile: "c", serverKeyFile: "k").registrationLimit == .registrationsPerInstance)
+        #expect(
+            CloudConfiguration(serverCertificateFile: "c", serverKeyFile: "k").registrationLimit
+                == .registrationsPerInstance)
     }
 
     @Test func sixthPollInTenSeconds_is429AndPollsAfterTheWaitAreAnswered() throws {
@@ -60,7 +64,9 @@ import Testing
         let operationID = try #require(ledger.operations.keys.first)
         #expect(accepted.status == 202)
         for second in 0..<5 {
-            #expect(respond(endpoint, Fixture.poll(operationID), &ledger, at: start.addingTimeInterval(Double(second))).status == 202)
+            #expect(
+                respond(endpoint, Fixture.poll(operationID), &ledger, at: start.addingTimeInterval(Double(second)))
+                    .status == 202)
         }
         let throttled = respond(endpoint, Fixture.poll(operationID), &ledger, at: start.addingTimeInterval(5))
         #expect(throttled.status == 429)
@@ -72,13 +78,17 @@ import Testing
 @Suite struct RegistrationLimitCommandLineTests {
     @Test func registrationsPerMinute_defaultsToOneServiceUnitAndTakesAPositiveCount() throws {
         guard case .serve(let plain) = try CommandLineOptions.parse(["serve", "--dir", "desk"]),
-            case .serve(let tight) = try CommandLineOptions.parse(["serve", "--dir", "desk", "--registrations-per-minute", "5"])
+            case .serve(let tight) = try CommandLineOptions.parse([
+                "serve", "--dir", "desk", "--registrations-per-minute", "5",
+            ])
         else {
             Issue.record("serve was not parsed as serve")
             return
         }
         #expect(plain.registrationsPerMinute == 1_000)
         #expect(tight.registrationsPerMinute == 5)
-        #expect(throws: UsageError.self) { try CommandLineOptions.parse(["serve", "--dir", "desk", "--registrations-per-minute", "0"]) }
+        #expect(throws: UsageError.self) {
+            try CommandLineOptions.parse(["serve", "--dir", "desk", "--registrations-per-minute", "0"])
+        }
     }
 }

@@ -22,7 +22,9 @@ import X509
         var dps = ProvisioningHarness(
             enrollments: EnrollmentRegistry(
                 groups: [EnrollmentGroup(groupID: "fleet", certificateAuthorityName: "root")],
-                certificateAuthorities: [CertificateAuthority(name: "root", certificate: root.certificate, isVerified: true)]
+                certificateAuthorities: [
+                    CertificateAuthority(name: "root", certificate: root.certificate, isVerified: true)
+                ]
             )
         )
         dps.now = start
@@ -42,7 +44,8 @@ import X509
             clientChain: (chain ?? [device, intermediate]).map(\.certificate)
         )
         var generator = SystemRandomNumberGenerator()
-        return HubEndpoint(hubName: ledger.devices.first?.hubName ?? "").respond(to: request, ledger: &ledger, at: now, using: &generator)
+        return HubEndpoint(hubName: ledger.devices.first?.hubName ?? "").respond(
+            to: request, ledger: &ledger, at: now, using: &generator)
     }
 
     @Test func groupDeviceWithItsChain_isTaken() {

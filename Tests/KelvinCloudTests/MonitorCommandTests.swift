@@ -14,16 +14,22 @@ import Testing
         let all = try CommandLineOptions.parse([
             "monitor", "--admin-port", "45000", "--device", "my-device", "--hub=north", "--since", "start",
         ])
-        #expect(all == .monitor(MonitorOptions(adminPort: 45000, deviceID: "my-device", hubName: "north", since: .start)))
+        #expect(
+            all == .monitor(MonitorOptions(adminPort: 45000, deviceID: "my-device", hubName: "north", since: .start)))
         let timed = try CommandLineOptions.parse(["monitor", "--since", "2026-05-01T10:15:00Z"])
         #expect(timed == .monitor(MonitorOptions(since: .time(Date(timeIntervalSince1970: 1_777_630_500)))))
         let fractional = try CommandLineOptions.parse(["monitor", "--since", "2026-05-01T10:15:00.5Z"])
         #expect(fractional == .monitor(MonitorOptions(since: .time(Date(timeIntervalSince1970: 1_777_630_500.5)))))
 
-        for wrong in [["--since", "yesterday"], ["--since", "2026-05-01T10:15:00"], ["--admin-port", "0"], ["--device", ""], ["--dir", "desk"]] {
+        for wrong in [
+            ["--since", "yesterday"], ["--since", "2026-05-01T10:15:00"], ["--admin-port", "0"], ["--device", ""],
+            ["--dir", "desk"],
+        ] {
             #expect(throws: UsageError.self) { try CommandLineOptions.parse(["monitor"] + wrong) }
         }
-        #expect(CommandLineOptions.usage.contains("kelvin-cloud monitor [--admin-port PORT] [--device ID] [--hub NAME] [--since TIME|start]"))
+        #expect(
+            CommandLineOptions.usage.contains(
+                "kelvin-cloud monitor [--admin-port PORT] [--device ID] [--hub NAME] [--since TIME|start]"))
         #expect(CommandLineOptions.usage.contains("69 no emulator on the admin port"))
     }
 
@@ -34,7 +40,9 @@ import Testing
             deviceId: "my-device",
             body: body,
             bodyBase64: Data(bytes).base64EncodedString(),
-            systemProperties: ["iothub-messageid": "m-1", "iothub-contenttype": "application/json", "iothub-other": "x"],
+            systemProperties: [
+                "iothub-messageid": "m-1", "iothub-contenttype": "application/json", "iothub-other": "x",
+            ],
             properties: ["color": "red", "alarm": "false"],
             receivedAt: "2026-05-01T10:15:00.1234567Z"
         )
@@ -49,7 +57,8 @@ import Testing
     @Test func eventLine_hasTheShapeAzMonitorEventsPrints() throws {
         let json = #"{"temperature": 21.5, "unit": "C"}"#
         let line = MonitorEvent.line(for: message(body: json, bytes: Array(json.utf8)))
-        #expect(line.hasPrefix(#"{"event":{"origin":"my-device","module":"","interface":"","component":"","payload":{"#))
+        #expect(
+            line.hasPrefix(#"{"event":{"origin":"my-device","module":"","interface":"","component":"","payload":{"#))
         let event = try event(line)
         let payload = try #require(event["payload"] as? [String: Any])
         #expect(payload["temperature"] as? Double == 21.5)
@@ -72,7 +81,8 @@ import Testing
     }
 
     @Test func eventLine_keepsTextAsTextAndBinaryAsBase64() throws {
-        let text = try event(MonitorEvent.line(for: message(body: "hello \"bench\"", bytes: Array("hello \"bench\"".utf8))))
+        let text = try event(
+            MonitorEvent.line(for: message(body: "hello \"bench\"", bytes: Array("hello \"bench\"".utf8))))
         #expect(text["payload"] as? String == "hello \"bench\"")
         let binary = try event(MonitorEvent.line(for: message(body: nil, bytes: [0xFF, 0xFE])))
         #expect(binary["payload"] as? String == "//4=")

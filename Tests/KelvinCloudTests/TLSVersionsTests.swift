@@ -84,12 +84,14 @@ import Testing
 
     /// RSA key exchange (no forward secrecy) and CBC with SHA-1 are outside Azure's list; a
     /// listed CBC-SHA256 suite is not.
-    @Test(arguments: [TLSVersions.tls12, .both], [
-        ("AES128-GCM-SHA256", false),
-        ("ECDHE-ECDSA-AES128-SHA", false),
-        ("ECDHE-ECDSA-AES128-SHA256", true),
-        ("ECDHE-ECDSA-AES128-GCM-SHA256", true),
-    ])
+    @Test(
+        arguments: [TLSVersions.tls12, .both],
+        [
+            ("AES128-GCM-SHA256", false),
+            ("ECDHE-ECDSA-AES128-SHA", false),
+            ("ECDHE-ECDSA-AES128-SHA256", true),
+            ("ECDHE-ECDSA-AES128-GCM-SHA256", true),
+        ])
     func tls12ClientOfferingOneSuite_isServedOnlyWhenAzureListsIt(versions: TLSVersions, suite: (String, Bool)) throws {
         let cloud = try cloud(versions)
         defer { cloud.stop() }

@@ -37,7 +37,9 @@ import Wire
         )
         let channel = TelemetryChannel(assignment: assignment, messageIDPrefix: "renegotiation")
         let reading = channel.message(
-            Reading(temperature: Millidegrees(21_500), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000, sequence: 1)
+            Reading(
+                temperature: Millidegrees(21_500), temperatureFractionDigits: 2, takenAtMilliseconds: 1_800_000_000_000,
+                sequence: 1)
         )
 
         let response = try client.deliver(reading, to: channel.hub)
