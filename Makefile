@@ -41,7 +41,7 @@ test:
 	@scripts/stage.sh "field faults" $(MAKE) --no-print-directory field-faults
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "kernel in the loop (qemu)" $(MAKE) --no-print-directory test-kernel
-	@scripts/stage.sh "the .deb as a service (booted Debian, qemu)" $(MAKE) --no-print-directory test-system
+	@scripts/stage.sh "the .deb as a systemd service (qemu)" $(MAKE) --no-print-directory test-system
 	@scripts/stage.sh "aarch64 cross build (dyn+static)" $(MAKE) --no-print-directory cross-aarch64
 	@scripts/stage.sh "armv7 cross build (dyn+static)" $(MAKE) --no-print-directory cross-armv7
 	@scripts/stage.sh "armv6 cross build (static)" $(MAKE) --no-print-directory cross-armv6
