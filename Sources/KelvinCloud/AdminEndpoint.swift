@@ -27,7 +27,8 @@ struct AdminEndpoint: Sendable {
         static func noRoute(_ method: String, _ path: [String]) -> Failure {
             Failure(
                 status: 404,
-                message: "no admin route \(method) /\(path.joined(separator: "/")); routes under /admin: \(AdminEndpoint.routes)"
+                message: "no admin route \(method) /\(path.joined(separator: "/")); routes under /admin: \(AdminEndpoint.routes); "
+                    + "the desk page: GET /"
             )
         }
     }
@@ -43,6 +44,9 @@ struct AdminEndpoint: Sendable {
         do throws(Failure) {
             if let problem = AdminRequestOrigin.problem(headers: request.headers, authority: request.authority) {
                 throw Failure(status: 403, message: problem)
+            }
+            if request.method == "GET", path.isEmpty {
+                return EndpointReply(DeskPage.response)
             }
             guard path.first == "admin", path.count >= 2 else {
                 throw Failure.noRoute(request.method, path)
