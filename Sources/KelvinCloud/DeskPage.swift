@@ -45,7 +45,7 @@ enum DeskPage {
         #status{font-weight:normal;font-size:13px;color:#2a7d2a}
         #status.down,.bad{color:#b00}
         .note{color:#666;font-size:12px}
-        svg.chart{width:100%;height:140px;display:block}
+        svg.chart{width:100%;max-width:900px;height:auto;display:block}
         .line{fill:none;stroke:#2a6fdb;stroke-width:1.5}
         .pt{fill:#2a6fdb}
         .pt.late{fill:#fff;stroke:#d97a00;stroke-width:2}
@@ -53,7 +53,7 @@ enum DeskPage {
         .arrival{fill:#d97a00}
         .dup{fill:none;stroke:#c00;stroke-width:2}
         .axis{stroke:#aaa}
-        .label{font-size:10px;fill:#666}
+        .label{font-size:12px;fill:#666}
         </style>
         </head>
         <body>
@@ -169,7 +169,7 @@ enum DeskPage {
         function chart(points, metric, unit) {
           const pts = points.filter(p => typeof p.values[metric] === "number").sort((a, b) => a.created - b.created);
           if (!pts.length) return null;
-          const W = 600, H = 140, L = 52, R = 8, T = 8, B = 18;
+          const W = 900, H = 150, L = 66, R = 8, T = 8, B = 18;
           let t0 = Infinity, t1 = -Infinity, v0 = Infinity, v1 = -Infinity;
           for (const p of pts) {
             t0 = Math.min(t0, p.created); t1 = Math.max(t1, p.created, p.received);
@@ -179,7 +179,7 @@ enum DeskPage {
           if (v1 - v0 < 1) { const mid = (v0 + v1) / 2; v0 = mid - 0.5; v1 = mid + 0.5; }
           const x = t => (L + (t - t0) / (t1 - t0) * (W - L - R)).toFixed(1);
           const y = v => (T + (v1 - v) / (v1 - v0) * (H - T - B)).toFixed(1);
-          const s = svg("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart", preserveAspectRatio: "none"});
+          const s = svg("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart"});
           svg("line", {class: "axis", x1: L, y1: T, x2: L, y2: H - B}, s);
           svg("line", {class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B}, s);
           svg("text", {class: "label", x: 2, y: T + 8}, s).textContent = v1.toFixed(1) + " " + unit;
@@ -232,7 +232,7 @@ enum DeskPage {
 
         function renderHubs(hubs, registry) {
           table($("hubs"), ["hub", "address", "TLS", "open connections", "devices"],
-            hubs.map(h => [h.name, h.assignedHub + ":" + h.port, h.tls, h.openConnections,
+            hubs.map(h => [h.name, h.assignedHub, h.tls, h.openConnections,
               registry.filter(d => d.hub === h.name).map(d => d.deviceId + (d.enabled ? "" : " (disabled)")).join(", ")]));
           const select = document.querySelector("#outage select");
           const names = hubs.map(h => h.name);
