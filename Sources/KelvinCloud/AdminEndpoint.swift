@@ -17,7 +17,7 @@ struct AdminEndpoint: Sendable {
         + "PUT|DELETE enrollments/{registrationId}, POST enrollments/{registrationId}/enable|disable, "
         + "PUT|DELETE groups/{groupId}, POST groups/{groupId}/enable|disable, "
         + "PUT|DELETE certificate-authorities/{name}, POST certificate-authorities/{name}/verify, "
-        + "GET|POST|DELETE faults, POST throttle, POST outage, "
+        + "GET|POST|DELETE faults, GET exchanges, POST throttle, POST outage, "
         + "GET hubs, POST hubs/{name}/tls, POST hubs/{name}/disconnect"
 
     private struct Failure: Error {
@@ -104,7 +104,9 @@ struct AdminEndpoint: Sendable {
         case ("GET", 1, "enrollments"):
             return (enrollments(ledger.enrollments), nil)
         case ("GET", 1, "faults"):
-            return (.object([("pendingSteps", .integer(ledger.faults.pendingStepCount))]), nil)
+            return (faults(ledger.faults, at: now), nil)
+        case ("GET", 1, "exchanges"):
+            return (exchanges(ledger.exchanges), nil)
         case ("DELETE", 1, "faults"):
             ledger.faults = FaultBook()
             let restored = hubTLS.restoreAll(closing: connections).hubs
@@ -345,6 +347,53 @@ struct AdminEndpoint: Sendable {
             ("errorCode", record.failure.map { JSONValue.integer($0.errorCode) } ?? .null),
             ("enrollmentGroupId", record.groupID.map(JSONValue.string) ?? .null),
             ("lastUpdatedDateTimeUtc", .string(WireTime.azureTimestamp(record.lastUpdatedAt))),
+        ])
+    }
+
+    private func faults(_ book: FaultBook, at now: Date) -> JSONValue {
+        let outages = book.outages.filter { $0.value > now }.sorted { ($0.key ?? "") < ($1.key ?? "") }
+        return .object([
+            ("pendingSteps", .integer(book.pendingStepCount)),
+            (
+                "outages",
+                .array(outages.map { hub, until in
+                    .object([
+                        ("hub", hub.map(JSONValue.string) ?? .null),
+                        ("until", .string(WireTime.azureTimestamp(until))),
+                    ])
+                })
+            ),
+        ])
+    }
+
+    private func exchanges(_ book: ExchangeBook) -> JSONValue {
+        .object([
+            (
+                "routes",
+                .array(book.tallies.map { tally in
+                    .object([
+                        ("service", .string(tally.service)),
+                        ("route", .string(tally.route)),
+                        ("answered", .integer(tally.answered)),
+                        ("refused", .integer(tally.refused)),
+                        ("throttled", .integer(tally.throttled)),
+                    ])
+                })
+            ),
+            (
+                "recentRefusals",
+                .array(book.recentRefusals.reversed().map { refusal in
+                    .object([
+                        ("at", .string(WireTime.azureTimestamp(refusal.at))),
+                        ("service", .string(refusal.service)),
+                        ("route", .string(refusal.route)),
+                        ("subject", refusal.subject.map(JSONValue.string) ?? .null),
+                        ("status", refusal.status.map(JSONValue.integer) ?? .null),
+                        ("errorCode", refusal.errorCode.map(JSONValue.string) ?? .null),
+                        ("outcome", .string(refusal.outcome)),
+                    ])
+                })
+            ),
         ])
     }
 

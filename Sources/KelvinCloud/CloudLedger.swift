@@ -17,6 +17,7 @@ struct CloudLedger: Sendable {
     /// Registrations and registration-status lookups this DPS instance took, for its limit.
     var recentRegistrations = RateWindow()
     var faults = FaultBook()
+    var exchanges = ExchangeBook()
 
     mutating func accept(_ messages: [ReceivedTelemetry]) {
         for var message in messages {

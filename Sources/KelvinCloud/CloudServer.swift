@@ -163,7 +163,9 @@ public final class CloudServer: Sendable {
                         port: requested,
                         group: group,
                         greeting: { .plainHTTP },
-                        endpoint: AdminEndpoint(linkedHubs: linked, hubTLS: hubTLS, connections: connections)
+                        endpoint: AdminEndpoint(linkedHubs: linked, hubTLS: hubTLS, connections: connections),
+                        // The desk's own polls are not the services' traffic.
+                        keepsExchangeBook: false
                     )
                     bound.append(admin)
                     adminPort = admin.localAddress?.port ?? requested
@@ -358,7 +360,8 @@ public final class CloudServer: Sendable {
         port: Int,
         group: MultiThreadedEventLoopGroup,
         greeting: @escaping @Sendable () -> ConnectionGreeting,
-        endpoint: some CloudEndpoint
+        endpoint: some CloudEndpoint,
+        keepsExchangeBook: Bool = true
     ) throws -> Channel {
         let ledger = self.ledger
         let log = configuration.log
@@ -366,8 +369,16 @@ public final class CloudServer: Sendable {
         let connections = self.connections
         let plan: @Sendable (CloudRequest) -> ResponsePlan = { request in
             var generator = SystemRandomNumberGenerator()
+            let now = Date()
             let (plan, lines) = ledger.withLock { ledger in
-                FaultInjection.plan(for: request, endpoint: endpoint, ledger: &ledger, at: Date(), using: &generator)
+                let (plan, lines) = FaultInjection.plan(for: request, endpoint: endpoint, ledger: &ledger, at: now, using: &generator)
+                if keepsExchangeBook {
+                    let target = endpoint.faultTarget(of: request)
+                    ledger.exchanges.record(
+                        plan, service: service, route: target?.route.rawValue ?? "other", subject: target?.subject, at: now
+                    )
+                }
+                return (plan, lines)
             }
             lines.forEach(log)
             return plan

@@ -53,18 +53,23 @@ enum DeskPage {
         .arrival{fill:#d97a00}
         .dup{fill:none;stroke:#c00;stroke-width:2}
         .axis{stroke:#aaa}
+        .legend{display:flex;flex-wrap:wrap;gap:4px 18px;margin:0 0 10px}
+        .legend span{display:inline-flex;align-items:center;gap:5px}
+        .gap{fill:#f3d9d9}
+        .gaplabel{font-size:11px;fill:#b00}
         .label{font-size:12px;fill:#666}
         </style>
         </head>
         <body>
         <h1>kelvin-cloud desk <span id="status">connecting…</span></h1>
-        <svg class="legend" width="460" height="20" aria-label="legend">
-        <circle class="pt" cx="8" cy="10" r="3"/><text class="label" x="16" y="14">arrived on time</text>
-        <circle class="pt late" cx="110" cy="10" r="3"/><line class="lag" x1="114" y1="10" x2="140" y2="10"/>
-        <rect class="arrival" x="140" y="5" width="2" height="10"/><text class="label" x="148" y="14">late: created ○ … arrived ▮</text>
-        <circle class="dup" cx="300" cy="10" r="6"/><text class="label" x="310" y="14">same messageId again</text>
-        </svg>
+        <div class="legend note">
+        <span><svg class="legend" width="10" height="10"><circle class="pt" cx="5" cy="5" r="3"/></svg> arrived on time</span>
+        <span><svg class="legend" width="44" height="12"><circle class="pt late" cx="5" cy="6" r="3"/><line class="lag" x1="9" y1="6" x2="38" y2="6"/><rect class="arrival" x="38" y="1" width="2" height="10"/></svg> late: created … arrived</span>
+        <span><svg class="legend" width="14" height="14"><circle class="dup" cx="7" cy="7" r="5"/></svg> same messageId again</span>
+        <span><svg class="legend" width="14" height="12"><rect class="gap" x="0" y="0" width="14" height="12"/></svg> nothing arrived</span>
+        </div>
 
+        <section><h2>Readings</h2><div id="devices"><p class="note">no telemetry yet</p></div></section>
         <section>
         <h2>Break things</h2>
         <form id="outage">Outage of <select name="hub"><option value="">every hub</option></select>
@@ -73,22 +78,28 @@ enum DeskPage {
         <option>registrationStatus</option><option selected>telemetry</option></select>
         next <input name="count" type="number" min="1" max="10000" value="3"> requests, Retry-After
         <input name="retryAfterSeconds" type="number" min="0" max="3600" value="2"> s <button>Throttle</button></form>
+        <form id="fault">Next <select name="route"><option>register</option><option>operationStatus</option>
+        <option>registrationStatus</option><option selected>telemetry</option></select> request:
+        <select name="fault"><option value="respond">answer with status</option><option>closeMidBody</option>
+        <option>closeBeforeResponding</option><option>stall</option><option>garbage</option></select>
+        <input name="status" type="number" min="100" max="599" value="500"> <button>Add fault step</button></form>
         <form id="clear"><button>Clear faults</button> <span id="pending" class="note"></span></form>
         <div id="result" class="note"></div>
         </section>
 
-        <section><h2>Hubs</h2><div id="hubs"></div></section>
-        <section><h2>DPS registrations</h2><div id="registrations"></div></section>
-        <section><h2>Readings</h2><div id="devices"><p class="note">no telemetry yet</p></div></section>
+        <section><h2>Hubs</h2><div id="hubs"></div><h3>Recent refusals</h3><div id="refusals"></div></section>
+        <section><h2>DPS</h2><div id="traffic"></div><h3>Registrations</h3><div id="registrations"></div></section>
 
         <script>
         "use strict";
         // Polling rather than server-sent events: each admin route answers at once and holds no
-        // stream open, the page needs five of them anyway, and `after=` makes a poll of messages
+        // stream open, the page needs six of them anyway, and `after=` makes a poll of messages
         // carry only what is new, so once a second costs a Pi 4's browser next to nothing.
         const POLL_MS = 1000;
         // A reading that reaches the hub this long after it was taken waited in a backlog.
         const LATE_MS = 10000;
+        // No arrival for this long (or three of the usual spacings, if longer) is drawn as a gap.
+        const GAP_MS = 5000;
         // Older points fall off so that a long session does not slow the page down.
         const KEEP_POINTS = 300;
         const KEEP_IDS = 5000;
@@ -179,7 +190,19 @@ enum DeskPage {
           if (v1 - v0 < 1) { const mid = (v0 + v1) / 2; v0 = mid - 0.5; v1 = mid + 0.5; }
           const x = t => (L + (t - t0) / (t1 - t0) * (W - L - R)).toFixed(1);
           const y = v => (T + (v1 - v) / (v1 - v0) * (H - T - B)).toFixed(1);
-          const s = svg("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart"});
+          const s = svg("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart", "data-metric": metric});
+          const arrivals = pts.map(p => p.received).sort((a, b) => a - b);
+          const spacings = arrivals.slice(1).map((t, i) => t - arrivals[i]).sort((a, b) => a - b);
+          const usual = spacings.length ? spacings[Math.floor(spacings.length / 2)] : 0;
+          for (let i = 1; i < arrivals.length; i++) {
+            const silence = arrivals[i] - arrivals[i - 1];
+            if (silence <= Math.max(GAP_MS, 3 * usual)) continue;
+            const seconds = Math.round(silence / 1000);
+            const band = svg("rect", {class: "gap", x: x(arrivals[i - 1]), y: T, height: H - T - B,
+              width: (x(arrivals[i]) - x(arrivals[i - 1])).toFixed(1), "data-seconds": seconds}, s);
+            svg("title", {}, band).textContent = `no reading arrived for ${seconds} s (${time(arrivals[i - 1])}–${time(arrivals[i])})`;
+            svg("text", {class: "gaplabel", x: (+x(arrivals[i - 1]) + 3).toFixed(1), y: T + 11}, s).textContent = `nothing arrived ${seconds} s`;
+          }
           svg("line", {class: "axis", x1: L, y1: T, x2: L, y2: H - B}, s);
           svg("line", {class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B}, s);
           svg("text", {class: "label", x: 2, y: T + 8}, s).textContent = v1.toFixed(1) + " " + unit;
@@ -210,7 +233,8 @@ enum DeskPage {
           const container = $("devices");
           const blocks = [];
           for (const [id, d] of [...devices].sort((a, b) => a[0].localeCompare(b[0]))) {
-            const block = el("div");
+            const block = el("div", undefined, "device");
+            block.dataset.deviceId = id;
             const entry = registry.find(r => r.deviceId === id);
             block.appendChild(el("h3", id + (entry && !entry.enabled ? " (disabled)" : "")));
             const last = d.points[d.points.length - 1];
@@ -230,9 +254,10 @@ enum DeskPage {
           container.replaceChildren(...blocks);
         }
 
-        function renderHubs(hubs, registry) {
-          table($("hubs"), ["hub", "address", "TLS", "open connections", "devices"],
-            hubs.map(h => [h.name, h.assignedHub, h.tls, h.openConnections,
+        function renderHubs(hubs, registry, exchanges) {
+          const traffic = (name, field) => exchanges.routes.filter(r => r.service === name).reduce((n, r) => n + r[field], 0);
+          table($("hubs"), ["hub", "address", "TLS", "open connections", "requests answered", "refused", "devices"],
+            hubs.map(h => [h.name, h.assignedHub, h.tls, h.openConnections, traffic(h.name, "answered"), traffic(h.name, "refused"),
               registry.filter(d => d.hub === h.name).map(d => d.deviceId + (d.enabled ? "" : " (disabled)")).join(", ")]));
           const select = document.querySelector("#outage select");
           const names = hubs.map(h => h.name);
@@ -246,6 +271,18 @@ enum DeskPage {
           }
         }
 
+        function renderTraffic(exchanges) {
+          table($("traffic"), ["request", "answered", "refused", "of which throttled (429)"],
+            exchanges.routes.filter(r => r.service === "dps").map(r => [r.route, r.answered, r.refused, r.throttled]));
+          table($("refusals"), ["at", "service", "route", "device or registration", "outcome", "error code"],
+            exchanges.recentRefusals.slice(0, 12).map(r => [time(Date.parse(r.at)), r.service, r.route, r.subject, r.outcome, r.errorCode]));
+        }
+
+        function renderFaults(faults) {
+          const outages = faults.outages.map(o => `outage of ${o.hub || "every hub"} until ${time(Date.parse(o.until))}`);
+          $("pending").textContent = [faults.pendingSteps + " fault steps pending", ...outages].join(" · ");
+        }
+
         function renderRegistrations(records) {
           table($("registrations"), ["registration", "device", "status", "hub", "substatus", "error", "group", "updated"],
             records.map(r => [r.registrationId, r.deviceId, r.status, r.assignedHub, r.substatus, r.errorCode,
@@ -255,19 +292,20 @@ enum DeskPage {
         async function poll() {
           if (!document.hidden) {
             try {
-              const [hubs, registry, records, faults, news] = await Promise.all([
+              const [hubs, registry, records, faults, exchanges, news] = await Promise.all([
                 getJSON("/admin/hubs"), getJSON("/admin/devices"), getJSON("/admin/registrations"),
-                getJSON("/admin/faults"), getJSON("/admin/messages?after=" + cursor)]);
+                getJSON("/admin/faults"), getJSON("/admin/exchanges"), getJSON("/admin/messages?after=" + cursor)]);
               // A restarted emulator numbers from 1 again: start over rather than wait for it to catch up.
               if (news.latestSequence < cursor) {
                 devices.clear(); cursor = 0; drawn = "";
                 $("devices").replaceChildren(el("p", "no telemetry yet", "note"));
               }
               else { ingest(news.messages); cursor = news.latestSequence; }
-              renderHubs(hubs, registry);
+              renderHubs(hubs, registry, exchanges);
               renderRegistrations(records);
+              renderTraffic(exchanges);
               renderDevices(registry);
-              $("pending").textContent = faults.pendingSteps + " fault steps pending";
+              renderFaults(faults);
               $("status").textContent = `live · ${cursor} messages so far · ${news.duplicates} duplicates held`;
               $("status").className = "";
             } catch (e) {
@@ -305,6 +343,12 @@ enum DeskPage {
           e.preventDefault();
           send("POST", "/admin/throttle", {route: e.target.elements.route.value,
             count: number(e.target, "count"), retryAfterSeconds: number(e.target, "retryAfterSeconds")});
+        });
+        $("fault").addEventListener("submit", e => {
+          e.preventDefault();
+          const step = {fault: e.target.elements.fault.value};
+          if (step.fault === "respond") step.status = number(e.target, "status");
+          send("POST", "/admin/faults", {route: e.target.elements.route.value, steps: [step]});
         });
         $("clear").addEventListener("submit", e => {
           e.preventDefault();

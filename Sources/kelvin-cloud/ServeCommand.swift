@@ -162,7 +162,7 @@ enum ServeCommand {
                 + "id scope \(configuration.idScope), TLS \(configuration.tlsVersions.rawValue)"
         )
         if let adminPort = server.adminPort {
-            Console.say("kelvin-cloud: admin API on http://127.0.0.1:\(adminPort)/admin/")
+            Console.say("kelvin-cloud: admin API on http://127.0.0.1:\(adminPort)/admin/, the desk page on http://127.0.0.1:\(adminPort)/")
         }
         let reason = stop.wait()
         for source in signalSources {

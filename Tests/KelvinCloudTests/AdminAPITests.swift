@@ -245,6 +245,36 @@ import Testing
         #expect(try cloud.send(.telemetry).status == 204)
     }
 
+    /// What the desk shows: each route's answers and refusals, the refusals newest first with
+    /// their error codes, and the outages still running.
+    @Test func getExchanges_talliesTheServicesTrafficAndListsRefusals() throws {
+        let cloud = try adminCloud()
+        defer { cloud.stop() }
+
+        #expect(try cloud.send(.telemetry).status == 204)
+        #expect(try cloud.admin("POST", "outage", body: #"{"hub": "hub", "seconds": 60}"#).status == 200)
+        let refused = try cloud.send(.telemetry)
+        #expect(refused.status == 503)
+
+        let faults = try cloud.admin("GET", "faults").jsonObject()
+        let outages = try #require(faults["outages"] as? [[String: Any]])
+        #expect(outages.count == 1)
+        #expect(outages.first?["hub"] as? String == "hub")
+
+        let exchanges = try cloud.admin("GET", "exchanges").jsonObject()
+        let routes = try #require(exchanges["routes"] as? [[String: Any]])
+        let telemetry = try #require(routes.first { $0["service"] as? String == "hub" && $0["route"] as? String == "telemetry" })
+        #expect(telemetry["answered"] as? Int == 1)
+        #expect(telemetry["refused"] as? Int == 1)
+        let refusals = try #require(exchanges["recentRefusals"] as? [[String: Any]])
+        let newest = try #require(refusals.first)
+        #expect(newest["status"] as? Int == 503)
+        #expect(newest["errorCode"] as? String == refused.header("iothub-errorcode"))
+        #expect(newest["subject"] as? String == LocalCloud.registrationID)
+        // The admin API's own requests are not the services' traffic.
+        #expect(!routes.contains { $0["service"] as? String == "admin" })
+    }
+
     @Test func postFaults_acceptsEveryStepName() throws {
         let cloud = try adminCloud()
         defer { cloud.stop() }

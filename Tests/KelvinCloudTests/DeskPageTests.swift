@@ -38,7 +38,7 @@ import Testing
         #expect(!html.contains("innerHTML"))
 
         let paths = html.matches(of: try Regex(#"["'`(](/[^"'`)\s<>]+)"#)).map { String(html[$0.range].dropFirst()) }
-        #expect(Set(paths) == ["/admin/hubs", "/admin/devices", "/admin/registrations", "/admin/faults", "/admin/messages?after=", "/admin/outage", "/admin/throttle"])
+        #expect(Set(paths) == ["/admin/hubs", "/admin/devices", "/admin/registrations", "/admin/faults", "/admin/exchanges", "/admin/messages?after=", "/admin/outage", "/admin/throttle"])
     }
 
     /// What a browser sends for the page's own buttons (`Origin` and `Sec-Fetch-Site:
