@@ -11,7 +11,7 @@ BIN = $(shell $(SWIFT) build --show-bin-path)
 # and armv6-static (Pi Zero and Pi 1; static only, cross/README.md).
 CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static armv6-static
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-armv6 cross-all size-check deb \
+.PHONY: demo test bench deps deps-cross build unit-tests fuzz test-desk power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-armv6 cross-all size-check deb \
 	e2e-host e2e-aarch64 e2e-armv7 e2e-armv6 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) e2e-armv6-static-cortex-a7 clean
 
 demo:
@@ -37,6 +37,7 @@ test:
 	@scripts/stage.sh "unit and integration tests" $(MAKE) --no-print-directory unit-tests
 	@scripts/stage.sh "parser fuzzing" $(MAKE) --no-print-directory fuzz
 	@scripts/stage.sh "host end to end" $(MAKE) --no-print-directory e2e-host
+	@scripts/stage.sh "the desk page in Chromium" $(MAKE) --no-print-directory test-desk
 	@scripts/stage.sh "power cuts (200 x SIGKILL)" $(MAKE) --no-print-directory power-cut
 	@scripts/stage.sh "field faults" $(MAKE) --no-print-directory field-faults
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
@@ -73,6 +74,13 @@ power-cut:
 	$(SWIFT) build --product kelvin
 	$(SWIFT) build --product kelvin-cloud
 	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/power-cut.sh $(BIN)/kelvin
+
+# The desk page (GET / on the admin port) in headless Chromium, checked from its DOM; prints its
+# weight and leaves screenshots in out/desk/ (scripts/desk.sh).
+test-desk:
+	$(SWIFT) build --product kelvin
+	$(SWIFT) build --product kelvin-cloud
+	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/desk.sh $(BIN)/kelvin
 
 # The real agent, unbounded, through each fault a device meets in the field (scripts/field-faults.sh).
 field-faults:

@@ -57,7 +57,7 @@ pkg_installed() {
 apt_update_retry() {
     local i
     for i in 1 2 3 4 5; do
-        if as_root env DEBIAN_FRONTEND=noninteractive apt-get update -o Acquire::Retries=3 --error-on=any >&2; then
+        if as_root env DEBIAN_FRONTEND=noninteractive apt-get update -o Acquire::Retries=3 -o DPkg::Lock::Timeout=600 --error-on=any >&2; then
             return 0
         fi
         log "apt-get update failed (attempt $i/5); retrying in $((i * 5))s"
@@ -86,7 +86,7 @@ ensure_packages() {
     apt_update_retry
     for i in 1 2 3; do
         if as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-            -o Acquire::Retries=3 "${missing[@]}" >&2; then
+            -o Acquire::Retries=3 -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2; then
             break
         fi
         [ "$i" -eq 3 ] && die "apt-get install failed for: ${missing[*]}"

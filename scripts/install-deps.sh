@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kelvin builds and tests with, only when missing (the installer
 # itself, with its retries against a flaky mirror, is cross/lib.sh's `ensure_packages`).
-#   scripts/install-deps.sh          host build, tests, demo, benchmark, kernel and system suites, .deb test
+#   scripts/install-deps.sh          host build, tests, demo, benchmark, kernel and system suites, desk page, .deb test
 #   scripts/install-deps.sh arm64    also the aarch64 cross toolchain, arm64 libraries and qemu-user
 #   scripts/install-deps.sh armhf    also the armv7 (hard-float) cross toolchain and qemu-user; the
 #                                    armhf libraries are unpacked into .build-armv7/sysroot
@@ -17,6 +17,8 @@ ensure_packages gcc libc6-dev libssl-dev libgpiod-dev libi2c-dev openssl curl fi
 ( ensure_packages qemu-system-x86 busybox-static ) || log "qemu-system-x86 or busybox-static could not be installed; make test-kernel will skip"
 # The system suite's: the guest's root (mmdebstrap, mkfs.ext4 -d) and the forward to the emulator.
 ensure_packages mmdebstrap e2fsprogs socat
+# The desk page's browser test (scripts/desk.sh): headless Chromium driven over WebDriver.
+ensure_packages chromium chromium-driver fonts-dejavu-core
 for extra in "$@"; do
     case "$extra" in
         arm64) arch=aarch64 ;;
