@@ -35,10 +35,12 @@ struct KelvinCloudCommand: ParsableCommand {
         } catch {
             let status = exitCode(for: error).rawValue
             let text = fullMessage(for: error)
+            // Help ends with a line end of its own; Console adds one.
+            let lines = text.hasSuffix("\n") ? String(text.dropLast()) : text
             if status == ExitStatus.success {
-                Console.say(text)
-            } else if !text.isEmpty {
-                Console.complain(text)
+                Console.say(lines)
+            } else if !lines.isEmpty {
+                Console.complain(lines)
             }
             return status
         }

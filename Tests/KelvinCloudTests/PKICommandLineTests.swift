@@ -67,7 +67,7 @@ import Testing
 
     @Test(arguments: [
         (["pki", "--dir", "ids"], "Unknown option '--dir'"),
-        (["pki", "ca", "--dir", "ids"], "Unexpected argument 'ca'"),
+        (["pki", "ca"], "Unexpected argument 'ca'"),
         (["pki", "device", "--registration-id", "d"], "Missing expected argument '--dir <dir>'"),
         (["pki", "device", "--dir", "ids"], "Missing expected argument '--registration-id <id>'"),
         (["pki", "server", "--dir", "ids", "--server-name", "hub_1.test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hub_1.test'"),
