@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // Host-only: the emulator's command line (help, validation, completion scripts).
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // C shims: the only modules that see libc, OpenSSL and libgpiod.
@@ -71,7 +73,10 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
-        .executableTarget(name: "kelvin-cloud", dependencies: ["KelvinCloud"]),
+        .executableTarget(
+            name: "kelvin-cloud",
+            dependencies: ["KelvinCloud", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         .testTarget(
             name: "KelvinCoreTests",
@@ -87,6 +92,7 @@ let package = Package(
                 "KelvinCloud",
                 // The executable too, so that its command-line parsing is tested in-process.
                 "kelvin-cloud",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -13,7 +13,7 @@ enum Console {
 }
 
 /// sysexits(3) codes, so scripts can tell a typo from a missing file from a failed run.
-enum ExitCode {
+enum ExitStatus {
     static let success: Int32 = 0
     static let failure: Int32 = 1
     static let usage: Int32 = 64

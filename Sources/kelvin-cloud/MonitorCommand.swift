@@ -1,88 +1,62 @@
-import Foundation
+import ArgumentParser
 
 /// `kelvin-cloud monitor`: prints what a running emulator's hubs accept until a signal.
-enum MonitorCommand {
-    /// Polling rather than long-polling: the admin API answers every request at once under the
-    /// server's one lock, and parking requests until telemetry arrives would need a wake-up path
-    /// from the hubs into it. A quarter of a second is not noticeable when watching a bench, and
-    /// costs an idle emulator four tiny requests a second.
-    static let pollInterval = 0.25
+struct MonitorCommand: CheckedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Print the telemetry a running `kelvin-cloud serve` accepts, until Ctrl-C.",
+        discussion: """
+            One JSON object a line, as `az iot hub monitor-events --properties all --output json` \
+            shows each event. Exits 69 when no emulator answers on the admin port.
+            """
+    )
 
-    static func run(_ options: MonitorOptions) -> Int32 {
-        let stop = DispatchSemaphore(value: 0)
-        let signalSources = [SIGINT, SIGTERM].map { signalNumber in
-            // Ctrl-C is how the user says they have seen enough, so it ends the run with 0.
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            return source
-        }
-        defer { signalSources.forEach { $0.cancel() } }
-        return stream(options, until: stop, print: Console.say, complain: Console.complain)
-    }
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The emulator's admin API port.", valueName: "port")
+    )
+    var adminPort = MonitorOptions().adminPort
 
-    private struct Listing: Decodable {
-        var latestSequence: Int
-        var messages: [AdminMessage]
-    }
+    @Option(
+        name: .customLong("device"),
+        parsing: .unconditional,
+        help: ArgumentHelp("Only this device's messages.", valueName: "id")
+    )
+    var deviceID: String?
 
-    /// Polls until `stop` is signalled; returns the exit status. `started` runs once the point
-    /// from which messages count is fixed, so a caller can send knowing they will be shown.
-    static func stream(
-        _ options: MonitorOptions,
-        until stop: DispatchSemaphore,
-        started: () -> Void = {},
-        print: (String) -> Void,
-        complain: (String) -> Void
-    ) -> Int32 {
-        let client = AdminClient(port: options.adminPort)
-        var query = ""
-        if let device = options.deviceID {
-            query = "&deviceId=" + (device.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? device)
-        }
-        do throws(AdminClient.Failure) {
-            var cursor = 0
-            if options.since == .now {
-                // A cursor past any message yields none, only the sequence to start after.
-                cursor = try listing(client, "/admin/messages?after=\(Int.max)\(query)").latestSequence
-            }
-            started()
-            let earliest: Date? = if case .time(let instant) = options.since { instant } else { nil }
-            repeat {
-                let page = try listing(client, "/admin/messages?after=\(cursor)\(query)")
-                if page.latestSequence < cursor {
-                    // The emulator restarted and counts from 1 again; start over with its messages.
-                    cursor = 0
-                    continue
-                }
-                for message in page.messages.sorted(by: { $0.sequence < $1.sequence }) {
-                    if let hub = options.hubName, message.hub != hub { continue }
-                    if let earliest, let received = UTCTime.parse(message.receivedAt), received < earliest { continue }
-                    print(MonitorEvent.line(for: message))
-                }
-                cursor = page.latestSequence
-            } while stop.wait(timeout: .now() + pollInterval) == .timedOut
-            return ExitCode.success
-        } catch {
-            switch error {
-            case .notRunning(let port):
-                complain(
-                    "kelvin-cloud: no kelvin-cloud admin API on 127.0.0.1:\(port) — start `kelvin-cloud serve` or pass --admin-port"
+    @Option(
+        name: .customLong("hub"),
+        parsing: .unconditional,
+        help: ArgumentHelp("Only messages this hub accepted.", valueName: "name")
+    )
+    var hubName: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Also print messages received since TIME, an ISO 8601 UTC time such as 2026-05-01T10:15:00Z, "
+                + "or every stored message (start); by default only those that arrive from now on.",
+            valueName: "time|start"
+        )
+    )
+    var since: String?
+
+    func options() throws(ValidationError) -> MonitorOptions {
+        var parsed = MonitorOptions()
+        parsed.adminPort = try OptionValues.integer(adminPort, "--admin-port", 1...65535)
+        parsed.deviceID = try OptionValues.nonEmpty(deviceID, "--device")
+        parsed.hubName = try OptionValues.nonEmpty(hubName, "--hub")
+        if let since {
+            if since == "start" {
+                parsed.since = .start
+            } else if let instant = UTCTime.parse(since) {
+                parsed.since = .time(instant)
+            } else {
+                throw ValidationError(
+                    "--since needs an ISO 8601 UTC time such as 2026-05-01T10:15:00Z, or start, not '\(since)'"
                 )
-            case .broken(let problem):
-                complain("kelvin-cloud: \(problem)")
             }
-            return ExitCode.unavailable
         }
-    }
-
-    private static func listing(_ client: AdminClient, _ pathAndQuery: String) throws(AdminClient.Failure) -> Listing {
-        let body = try client.get(pathAndQuery)
-        do {
-            return try JSONDecoder().decode(Listing.self, from: body)
-        } catch {
-            throw .broken("unexpected answer from the admin API on 127.0.0.1:\(client.port): \(error)")
-        }
+        return parsed
     }
 }

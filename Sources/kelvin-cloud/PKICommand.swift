@@ -1,122 +1,71 @@
-import Foundation
-import KelvinCloud
+import ArgumentParser
 
-/// `kelvin-cloud pki`: writes identity files and says which it created or kept.
-enum PKICommand {
-    static func run(_ options: PKIOptions, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int32 {
-        do {
-            switch options {
-            case .server(let directory, let names, let addresses):
-                InitCommand.describe(
-                    try TestIdentity.createServerIdentity(in: directory, extraNames: names, extraAddresses: addresses)
-                )
-            case .device(let options):
-                let device = try TestIdentity.createSelfSignedDevice(
-                    registrationID: options.registrationID,
-                    name: options.name,
-                    in: options.directory,
-                    keyAlgorithm: options.keyAlgorithm,
-                    passphrase: try passphrase(from: options.passphraseSource, environment: environment),
-                    validity: .days(options.days)
-                )
-                describe(device)
-            case .chain(let options):
-                let chain = try TestIdentity.createChainDevice(
-                    registrationID: options.registrationID,
-                    name: options.name,
-                    in: options.directory,
-                    keyAlgorithm: options.keyAlgorithm,
-                    passphrase: try passphrase(from: options.passphraseSource, environment: environment),
-                    validity: .days(options.days)
-                )
-                for authority in [chain.authorities.root, chain.authorities.intermediate] {
-                    Console.say("\(authority.outcome.rawValue) \(authority.certificateFile)")
-                    Console.say("\(authority.outcome.rawValue) \(authority.privateKeyFile)")
-                }
-                describe(chain.device)
-                Console.say("wrote \(chain.fullChainFile) (device certificate, then intermediate)")
-            }
-            return ExitCode.success
-        } catch let problem as PassphraseProblem {
-            Console.complain("kelvin-cloud: \(problem.message)")
-            return problem.exitCode
-        } catch let error as IdentityFileError {
-            return KelvinCloudCommand.reportFileProblem(error, fix: "choose a --dir you can write to")
-        } catch {
-            Console.complain("kelvin-cloud: cannot create the identity files: \(error)")
-            return ExitCode.failure
-        }
-    }
+/// `kelvin-cloud pki KIND`: one subcommand per kind of identity; another kind is one more small
+/// struct here and its name in `subcommands`.
+struct PKICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pki",
+        abstract: "Make the X.509 identities the Azure walkthroughs make with openssl.",
+        discussion: "Valid existing files are kept; key files are mode 0600.",
+        subcommands: [PKIServerCommand.self, PKIDeviceCommand.self, PKIChainCommand.self]
+    )
 
-    private static func describe(_ device: DeviceIdentityFiles) {
-        Console.say(
-            "\(device.outcome.rawValue) \(device.certificateFile) "
-                + "(registration ID \(device.registrationID), SHA-256 thumbprint \(device.thumbprint))"
-        )
-        let protection = device.isPrivateKeyEncrypted ? "encrypted, " : ""
-        Console.say("\(device.outcome.rawValue) \(device.privateKeyFile) (\(protection)\(device.keyAlgorithm.rawValue))")
-    }
-
-    /// The passphrase bytes, without the line end a file written by `echo` has; never printed.
-    ///
-    /// - Throws: ``PassphraseProblem``.
-    static func passphrase(
-        from source: PassphraseSource?,
-        environment: [String: String]
-    ) throws(PassphraseProblem) -> [UInt8]? {
-        switch source {
-        case nil:
-            return nil
-        case .file(let path):
-            let contents: Data
-            do {
-                contents = try Data(contentsOf: URL(fileURLWithPath: path))
-            } catch {
-                throw PassphraseProblem(
-                    message: "\(path): cannot read the passphrase file (\(error.localizedDescription)) — "
-                        + "pass --passphrase-file a readable file holding the passphrase",
-                    exitCode: ExitCode.missingInput
-                )
-            }
-            guard let bytes = withoutLineEnd(Array(contents)) else {
-                throw PassphraseProblem(
-                    message: "\(path): the passphrase file is empty — write the passphrase into it, "
-                        + "or leave out --passphrase-file for an unencrypted key",
-                    exitCode: ExitCode.usage
-                )
-            }
-            return bytes
-        case .environmentVariable(let name):
-            guard let value = environment[name] else {
-                throw PassphraseProblem(
-                    message: "the environment variable \(name) is not set — export it with the passphrase, "
-                        + "or pass --passphrase-file",
-                    exitCode: ExitCode.usage
-                )
-            }
-            guard let bytes = withoutLineEnd(Array(value.utf8)) else {
-                throw PassphraseProblem(
-                    message: "the environment variable \(name) is empty — set it to the passphrase, "
-                        + "or leave out --passphrase-env for an unencrypted key",
-                    exitCode: ExitCode.usage
-                )
-            }
-            return bytes
-        }
-    }
-
-    /// The passphrase without trailing line ends, which the device ignores too; `nil` if nothing is left.
-    private static func withoutLineEnd(_ bytes: [UInt8]) -> [UInt8]? {
-        var bytes = bytes
-        while let last = bytes.last, last == 0x0A || last == 0x0D {
-            bytes.removeLast()
-        }
-        return bytes.isEmpty ? nil : bytes
+    func run() throws {
+        throw ValidationError("pki needs what to make first: server, device or chain")
     }
 }
 
-/// Why the passphrase could not be had, as one line and its exit status.
-struct PassphraseProblem: Error, Equatable {
-    var message: String
-    var exitCode: Int32
+/// A `pki` subcommand: its options say which identity to make, and `PKICommand.write` makes it.
+protocol PKIKindCommand: CheckedCommand where Options == PKIOptions {}
+
+extension PKIKindCommand {
+    static func execute(_ options: PKIOptions) -> Int32 {
+        PKICommand.write(options)
+    }
+}
+
+struct PKIServerCommand: PKIKindCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "server-ca.pem (and its key), server-cert.pem and server-key.pem, as init writes them."
+    )
+
+    @OptionGroup var output: OutputDirectoryArguments
+
+    @OptionGroup var serverNames: ServerNameArguments
+
+    func options() throws(ValidationError) -> PKIOptions {
+        .server(directory: output.dir, names: try serverNames.checkedNames(), addresses: try serverNames.addressBytes())
+    }
+}
+
+struct PKIDeviceCommand: PKIKindCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device",
+        abstract: "A self-signed device for an individual enrollment.",
+        discussion: "Writes NAME-cert.pem (CN=ID, clientAuth) and NAME-key.pem (PKCS#8)."
+    )
+
+    @OptionGroup var device: PKIDeviceArguments
+
+    func options() throws(ValidationError) -> PKIOptions {
+        .device(try device.options())
+    }
+}
+
+struct PKIChainCommand: PKIKindCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chain",
+        abstract: "A root and an intermediate CA, and a device they issue, as a group enrollment uses it.",
+        discussion: """
+            Writes root-ca-{cert,key}.pem and intermediate-ca-{cert,key}.pem (reused while valid), then \
+            NAME-cert.pem, NAME-key.pem and NAME-fullchain.pem (leaf, then intermediate: what the device sends).
+            """
+    )
+
+    @OptionGroup var device: PKIDeviceArguments
+
+    func options() throws(ValidationError) -> PKIOptions {
+        .chain(try device.options())
+    }
 }

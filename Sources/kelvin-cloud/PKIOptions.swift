@@ -1,3 +1,4 @@
+import ArgumentParser
 import KelvinCloud
 
 /// `kelvin-cloud pki …`: which identity files to make.
@@ -12,10 +13,13 @@ enum PKIOptions: Equatable {
 struct PKIDeviceOptions: Equatable {
     var directory: String
     var registrationID: String
-    var name = "device"
+    var name = Self.defaultName
     var keyAlgorithm = DeviceKeyAlgorithm.ecP256
     var passphraseSource: PassphraseSource?
-    var days = 30
+    var days = Self.defaultDays
+
+    static let defaultName = "device"
+    static let defaultDays = 30
 }
 
 /// Where the device key's passphrase comes from: never argv, which every user can read in the
@@ -25,116 +29,92 @@ enum PassphraseSource: Equatable {
     case environmentVariable(String)
 }
 
-extension PKIOptions {
-    /// Lines for the usage synopsis, aligned under `usage: `.
-    static let usageSynopsis = """
-               kelvin-cloud pki server --dir DIR [--server-name NAME]... [--ip ADDRESS]...
-               kelvin-cloud pki device --dir DIR --registration-id ID [--name NAME] [--key ec|rsa4096]
-                                       [--passphrase-file FILE | --passphrase-env VAR] [--days N]
-               kelvin-cloud pki chain  --dir DIR --registration-id ID [same options as device]
-        """
+/// The options `pki device` and `pki chain` share.
+struct PKIDeviceArguments: ParsableArguments {
+    @OptionGroup var output: OutputDirectoryArguments
 
-    static let usageDetails = """
-        pki     Make the X.509 identities the Azure walkthroughs make with openssl.
-          server                   server-ca.pem (and its key), server-cert.pem, server-key.pem,
-                                   as init does; --server-name and --ip as for init
-          device                   a self-signed device for an individual enrollment:
-                                   NAME-cert.pem (CN=ID, clientAuth) and NAME-key.pem (PKCS#8)
-          chain                    root-ca-{cert,key}.pem and intermediate-ca-{cert,key}.pem (reused
-                                   while valid), then a device issued by the intermediate, as a group
-                                   enrollment uses it: NAME-cert.pem, NAME-key.pem and
-                                   NAME-fullchain.pem (leaf, then intermediate: what the device sends)
-          --registration-id ID     CN of the device certificate (required)
-          --name NAME              file name prefix (default device)
-          --key ec|rsa4096         device key: EC P-256 (default) or RSA 4096 bits (takes seconds)
-          --passphrase-file FILE   encrypt the device key with the passphrase in FILE
-          --passphrase-env VAR     encrypt the device key with the passphrase in variable VAR
-          --days N                 device certificate validity (default 30)
-        Valid existing files are kept; key files are mode 0600.
-        """
-}
+    @Option(
+        name: .customLong("registration-id"),
+        parsing: .unconditional,
+        help: ArgumentHelp("CN of the device certificate.", valueName: "id")
+    )
+    var registrationID: String
 
-extension CommandLineOptions {
-    /// Parses what follows `pki`.
-    static func parsePKI(_ arguments: ArraySlice<String>) throws(UsageError) -> PKIOptions {
-        guard let kind = arguments.first, !kind.hasPrefix("--") else {
-            throw UsageError(message: "pki needs what to make first: server, device or chain")
-        }
-        var options = try optionPairs(Array(arguments.dropFirst()))
-        if options.contains(where: { $0.name == "--passphrase" }) {
-            throw UsageError(
-                message: "--passphrase is not accepted, because every user can read the command line; "
+    @Option(parsing: .unconditional, help: ArgumentHelp("File name prefix.", valueName: "name"))
+    var name = PKIDeviceOptions.defaultName
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Device key: EC P-256, or RSA 4096 bits (takes seconds).", valueName: "ec|rsa4096"),
+        completion: .list(DeviceKeyAlgorithm.allCases.map(\.rawValue))
+    )
+    var key = DeviceKeyAlgorithm.ecP256.rawValue
+
+    @Option(
+        name: .customLong("passphrase-file"),
+        parsing: .unconditional,
+        help: ArgumentHelp("Encrypt the device key with the passphrase in FILE.", valueName: "file"),
+        completion: .file()
+    )
+    var passphraseFile: String?
+
+    @Option(
+        name: .customLong("passphrase-env"),
+        parsing: .unconditional,
+        help: ArgumentHelp("Encrypt the device key with the passphrase in variable VAR.", valueName: "var")
+    )
+    var passphraseVariable: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Device certificate validity in days.", valueName: "n"))
+    var days = PKIDeviceOptions.defaultDays
+
+    /// Declared only to be refused with the reason, rather than as an unknown option.
+    @Option(parsing: .unconditional, help: .private)
+    var passphrase: String?
+
+    /// The options, checked.
+    func options() throws(ValidationError) -> PKIDeviceOptions {
+        if passphrase != nil {
+            throw ValidationError(
+                "--passphrase is not accepted, because every user can read the command line; "
                     + "use --passphrase-file FILE or --passphrase-env VAR"
             )
         }
-        let directory = try take("--dir", from: &options, required: true)!
-        let parsed: PKIOptions
-        switch kind {
-        case "server":
-            parsed = .server(
-                directory: directory,
-                names: try serverNames(from: &options),
-                addresses: try serverAddresses(from: &options)
-            )
-        case "device":
-            parsed = .device(try pkiDeviceOptions(directory: directory, from: &options))
-        case "chain":
-            parsed = .chain(try pkiDeviceOptions(directory: directory, from: &options))
-        default:
-            throw UsageError(message: "unknown pki kind '\(kind)' (expected server, device or chain)")
-        }
-        try rejectLeftovers(options)
-        return parsed
-    }
-
-    private static func pkiDeviceOptions(
-        directory: String,
-        from options: inout [(name: String, value: String)]
-    ) throws(UsageError) -> PKIDeviceOptions {
-        let registrationID = try take("--registration-id", from: &options, required: true)!
         guard RegistrationID.isValid(registrationID) else {
-            throw UsageError(
-                message: "--registration-id '\(registrationID)' is not a DPS registration ID: use letters, "
+            throw ValidationError(
+                "--registration-id '\(registrationID)' is not a DPS registration ID: use letters, "
                     + "digits and - . _ : (ending in a letter, digit or -), at most \(RegistrationID.maximumLength)"
             )
         }
-        var parsed = PKIDeviceOptions(directory: directory, registrationID: registrationID)
-        if let name = try take("--name", from: &options) {
-            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-                throw UsageError(message: "--name is a file name prefix such as sensor-1, not '\(name)'")
-            }
-            guard !TestIdentity.reservedDeviceNames.contains(name) else {
-                throw UsageError(message: "--name \(name) would overwrite the server or CA files; choose another")
-            }
-            parsed.name = name
+        var parsed = PKIDeviceOptions(directory: output.dir, registrationID: registrationID)
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw ValidationError("--name is a file name prefix such as sensor-1, not '\(name)'")
         }
-        if let key = try take("--key", from: &options) {
-            guard let algorithm = DeviceKeyAlgorithm(rawValue: key) else {
-                let choices = DeviceKeyAlgorithm.allCases.map(\.rawValue).joined(separator: " or ")
-                throw UsageError(message: "--key must be \(choices), not '\(key)'")
-            }
-            parsed.keyAlgorithm = algorithm
+        guard !TestIdentity.reservedDeviceNames.contains(name) else {
+            throw ValidationError("--name \(name) would overwrite the server or CA files; choose another")
         }
-        let file = try take("--passphrase-file", from: &options)
-        let variable = try take("--passphrase-env", from: &options)
-        switch (file, variable) {
+        parsed.name = name
+        guard let algorithm = DeviceKeyAlgorithm(rawValue: key) else {
+            let choices = DeviceKeyAlgorithm.allCases.map(\.rawValue).joined(separator: " or ")
+            throw ValidationError("--key must be \(choices), not '\(key)'")
+        }
+        parsed.keyAlgorithm = algorithm
+        switch (passphraseFile, passphraseVariable) {
         case (.some, .some):
-            throw UsageError(message: "give either --passphrase-file or --passphrase-env, not both")
+            throw ValidationError("give either --passphrase-file or --passphrase-env, not both")
         case (.some(let file), nil):
-            guard !file.isEmpty else { throw UsageError(message: "--passphrase-file needs a file name") }
+            guard !file.isEmpty else { throw ValidationError("--passphrase-file needs a file name") }
             parsed.passphraseSource = .file(file)
         case (nil, .some(let variable)):
             guard !variable.isEmpty, !variable.contains("=") else {
                 // Not echoed: a value with '=' may be the passphrase itself.
-                throw UsageError(message: "--passphrase-env needs the name of an environment variable, such as PASSPHRASE")
+                throw ValidationError("--passphrase-env needs the name of an environment variable, such as PASSPHRASE")
             }
             parsed.passphraseSource = .environmentVariable(variable)
         case (nil, nil):
             break
         }
-        if let days = try take("--days", from: &options) {
-            parsed.days = try integer(days, "--days", 1...36500)
-        }
+        parsed.days = try OptionValues.integer(days, "--days", 1...36500)
         return parsed
     }
 }

@@ -1,219 +1,217 @@
-import Dispatch
-import Foundation
+import ArgumentParser
 import KelvinCloud
 
 /// `kelvin-cloud serve`: runs DPS and IoT Hub until a signal, a message count or a time limit.
-enum ServeCommand {
-    static func run(_ options: ServeOptions) -> Int32 {
-        let directory = URL(fileURLWithPath: options.directory)
-        let initHint = "run `kelvin-cloud init --dir \(options.directory)` first"
-        let serverCertificateFile = directory.appendingPathComponent(TestIdentity.serverCertificateFileName).path
-        let serverKeyFile = directory.appendingPathComponent(TestIdentity.serverPrivateKeyFileName).path
-        let serverCAFile = directory.appendingPathComponent(TestIdentity.serverCAFileName).path
-        let serverCAKeyFile = directory.appendingPathComponent(TestIdentity.serverCAPrivateKeyFileName).path
-        for file in [serverCertificateFile, serverKeyFile] where !FileManager.default.fileExists(atPath: file) {
-            return KelvinCloudCommand.reportFileProblem(.missing(path: file), fix: initHint)
-        }
+struct ServeCommand: CheckedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve DPS and IoT Hub with DIR/server-cert.pem until Ctrl-C.",
+        discussion: """
+            Enrolls DIR/device-cert.pem (if present) and every --enroll certificate under its CN.
+            """
+    )
 
-        var enrollments: [Enrollment] = []
-        let defaultDeviceCertificate = directory.appendingPathComponent("device-cert.pem").path
-        var enrollmentFiles = options.enrollmentFiles
-        if FileManager.default.fileExists(atPath: defaultDeviceCertificate) {
-            enrollmentFiles.insert(defaultDeviceCertificate, at: 0)
-        }
-        for file in enrollmentFiles {
-            do {
-                let enrollment = try Enrollment(certificatePEMFile: file)
-                enrollments.append(enrollment)
-                Console.say(
-                    "kelvin-cloud: enrolled \(enrollment.registrationID) (SHA-256 thumbprint \(enrollment.thumbprint))"
-                )
-            } catch let error as IdentityFileError {
-                return KelvinCloudCommand.reportFileProblem(error, fix: "check the --enroll path")
-            } catch {
-                Console.complain("kelvin-cloud: \(file): \(error)")
-                return ExitCode.missingInput
-            }
-        }
-        var registry = EnrollmentRegistry(individualEnrollments: enrollments)
-        for (file, bindsGroup) in options.certificateAuthorityFiles.map({ ($0, false) })
-            + options.groupCertificateAuthorityFiles.map({ ($0, true) })
-        {
-            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-            do {
-                registry.certificateAuthorities.append(try CertificateAuthority(name: name, certificatePEMFile: file))
-            } catch let error as IdentityFileError {
-                return KelvinCloudCommand.reportFileProblem(error, fix: "check the --ca/--group-ca path")
-            } catch {
-                Console.complain("kelvin-cloud: \(file): \(error)")
-                return ExitCode.missingInput
-            }
-            Console.say("kelvin-cloud: uploaded verified CA \(name)" + (bindsGroup ? " with enrollment group \(name)" : ""))
-            if bindsGroup {
-                registry.groups.append(EnrollmentGroup(groupID: name, certificateAuthorityName: name))
-            }
-        }
+    private static let defaults = ServeOptions(directory: "")
 
-        var hubs = options.hubs.isEmpty
-            ? [HubConfiguration(name: "hub", port: options.hubPort)]
-            : options.hubs.map { HubConfiguration(name: $0.name, port: $0.port) }
-        if let setupPath = options.setupFile {
-            do {
-                let setup = try CloudSetupFile(contentsOf: setupPath)
-                if !setup.hubs.isEmpty { hubs = setup.hubs }
-                registry.certificateAuthorities += setup.enrollments.certificateAuthorities
-                // The file's entry for a certificate replaces the default enrollment of DIR/device-cert.pem.
-                let fromFile = Set(setup.enrollments.individualEnrollments.map(\.thumbprint))
-                registry.individualEnrollments.removeAll { fromFile.contains($0.thumbprint) }
-                registry.individualEnrollments += setup.enrollments.individualEnrollments
-                registry.groups += setup.enrollments.groups
-                Console.say(
-                    "kelvin-cloud: \(setupPath): \(setup.enrollments.individualEnrollments.count) enrollments, "
-                        + "\(setup.enrollments.groups.count) groups, "
-                        + "\(setup.enrollments.certificateAuthorities.count) CAs"
-                )
-            } catch {
-                Console.complain("kelvin-cloud: \(error) — fix the setup file")
-                return ExitCode.configuration
-            }
-        }
-        if let host = options.publicHost {
-            for index in hubs.indices {
-                hubs[index].hostName = host
-            }
-        }
-        if registry.individualEnrollments.isEmpty && registry.groups.isEmpty {
-            Console.say(
-                "kelvin-cloud: no device enrolled; every registration will get 401 (\(initHint) or pass --enroll)"
-            )
-        }
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The directory `kelvin-cloud init` wrote.", valueName: "dir"),
+        completion: .directory
+    )
+    var dir: String
 
-        var configuration = CloudConfiguration(
-            serverCertificateFile: serverCertificateFile,
-            serverKeyFile: serverKeyFile
+    @Option(parsing: .unconditional, help: ArgumentHelp("DPS listener port (0 = any free port).", valueName: "port"))
+    var dpsPort = defaults.dpsPort
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("IoT Hub listener port (0 = any free port).", valueName: "port"))
+    var hubPort = defaults.hubPort
+
+    @Option(
+        name: .customLong("hub"),
+        parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "Link another hub with its own listener (repeatable); when given, these replace the default hub \"hub\".",
+            valueName: "name[:port]"
         )
-        configuration.host = options.listenAddress
-        // Directories made before the CA's key was kept have none: every TLS mode but
-        // not-yet-valid still works with them.
-        if FileManager.default.fileExists(atPath: serverCAKeyFile) {
-            configuration.serverCACertificateFile = serverCAFile
-            configuration.serverCAPrivateKeyFile = serverCAKeyFile
-        }
-        configuration.enrollmentRegistry = registry
-        configuration.hubs = hubs
-        configuration.adminPort = options.adminPort
-        configuration.dpsPort = options.dpsPort
-        configuration.idScope = options.idScope
-        configuration.retryAfterSeconds = options.retryAfterSeconds
-        configuration.assigningPollsBeforeAssigned = options.assigningPolls
-        configuration.answersRegisterImmediately = options.registerImmediately
-        configuration.hubErrorShape = options.hubErrorShape
-        configuration.lenient = options.lenient
-        configuration.registrationLimit = RateLimit(maximumRequests: options.registrationsPerMinute, windowSeconds: 60)
-        configuration.tlsVersions = options.tlsVersions
+    )
+    var hubs: [String] = []
 
-        let server: CloudServer
-        do {
-            server = try CloudServer(configuration: configuration)
-            try server.start()
-        } catch let error as IdentityFileError {
-            return KelvinCloudCommand.reportFileProblem(error, fix: initHint)
-        } catch CloudServerError.invalidConfiguration(let problem) {
-            Console.complain("kelvin-cloud: \(problem)")
-            return ExitCode.configuration
-        } catch {
-            Console.complain("kelvin-cloud: \(error)")
-            return ExitCode.failure
-        }
-
-        for host in Set(hubs.map(\.hostName)) where !server.serverCertificateNames.contains(host) && host != "127.0.0.1" {
-            Console.complain(
-                "kelvin-cloud: warning: \(serverCertificateFile) does not name \(host), which DPS hands out as the hub's host; "
-                    + "devices will refuse it — run `kelvin-cloud init --dir \(options.directory) "
-                    + "\(host.allSatisfy { $0.isNumber || $0 == "." } ? "--ip" : "--server-name") \(host)`"
-            )
-        }
-
-        let stop = StopRequest()
-        let signalSources = [SIGINT, SIGTERM].map { signalNumber in
-            // The default action would kill the process before the summary is printed.
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stop.request(.signal) }
-            source.resume()
-            return source
-        }
-        if let count = options.exitAfterMessages {
-            Thread {
-                if server.waitForTelemetry(count: count, timeoutSeconds: .infinity) {
-                    stop.request(.enoughMessages)
-                }
-            }.start()
-        }
-        if let seconds = options.maxSeconds {
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { stop.request(.timeLimit) }
-        }
-
-        let hubList = server.hubs.map { hub in
-            server.hubs.count == 1 && hub.name == "hub" ? "hub on \(hub.address)" : "hub \(hub.name) on \(hub.address)"
-        }
-        Console.say(
-            "kelvin-cloud: DPS on localhost:\(server.dpsPort), \(hubList.joined(separator: ", ")), "
-                + "id scope \(configuration.idScope), TLS \(configuration.tlsVersions.rawValue)"
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "The host name (or IPv4 address) DPS gives devices for every hub (assignedHub NAME:PORT) instead "
+                + "of localhost; it must reach this machine and be one of the server certificate's names "
+                + "(init --server-name / --ip).",
+            valueName: "name"
         )
-        if let adminPort = server.adminPort {
-            Console.say("kelvin-cloud: admin API on http://127.0.0.1:\(adminPort)/admin/, the desk page on http://127.0.0.1:\(adminPort)/")
-        }
-        let reason = stop.wait()
-        for source in signalSources {
-            source.cancel()
-        }
+    )
+    var publicHost: String?
 
-        var status = ExitCode.success
-        do {
-            try server.shutdown()
-        } catch {
-            Console.complain("kelvin-cloud: \(error)")
-            status = ExitCode.failure
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "The IP address DPS and the hubs listen on (0.0.0.0 for a device on the LAN); the admin API "
+                + "stays on loopback.",
+            valueName: "address"
+        )
+    )
+    var listen = defaults.listenAddress
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Loopback-only admin API port (0 = any free port).", valueName: "port")
+    )
+    var adminPort = defaults.adminPort
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("ID scope devices must use.", valueName: "scope"))
+    var idScope = defaults.idScope
+
+    @Option(
+        name: .customLong("retry-after"),
+        parsing: .unconditional,
+        help: ArgumentHelp("Retry-After on 202 responses (real DPS sends 3).", valueName: "seconds")
+    )
+    var retryAfterSeconds = defaults.retryAfterSeconds
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Polls answered \"assigning\" before the outcome.", valueName: "n")
+    )
+    var assigningPolls = defaults.assigningPolls
+
+    @Flag(help: "Answer register with the final 200 instead of 202.")
+    var registerImmediately = false
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "The hub's error body: new puts the six-digit code in Message as JSON, legacy only "
+                + "\"ErrorCode:<Name>;…\" as older hubs do.",
+            valueName: "new|legacy"
+        ),
+        completion: .list(HubErrorShape.allCases.map(\.rawValue))
+    )
+    var errorShape = defaults.hubErrorShape.rawValue
+
+    @Flag(
+        help: """
+            Accept what the SDKs never send and the emulator otherwise refuses: a hub batch without \
+            iothub-to (400), a DPS body not labelled application/json (415).
+            """
+    )
+    var lenient = false
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "DPS answers 429 with Retry-After to registrations and status lookups past N in a minute "
+                + "(the default is one DPS service unit's).",
+            valueName: "n"
+        )
+    )
+    var registrationsPerMinute = defaults.registrationsPerMinute
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "TLS versions of DPS and every hub: 1.2 only with Azure IoT Hub's ECDHE suites, as DPS and "
+                + "*.azure-devices.net hubs negotiate; 1.3 only; or both.",
+            valueName: "1.2|1.3|both"
+        ),
+        completion: .list(TLSVersions.allCases.map(\.rawValue))
+    )
+    var tls = defaults.tlsVersions.rawValue
+
+    @Option(
+        parsing: .unconditionalSingleValue,
+        help: ArgumentHelp("Enroll another device certificate (repeatable).", valueName: "cert.pem"),
+        completion: .file(extensions: ["pem"])
+    )
+    var enroll: [String] = []
+
+    @Option(
+        parsing: .unconditionalSingleValue,
+        help: ArgumentHelp("Upload a verified CA, named after the file (repeatable).", valueName: "ca.pem"),
+        completion: .file(extensions: ["pem"])
+    )
+    var ca: [String] = []
+
+    @Option(
+        name: .customLong("group-ca"),
+        parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "Upload a verified CA and bind an enrollment group of the same name to it (repeatable).",
+            valueName: "ca.pem"
+        ),
+        completion: .file(extensions: ["pem"])
+    )
+    var groupCA: [String] = []
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Hubs, CAs, enrollments and groups from a JSON file (see the README); added to the options above.",
+            valueName: "setup.json"
+        ),
+        completion: .file(extensions: ["json"])
+    )
+    var config: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Exit 0 once N telemetry messages have arrived.", valueName: "n")
+    )
+    var exitAfterMessages: Int?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Exit 1 if still running after SECONDS.", valueName: "seconds")
+    )
+    var maxSeconds: Double?
+
+    func options() throws(ValidationError) -> ServeOptions {
+        var parsed = ServeOptions(directory: dir)
+        parsed.dpsPort = try OptionValues.integer(dpsPort, "--dps-port", 0...65535)
+        parsed.hubPort = try OptionValues.integer(hubPort, "--hub-port", 0...65535)
+        parsed.idScope = idScope
+        parsed.retryAfterSeconds = try OptionValues.integer(retryAfterSeconds, "--retry-after", 0...3600)
+        parsed.enrollmentFiles = enroll
+        parsed.certificateAuthorityFiles = ca
+        parsed.groupCertificateAuthorityFiles = groupCA
+        parsed.setupFile = config
+        for hub in hubs {
+            parsed.hubs.append(try OptionValues.hub(hub))
         }
-        let telemetry = server.receivedTelemetry
-        let devices = Set(telemetry.map(\.deviceID)).count
-        Console.say("kelvin-cloud: received \(telemetry.count) telemetry messages from \(devices) device(s)")
-        if reason == .timeLimit {
-            let expectation = options.exitAfterMessages.map { " of the \($0) expected by --exit-after-messages" } ?? ""
-            Console.complain(
-                "kelvin-cloud: --max-seconds \(options.maxSeconds ?? 0) ran out with "
-                    + "\(telemetry.count) messages\(expectation)"
-            )
-            status = ExitCode.failure
+        parsed.adminPort = try OptionValues.integer(adminPort, "--admin-port", 0...65535)
+        parsed.assigningPolls = try OptionValues.integer(assigningPolls, "--assigning-polls", 0...100)
+        parsed.registerImmediately = registerImmediately
+        parsed.lenient = lenient
+        parsed.registrationsPerMinute = try OptionValues.integer(
+            registrationsPerMinute,
+            "--registrations-per-minute",
+            1...1_000_000
+        )
+        parsed.hubErrorShape = try OptionValues.choice(errorShape, "--error-shape", described: "new or legacy")
+        parsed.tlsVersions = try OptionValues.choice(tls, "--tls", described: "1.2, 1.3 or both")
+        if let exitAfterMessages {
+            parsed.exitAfterMessages = try OptionValues.integer(exitAfterMessages, "--exit-after-messages", 1...Int.max)
         }
-        return status
-    }
-}
-
-/// The first reason to stop wins; later ones (a Ctrl-C during shutdown) are ignored.
-final class StopRequest: @unchecked Sendable {
-    enum Reason: Equatable {
-        case signal
-        case enoughMessages
-        case timeLimit
-    }
-
-    private let lock = NSLock()
-    private var reason: Reason?
-    private let stopped = DispatchSemaphore(value: 0)
-
-    func request(_ newReason: Reason) {
-        let isFirst = lock.withLock {
-            guard reason == nil else { return false }
-            reason = newReason
-            return true
+        if let maxSeconds {
+            guard maxSeconds > 0, maxSeconds.isFinite else {
+                throw ValidationError("--max-seconds needs a positive number of seconds, not '\(maxSeconds)'")
+            }
+            parsed.maxSeconds = maxSeconds
         }
-        if isFirst { stopped.signal() }
-    }
-
-    func wait() -> Reason {
-        stopped.wait()
-        return lock.withLock { reason! }
+        if let publicHost {
+            // An IPv4 address is fine too: a bench LAN often has no names. (IPv6 would need
+            // brackets in assignedHub's host:port.)
+            let isIPv4 = (try? OptionValues.ipAddressBytes(publicHost, "--public-host"))?.count == 4
+            parsed.publicHost = isIPv4 ? publicHost : try OptionValues.dnsName(publicHost, "--public-host")
+        }
+        parsed.listenAddress = try OptionValues.ipAddress(listen, "--listen")
+        if parsed.dpsPort != 0 && parsed.dpsPort == parsed.hubPort {
+            throw ValidationError("--dps-port and --hub-port must differ")
+        }
+        return parsed
     }
 }

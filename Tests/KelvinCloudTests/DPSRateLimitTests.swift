@@ -77,18 +77,16 @@ import Testing
 
 @Suite struct RegistrationLimitCommandLineTests {
     @Test func registrationsPerMinute_defaultsToOneServiceUnitAndTakesAPositiveCount() throws {
-        guard case .serve(let plain) = try CommandLineOptions.parse(["serve", "--dir", "desk"]),
-            case .serve(let tight) = try CommandLineOptions.parse([
-                "serve", "--dir", "desk", "--registrations-per-minute", "5",
-            ])
-        else {
-            Issue.record("serve was not parsed as serve")
-            return
-        }
+        let plain = try KelvinCloudCommandLine.parse(["serve", "--dir", "desk"], as: ServeCommand.self).options()
+        let tight = try KelvinCloudCommandLine.parse(
+            ["serve", "--dir", "desk", "--registrations-per-minute", "5"],
+            as: ServeCommand.self
+        ).options()
         #expect(plain.registrationsPerMinute == 1_000)
         #expect(tight.registrationsPerMinute == 5)
-        #expect(throws: UsageError.self) {
-            try CommandLineOptions.parse(["serve", "--dir", "desk", "--registrations-per-minute", "0"])
-        }
+        #expect(
+            KelvinCloudCommandLine.refusal(["serve", "--dir", "desk", "--registrations-per-minute", "0"])
+                == "--registrations-per-minute needs a whole number in 1...1000000, not '0'"
+        )
     }
 }

@@ -4,31 +4,23 @@ import Testing
 
 /// `init --server-name` and `serve --public-host`: the names a hub is reached by besides localhost.
 @Suite struct HostNameCommandLineTests {
+    private func serve(_ extra: [String]) throws -> ServeOptions {
+        try KelvinCloudCommandLine.parse(["serve", "--dir", "desk"] + extra, as: ServeCommand.self).options()
+    }
+
     @Test func serverNamesAndPublicHost_areParsed() throws {
         #expect(
-            try CommandLineOptions.parse(["init", "--dir", "desk", "--server-name", "kelvin-hub.test", "--server-name", "hub-2.lan"])
-                == .initialize(InitOptions(directory: "desk", serverNames: ["kelvin-hub.test", "hub-2.lan"]))
+            try KelvinCloudCommandLine.parse(
+                ["init", "--dir", "desk", "--server-name", "kelvin-hub.test", "--server-name", "hub-2.lan"],
+                as: InitCommand.self
+            ).options()
+                == InitOptions(directory: "desk", serverNames: ["kelvin-hub.test", "hub-2.lan"])
         )
-        guard case .serve(let serve) = try CommandLineOptions.parse(["serve", "--dir", "desk", "--public-host=kelvin-hub.test"])
-        else {
-            Issue.record("serve was not parsed as serve")
-            return
-        }
-        #expect(serve.publicHost == "kelvin-hub.test")
-        guard case .serve(let byAddress) = try CommandLineOptions.parse(["serve", "--dir", "desk", "--public-host", "192.168.1.20"])
-        else {
-            Issue.record("serve was not parsed as serve")
-            return
-        }
-        #expect(byAddress.publicHost == "192.168.1.20")
-        guard case .serve(let onTheLAN) = try CommandLineOptions.parse(["serve", "--dir", "desk", "--listen", "0.0.0.0"])
-        else {
-            Issue.record("serve was not parsed as serve")
-            return
-        }
-        #expect(onTheLAN.listenAddress == "0.0.0.0")
-        guard case .serve(let plain) = try CommandLineOptions.parse(["serve", "--dir", "desk"]) else { return }
-        #expect(plain.publicHost == nil)
+        #expect(try serve(["--public-host=kelvin-hub.test"]).publicHost == "kelvin-hub.test")
+        #expect(try serve(["--public-host", "192.168.1.20"]).publicHost == "192.168.1.20")
+        #expect(try serve(["--listen", "0.0.0.0"]).listenAddress == "0.0.0.0")
+        #expect(try serve([]).publicHost == nil)
+        #expect(try serve([]).listenAddress == "127.0.0.1")
     }
 
     @Test(arguments: [
@@ -41,8 +33,6 @@ import Testing
         (["init", "--dir", "d", "--server-name", "hüb.test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hüb.test'"),
     ])
     func badHostName_isAUsageError(arguments: [String], message: String) {
-        #expect(throws: UsageError(message: message)) {
-            try CommandLineOptions.parse(arguments)
-        }
+        #expect(KelvinCloudCommandLine.refusal(arguments) == message)
     }
 }

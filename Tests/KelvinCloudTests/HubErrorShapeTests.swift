@@ -68,14 +68,16 @@ import Testing
     }
 
     @Test func commandLine_parsesTheShape() throws {
-        guard case .serve(let plain) = try CommandLineOptions.parse(["serve", "--dir", "desk"]),
-            case .serve(let legacy) = try CommandLineOptions.parse(["serve", "--dir", "desk", "--error-shape", "legacy"])
-        else {
-            Issue.record("serve was not parsed as serve")
-            return
-        }
+        let plain = try KelvinCloudCommandLine.parse(["serve", "--dir", "desk"], as: ServeCommand.self).options()
+        let legacy = try KelvinCloudCommandLine.parse(
+            ["serve", "--dir", "desk", "--error-shape", "legacy"],
+            as: ServeCommand.self
+        ).options()
         #expect(plain.hubErrorShape == .new)
         #expect(legacy.hubErrorShape == .legacy)
-        #expect(throws: UsageError.self) { try CommandLineOptions.parse(["serve", "--dir", "desk", "--error-shape", "old"]) }
+        #expect(
+            KelvinCloudCommandLine.refusal(["serve", "--dir", "desk", "--error-shape", "old"])
+                == "--error-shape needs new or legacy, not 'old'"
+        )
     }
 }

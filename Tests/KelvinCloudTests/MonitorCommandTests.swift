@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KelvinCloud
 import Testing
@@ -7,30 +8,42 @@ import Testing
 /// `kelvin-cloud monitor`: its options, the az-shaped line per message, and a stream from a
 /// running emulator.
 @Suite struct MonitorCommandTests {
+    private func monitor(_ extra: [String]) throws -> MonitorOptions {
+        try KelvinCloudCommandLine.parse(["monitor"] + extra, as: MonitorCommand.self).options()
+    }
+
     @Test func commandLine_parsesTheMonitorOptions() throws {
-        #expect(try CommandLineOptions.parse(["monitor"]) == .monitor(MonitorOptions()))
+        #expect(try monitor([]) == MonitorOptions())
         #expect(MonitorOptions().adminPort == 44302)
         #expect(MonitorOptions().since == .now)
-        let all = try CommandLineOptions.parse([
-            "monitor", "--admin-port", "45000", "--device", "my-device", "--hub=north", "--since", "start",
-        ])
-        #expect(
-            all == .monitor(MonitorOptions(adminPort: 45000, deviceID: "my-device", hubName: "north", since: .start)))
-        let timed = try CommandLineOptions.parse(["monitor", "--since", "2026-05-01T10:15:00Z"])
-        #expect(timed == .monitor(MonitorOptions(since: .time(Date(timeIntervalSince1970: 1_777_630_500)))))
-        let fractional = try CommandLineOptions.parse(["monitor", "--since", "2026-05-01T10:15:00.5Z"])
-        #expect(fractional == .monitor(MonitorOptions(since: .time(Date(timeIntervalSince1970: 1_777_630_500.5)))))
+        let all = try monitor(["--admin-port", "45000", "--device", "my-device", "--hub=north", "--since", "start"])
+        #expect(all == MonitorOptions(adminPort: 45000, deviceID: "my-device", hubName: "north", since: .start))
+        let timed = try monitor(["--since", "2026-05-01T10:15:00Z"])
+        #expect(timed == MonitorOptions(since: .time(Date(timeIntervalSince1970: 1_777_630_500))))
+        let fractional = try monitor(["--since", "2026-05-01T10:15:00.5Z"])
+        #expect(fractional == MonitorOptions(since: .time(Date(timeIntervalSince1970: 1_777_630_500.5))))
 
-        for wrong in [
-            ["--since", "yesterday"], ["--since", "2026-05-01T10:15:00"], ["--admin-port", "0"], ["--device", ""],
-            ["--dir", "desk"],
+        for (wrong, message) in [
+            (
+                ["--since", "yesterday"],
+                "--since needs an ISO 8601 UTC time such as 2026-05-01T10:15:00Z, or start, not 'yesterday'"
+            ),
+            (
+                ["--since", "2026-05-01T10:15:00"],
+                "--since needs an ISO 8601 UTC time such as 2026-05-01T10:15:00Z, or start, not '2026-05-01T10:15:00'"
+            ),
+            (["--admin-port", "0"], "--admin-port needs a whole number in 1...65535, not '0'"),
+            (["--device", ""], "--device needs a non-empty value"),
         ] {
-            #expect(throws: UsageError.self) { try CommandLineOptions.parse(["monitor"] + wrong) }
+            #expect(KelvinCloudCommandLine.refusal(["monitor"] + wrong) == message)
         }
-        #expect(
-            CommandLineOptions.usage.contains(
-                "kelvin-cloud monitor [--admin-port PORT] [--device ID] [--hub NAME] [--since TIME|start]"))
-        #expect(CommandLineOptions.usage.contains("69 no emulator on the admin port"))
+        let serveOption = KelvinCloudCommandLine.refusal(["monitor", "--dir", "desk"])
+        #expect(serveOption?.hasPrefix("Unknown option '--dir'") == true, "\(serveOption ?? "accepted")")
+        let help = KelvinCloudCommand.helpMessage(for: MonitorCommand.self, columns: 200)
+        for option in ["--admin-port <port>", "--device <id>", "--hub <name>", "--since <time|start>"] {
+            #expect(help.contains(option), "\(option) in \(help)")
+        }
+        #expect(KelvinCloudCommand.helpMessage(columns: 200).contains("69 no emulator on the admin port"))
     }
 
     private func message(body: String?, bytes: [UInt8]) -> AdminMessage {
@@ -155,7 +168,7 @@ import Testing
         // A few more polls, to see that nothing is printed twice.
         Thread.sleep(forTimeInterval: 3 * MonitorCommand.pollInterval)
         for run in [fromStart, fromNow, otherDevice, otherHub] {
-            #expect(run.end() == ExitCode.success)
+            #expect(run.end() == ExitStatus.success)
             #expect(run.errors.isEmpty)
         }
         #expect(try fromStart.payloads() == ["before", "one", "two"])
@@ -170,7 +183,7 @@ import Testing
         cloud.stop()
 
         let run = Run(MonitorOptions(adminPort: port))
-        #expect(run.end() == ExitCode.unavailable)
+        #expect(run.end() == ExitStatus.unavailable)
         #expect(
             run.errors == [
                 "kelvin-cloud: no kelvin-cloud admin API on 127.0.0.1:\(port) — start `kelvin-cloud serve` or pass --admin-port"

@@ -6,23 +6,33 @@ import Testing
 
 /// `kelvin-cloud pki …`: what is parsed, and the one line and exit status for each bad input.
 @Suite struct PKICommandLineTests {
+    private func device(_ arguments: [String]) throws -> PKIOptions {
+        try KelvinCloudCommandLine.parse(["pki", "device"] + arguments, as: PKIDeviceCommand.self).options()
+    }
+
+    private func chain(_ arguments: [String]) throws -> PKIOptions {
+        try KelvinCloudCommandLine.parse(["pki", "chain"] + arguments, as: PKIChainCommand.self).options()
+    }
+
+    private func server(_ arguments: [String]) throws -> PKIOptions {
+        try KelvinCloudCommandLine.parse(["pki", "server"] + arguments, as: PKIServerCommand.self).options()
+    }
+
     @Test func deviceWithEveryOption_isParsed() throws {
-        let invocation = try CommandLineOptions.parse([
-            "pki", "device", "--dir", "ids", "--registration-id", "sensor-1", "--name", "sensor",
+        let options = try device([
+            "--dir", "ids", "--registration-id", "sensor-1", "--name", "sensor",
             "--key=rsa4096", "--passphrase-file", "secret.txt", "--days", "7",
         ])
         #expect(
-            invocation
-                == .pki(
-                    .device(
-                        PKIDeviceOptions(
-                            directory: "ids",
-                            registrationID: "sensor-1",
-                            name: "sensor",
-                            keyAlgorithm: .rsa4096,
-                            passphraseSource: .file("secret.txt"),
-                            days: 7
-                        )
+            options
+                == .device(
+                    PKIDeviceOptions(
+                        directory: "ids",
+                        registrationID: "sensor-1",
+                        name: "sensor",
+                        keyAlgorithm: .rsa4096,
+                        passphraseSource: .file("secret.txt"),
+                        days: 7
                     )
                 )
         )
@@ -30,42 +40,36 @@ import Testing
 
     @Test func chainAndServer_areParsedWithDefaults() throws {
         #expect(
-            try CommandLineOptions.parse(["pki", "chain", "--dir", "ids", "--registration-id", "sensor-1"])
-                == .pki(.chain(PKIDeviceOptions(directory: "ids", registrationID: "sensor-1")))
+            try chain(["--dir", "ids", "--registration-id", "sensor-1"])
+                == .chain(PKIDeviceOptions(directory: "ids", registrationID: "sensor-1"))
         )
         #expect(
-            try CommandLineOptions.parse([
-                "pki", "chain", "--dir", "ids", "--registration-id", "sensor-1", "--passphrase-env", "KEY_PASS",
-            ])
-                == .pki(
-                    .chain(
-                        PKIDeviceOptions(
-                            directory: "ids",
-                            registrationID: "sensor-1",
-                            passphraseSource: .environmentVariable("KEY_PASS")
-                        )
+            try chain(["--dir", "ids", "--registration-id", "sensor-1", "--passphrase-env", "KEY_PASS"])
+                == .chain(
+                    PKIDeviceOptions(
+                        directory: "ids",
+                        registrationID: "sensor-1",
+                        passphraseSource: .environmentVariable("KEY_PASS")
                     )
                 )
         )
-        #expect(try CommandLineOptions.parse(["pki", "server", "--dir", "ids"]) == .pki(.server(directory: "ids")))
+        #expect(try server(["--dir", "ids"]) == .server(directory: "ids"))
         #expect(
-            try CommandLineOptions.parse(["pki", "server", "--dir", "ids", "--server-name", "a.test", "--server-name=b.test"])
-                == .pki(.server(directory: "ids", names: ["a.test", "b.test"]))
+            try server(["--dir", "ids", "--server-name", "a.test", "--server-name=b.test"])
+                == .server(directory: "ids", names: ["a.test", "b.test"])
         )
         #expect(
-            try CommandLineOptions.parse(["pki", "server", "--dir", "ids", "--ip", "192.168.1.20", "--ip=fd00::7"])
-                == .pki(.server(directory: "ids", addresses: [[192, 168, 1, 20], [0xFD] + Array(repeating: 0, count: 14) + [7]]))
+            try server(["--dir", "ids", "--ip", "192.168.1.20", "--ip=fd00::7"])
+                == .server(directory: "ids", addresses: [[192, 168, 1, 20], [0xFD] + Array(repeating: 0, count: 14) + [7]])
         )
-        #expect(try CommandLineOptions.parse(["pki", "device", "--help"]) == .help)
+        #expect(KelvinCloudCommand.run(arguments: ["pki", "device", "--help"]) == ExitStatus.success)
     }
 
     @Test(arguments: [
-        (["pki"], "pki needs what to make first: server, device or chain"),
-        (["pki", "--dir", "ids"], "pki needs what to make first: server, device or chain"),
-        (["pki", "ca", "--dir", "ids"], "unknown pki kind 'ca' (expected server, device or chain)"),
-        (["pki", "device", "--registration-id", "d"], "--dir is required"),
-        (["pki", "device", "--dir", "ids"], "--registration-id is required"),
-        (["pki", "server", "--dir", "ids", "--key", "ec"], "unknown option --key"),
+        (["pki", "--dir", "ids"], "Unknown option '--dir'"),
+        (["pki", "ca"], "Unexpected argument 'ca'"),
+        (["pki", "device", "--registration-id", "d"], "Missing expected argument '--dir <dir>'"),
+        (["pki", "device", "--dir", "ids"], "Missing expected argument '--registration-id <id>'"),
         (["pki", "server", "--dir", "ids", "--server-name", "hub_1.test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hub_1.test'"),
         (["pki", "server", "--dir", "ids", "--ip", "192.168.1"], "--ip needs an IP address such as 0.0.0.0 or 192.168.1.20, not '192.168.1'"),
         (["pki", "device", "--dir", "ids", "--registration-id", "d", "--key", "dsa"], "--key must be ec or rsa4096, not 'dsa'"),
@@ -101,9 +105,18 @@ import Testing
         ),
     ])
     func badPKIArguments_areUsageErrors(arguments: [String], message: String) {
-        #expect(throws: UsageError(message: message)) {
-            try CommandLineOptions.parse(arguments)
-        }
+        #expect(KelvinCloudCommandLine.refusal(arguments) == message)
+        #expect(KelvinCloudCommand.run(arguments: arguments) == ExitStatus.usage)
+    }
+
+    @Test func pkiWithoutAKind_isAUsageError() {
+        #expect(KelvinCloudCommand.run(arguments: ["pki"]) == ExitStatus.usage)
+    }
+
+    @Test func deviceOptionForTheServer_isAnUnknownOption() {
+        // ArgumentParser may add a "Did you mean" suggestion.
+        let refusal = KelvinCloudCommandLine.refusal(["pki", "server", "--dir", "ids", "--key", "ec"])
+        #expect(refusal?.hasPrefix("Unknown option '--key'") == true, "\(refusal ?? "accepted")")
     }
 
     @Test func passphraseFile_losesItsLineEndAndIsRefusedWhenMissingOrEmpty() throws {
@@ -165,14 +178,10 @@ import Testing
     @Test func deviceWithPassphraseVariable_writesAnEncryptedKeyAndSucceeds() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let options = try CommandLineOptions.parse([
-            "pki", "device", "--dir", directory.path, "--registration-id", "sensor-1", "--passphrase-env", "KEY_PASS",
+        let options = try device([
+            "--dir", directory.path, "--registration-id", "sensor-1", "--passphrase-env", "KEY_PASS",
         ])
-        guard case .pki(let pki) = options else {
-            Issue.record("parsed as \(options)")
-            return
-        }
-        #expect(PKICommand.run(pki, environment: ["KEY_PASS": "s3cret"]) == 0)
+        #expect(PKICommand.write(options, environment: ["KEY_PASS": "s3cret"]) == 0)
         let key = try String(contentsOfFile: directory.file("device-key.pem"), encoding: .utf8)
         #expect(key.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
         let opened = try OpenSSL.run(["pkey", "-in", directory.file("device-key.pem"), "-passin", "pass:s3cret", "-noout"])

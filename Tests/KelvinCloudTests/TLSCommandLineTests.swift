@@ -12,16 +12,14 @@ import Testing
         (["--tls", "both"], .both),
     ])
     func tlsOption_isParsed_andDefaultsToAzuresTLS12(extra: [String], expected: TLSVersions) throws {
-        guard case .serve(let options) = try CommandLineOptions.parse(["serve", "--dir", "desk"] + extra) else {
-            Issue.record("serve was not parsed as serve")
-            return
-        }
+        let options = try KelvinCloudCommandLine.parse(["serve", "--dir", "desk"] + extra, as: ServeCommand.self).options()
         #expect(options.tlsVersions == expected)
     }
 
     @Test func unknownVersion_isAUsageError() {
-        #expect(throws: UsageError(message: "--tls needs 1.2, 1.3 or both, not '1.1'")) {
-            try CommandLineOptions.parse(["serve", "--dir", "desk", "--tls", "1.1"])
-        }
+        #expect(
+            KelvinCloudCommandLine.refusal(["serve", "--dir", "desk", "--tls", "1.1"])
+                == "--tls needs 1.2, 1.3 or both, not '1.1'"
+        )
     }
 }
