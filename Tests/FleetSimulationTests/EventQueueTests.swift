@@ -35,7 +35,7 @@ import Testing
             clock = time
             popped += 1
             // A handler schedules only into its own future, as the simulator's devices do.
-            if popped < 1_000 { queue.schedule(0, at: clock + next() % 1_000) }
+            if popped <= 1_000 { queue.schedule(0, at: clock + next() % 1_000) }
         }
         #expect(popped == 1_200)
         #expect(queue.isEmpty)
