@@ -8,15 +8,16 @@ import Wire
 /// retry policy and SplitMix64 jitter, seeded per device), a wall clock a little off the true
 /// time as an NTP-synchronised clock is, and the request it has in flight.
 struct FleetDevice {
+    /// What a request asked, as far as the simulated services need to know.
     enum Sent {
         case register
         case poll
         case hub(host: String, sequences: [Int])
     }
 
+    /// The request in flight: the answer the network will bring, decided when it was sent.
     struct InFlight {
         let token: UInt64
-        let sent: Sent
         let answer: Answer
     }
 

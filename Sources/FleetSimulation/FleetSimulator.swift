@@ -188,7 +188,7 @@ public struct FleetSimulator {
         }
         let token = nextToken
         nextToken += 1
-        devices[index].inFlight = FleetDevice.InFlight(token: token, sent: sent, answer: answer)
+        devices[index].inFlight = FleetDevice.InFlight(token: token, answer: answer)
         queue.schedule(.answer(device: index, token: token), at: now + latency)
     }
 
