@@ -11,7 +11,7 @@ BIN = $(shell $(SWIFT) build --show-bin-path)
 # and armv6-static (Pi Zero and Pi 1; static only, cross/README.md).
 CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static armv6-static
 
-.PHONY: demo test bench deps deps-cross build unit-tests fuzz test-desk power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-armv6 cross-all size-check deb \
+.PHONY: demo test bench fleet deps deps-cross build unit-tests fuzz test-desk power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-armv6 cross-all size-check deb \
 	e2e-host e2e-aarch64 e2e-armv7 e2e-armv6 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) e2e-armv6-static-cortex-a7 clean
 
 demo:
@@ -19,6 +19,11 @@ demo:
 
 bench:
 	bench/run.sh
+
+# A thousand simulated devices through a 10-minute DPS and hub outage and a hub failover, on a
+# virtual clock: prints the table, writes out/fleet/fleet.png (scripts/fleet.sh).
+fleet:
+	scripts/fleet.sh
 
 deps:
 	scripts/install-deps.sh

@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "kelvin", targets: ["kelvin"]),
         .executable(name: "kelvin-cloud", targets: ["kelvin-cloud"]),
         .library(name: "KelvinCloud", targets: ["KelvinCloud"]),
+        .executable(name: "kelvin-fleet", targets: ["kelvin-fleet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -78,10 +79,16 @@ let package = Package(
             dependencies: ["KelvinCloud", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
+        // Host-only: a fleet of the real state machines against a simulated DPS and hub on a
+        // virtual clock (`make fleet`); device modules only, no SwiftNIO.
+        .target(name: "FleetSimulation", dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent"]),
+        .executableTarget(name: "kelvin-fleet", dependencies: ["FleetSimulation"]),
+
         .testTarget(
             name: "KelvinCoreTests",
             dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent"]
         ),
+        .testTarget(name: "FleetSimulationTests", dependencies: ["FleetSimulation", "Agent", "AzureIoT"]),
         .testTarget(
             name: "DeviceRuntimeTests",
             dependencies: ["DeviceRuntime", "Agent", "AzureIoT", "HTTP1", "Sensors", "Wire", "Platform"]

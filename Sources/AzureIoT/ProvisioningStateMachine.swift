@@ -5,7 +5,9 @@ import HTTP1
 /// The driver executes each returned `Action` (send a request, sleep) and reports what happened
 /// through the event-named inputs. Transient trouble (429, 5xx, a failed connection) repeats the
 /// same step after the retry policy's jittered delay, keeping the operation ID while polling
-/// (protocol-facts.md §0.2); the random source is injected so a test can pin the schedule.
+/// (protocol-facts.md §0.2); the random source is injected so a test can pin the schedule. A
+/// registration DPS throttled (429 to the register request) waits its `Retry-After` plus up to as
+/// long again at random: that limit is the instance's, so a whole fleet hears the same time.
 public struct ProvisioningStateMachine<Random: RandomSource> {
     public enum Action: Equatable {
         case send(ServiceRequest)
@@ -78,6 +80,7 @@ public struct ProvisioningStateMachine<Random: RandomSource> {
                 "HTTP \(status)",
                 retryAfterSeconds: retryAfter,
                 afterServerError: status >= 500,
+                registrationThrottled: status == 429 && operationInFlight == nil,
                 operationID: operationInFlight
             )
         }
@@ -115,6 +118,7 @@ public struct ProvisioningStateMachine<Random: RandomSource> {
         _ reason: String,
         retryAfterSeconds: Int?,
         afterServerError: Bool = false,
+        registrationThrottled: Bool = false,
         operationID: String?
     ) -> Action {
         transientFailures += 1
@@ -133,7 +137,12 @@ public struct ProvisioningStateMachine<Random: RandomSource> {
         } else {
             state = .waitingToRegister
         }
-        return .sleep(milliseconds: delay)
+        guard registrationThrottled, retryAfterSeconds != nil else { return .sleep(milliseconds: delay) }
+        // DPS limits registrations per instance, not per device (docs/azure-facts.md §7): every
+        // device it refused in the same second is told the same Retry-After, and a fleet that
+        // obeys it to the millisecond comes back as one, to be refused again but for the few
+        // the freed slots admit. Never sooner than asked, but spread over as long again.
+        return .sleep(milliseconds: delay + random.uniform(in: 0...delay))
     }
 
     private func pollDelay(retryAfterSeconds: Int?) -> Int64 {
