@@ -17,6 +17,8 @@ ensure_packages gcc libc6-dev libssl-dev libgpiod-dev libi2c-dev openssl curl fi
 ( ensure_packages qemu-system-x86 busybox-static ) || log "qemu-system-x86 or busybox-static could not be installed; make test-kernel will skip"
 # The system suite's: the guest's root (mmdebstrap, mkfs.ext4 -d) and the forward to the emulator.
 ensure_packages mmdebstrap e2fsprogs socat
+# `make soak`'s plot.
+ensure_packages gnuplot-nox
 for extra in "$@"; do
     case "$extra" in
         arm64) arch=aarch64 ;;
