@@ -118,15 +118,20 @@ set lmargin 12
 set multiplot layout 4,1 title '{title}'
 {bands}
 set ylabel 'resident set (KiB)'
+set offsets 0, 0, 16, 16
 plot '{samples_path}' skip 1 using {hours}:2 with steps lc rgb '#1f5fa0' title 'VmRSS'
+set offsets 0, 0, 0, 0
 set ylabel 'CPU (s, user+sys)'
 plot '{samples_path}' skip 1 using {hours}:3 with lines lc rgb '#2a8a2a' title 'utime+stime'
 set ylabel 'open descriptors'
 set yrange [0:*]
+set key bottom left
 plot '{samples_path}' skip 1 using {hours}:4 with steps lc rgb '#806000' title '/proc/PID/fd'
 set ylabel 'spool'
+set key top left
 set xlabel 'virtual hours (one reading a minute); red: hub outages'
 set y2label 'readings not yet acknowledged'
+set y2range [0:*]
 set y2tics
 set ytics nomirror
 plot '{samples_path}' skip 1 using {hours}:5 with steps lc rgb '#a02080' title 'spool file (bytes)', \\
