@@ -39,6 +39,10 @@ number SOAK_INTERVAL_MS "$interval_ms"
 number SOAK_FAULT_EVERY "$fault_every"
 number SOAK_OUTAGE_MINUTES "$outage_minutes"
 [ "$outage_minutes" -lt "$fault_every" ] || die "SOAK_OUTAGE_MINUTES ($outage_minutes) must be shorter than SOAK_FAULT_EVERY ($fault_every)"
+# The first 24th of the run is the baseline the last is compared with: it must have met a turn of
+# all four faults (the first comes at minute fault_every * 2 / 3 + 1, see the fault loop below).
+baseline_minutes=$((fault_every * 2 / 3 + 1 + 3 * fault_every + 1))
+[ "$readings" -ge $((24 * baseline_minutes)) ] || die "SOAK_READINGS=$readings is too short for SOAK_FAULT_EVERY=$fault_every: its first 24th (the baseline hour) must hold all four faults; use SOAK_READINGS of at least $((24 * baseline_minutes)), or a smaller SOAK_FAULT_EVERY (and SOAK_OUTAGE_MINUTES below it)"
 [ -x "$kelvin" ] || die "no kelvin binary at $kelvin: build it with cross/build-embedded-host.sh (make embedded-check)"
 [ -x "$cloud" ] || die "no kelvin-cloud binary at $cloud: build it with swift build --product kelvin-cloud, or set KELVIN_CLOUD"
 
