@@ -224,7 +224,7 @@ def main():
         "",
         "| the day | |",
         "|---|---|",
-        f"| readings taken / distinct at the hub / arrived twice | {args.readings} / {got['distinct']} / {got['repeats']} |",
+        f"| readings taken / distinct at the hub / repeated arrivals (answers cut after storing) | {args.readings} / {got['distinct']} / {got['repeats']} |",
         f"| faults injected (met) | " + ", ".join(f"{k} {injected[k]} ({met_counts[k]})" for k in kinds) + " |",
         f"| outages the backlog drained after | {back} of {len(floors)} (largest backlog {max((h for h, _ in floors), default=0)} readings) |",
         f"| spool file, largest (bytes) | {max(s['spool_bytes'] for s in samples)} |",
