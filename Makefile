@@ -1,6 +1,8 @@
 # One entry point for people and CI. `make demo` runs the job end to end against the local
 # emulator; `make test` runs every test stage and prints each stage's time; `make bench` measures
-# kelvin's HTTPS client against curl, libcurl and a minimal OpenSSL loop (bench/run.sh).
+# kelvin's HTTPS client against curl, libcurl and a minimal OpenSSL loop, and a device's day of
+# telemetry against 1,440 curl processes (bench/run.sh); `make soak` runs the Embedded build through
+# a day of readings and faults (scripts/soak.sh; not part of `make test`).
 SHELL := /bin/bash
 SWIFT ?= swift
 # How long `make fuzz` (and its stage in `make test`) fuzzes the response parser.
@@ -11,7 +13,7 @@ BIN = $(shell $(SWIFT) build --show-bin-path)
 # and armv6-static (Pi Zero and Pi 1; static only, cross/README.md).
 CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static armv6-static
 
-.PHONY: demo test bench fleet deps deps-cross build unit-tests fuzz test-desk power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-armv6 cross-all size-check deb \
+.PHONY: demo test bench fleet soak deps deps-cross build unit-tests fuzz test-desk power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-armv6 cross-all size-check deb \
 	e2e-host e2e-aarch64 e2e-armv7 e2e-armv6 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) e2e-armv6-static-cortex-a7 clean
 
 demo:
@@ -95,6 +97,15 @@ field-faults:
 
 embedded-check:
 	cross/build-embedded-host.sh
+
+# A day of readings (one a virtual minute, SOAK_INTERVAL_MS of real time each; 1,440 x 1 s, about
+# 25 minutes) from the Embedded build against kelvin-cloud, with a fault every few virtual minutes;
+# checks flat RSS and descriptors, the spool's floor and every reading delivered, and writes
+# out/soak/summary.md and out/soak/soak.png (scripts/soak.sh). Not part of `make test`.
+soak:
+	$(SWIFT) build --product kelvin-cloud
+	cross/build-embedded-host.sh
+	KELVIN_CLOUD=$(BIN)/kelvin-cloud scripts/soak.sh out/embedded-host/kelvin
 
 # The static Embedded build against Debian's kernel under qemu: i2c-stub, the lm75 and bmp280
 # drivers, gpio-sim (kernel/run.sh). KELVIN_KERNEL_GPIO=0 leaves gpio-sim out.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: builds the clients, makes the identities, starts nginx with mutual TLS on free
-# loopback ports, measures every client against it and prints the tables (bench/measure.py).
+# loopback ports, measures every client against it and prints the tables (bench/measure.py);
+# then the device-day figure against kelvin-cloud (bench/device-day.sh).
 #
 # Environment (all optional):
 #   BENCH_MESSAGES=10000    extra messages per kept-alive run
@@ -10,6 +11,7 @@
 #   BENCH_DEVICES=ec,rsa    device keys to measure: EC P-256, RSA-4096
 #   BENCH_EMBEDDED=1        also measure the Embedded Swift build of kelvin (0 to skip it)
 #   BENCH_PIN=same          CPU placement: same (clients and nginx share a CPU), split, none
+#   DEVICE_DAY_READINGS, DEVICE_DAY_INTERVAL_MS   the device-day section (bench/device-day.sh)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,11 +33,14 @@ gcc "${CFLAGS[@]}" -o "$bin/libcurl_client" "$here/libcurl_client.c" -lcurl
 
 log "building kelvin (release)"
 (cd "$root" && "$SWIFT" build -c release --product kelvin)
-kelvins=(--kelvin "kelvin send=$(cd "$root" && "$SWIFT" build -c release --show-bin-path)/kelvin")
+release_kelvin="$(cd "$root" && "$SWIFT" build -c release --show-bin-path)/kelvin"
+kelvins=(--kelvin "kelvin send=$release_kelvin")
+day_kelvins=("kelvin run=$release_kelvin")
 if [ "${BENCH_EMBEDDED:-1}" != 0 ]; then
     log "building kelvin (Embedded Swift, release)"
     "$root/cross/build-embedded-host.sh" >/dev/null
     kelvins+=(--kelvin "kelvin send (Embedded)=$root/out/embedded-host/kelvin")
+    day_kelvins+=("kelvin run (Embedded)=$root/out/embedded-host/kelvin")
 fi
 
 log "making identities in ${out#"$root"/}/identities"
@@ -60,3 +65,6 @@ python3 "$here/measure.py" --bin "$bin" "${kelvins[@]}" --identities "$out/ident
     --close12-port "$close12_port" --ids12-port "$ids12_port" --full12-port "$full12_port" --devices "${BENCH_DEVICES:-ec,rsa}" \
     --messages "${BENCH_MESSAGES:-10000}" --curl-messages "${BENCH_CURL_MESSAGES:-20}" \
     --connects "${BENCH_CONNECTS:-200}" --repeats "${BENCH_REPEATS:-5}" --pin "${BENCH_PIN:-same}"
+
+# A day of telemetry (1,440 readings) as `kelvin run` against kelvin-cloud, beside 1,440 curl processes.
+"$here/device-day.sh" "${day_kelvins[@]}"

@@ -19,7 +19,7 @@ ensure_packages gcc libc6-dev libssl-dev libgpiod-dev libi2c-dev openssl curl fi
 ensure_packages mmdebstrap e2fsprogs socat
 # The desk page's browser test (scripts/desk.sh): headless Chromium driven over WebDriver.
 ensure_packages chromium chromium-driver fonts-dejavu-core
-# `make fleet`'s plot of requests per second.
+# `make fleet`'s and `make soak`'s plots.
 ensure_packages gnuplot-nox
 for extra in "$@"; do
     case "$extra" in
