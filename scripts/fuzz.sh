@@ -78,10 +78,12 @@ for module in "${MODULES[@]}"; do compile_module "$module"; done
 objects=()
 for module in "${MODULES[@]}"; do objects+=("$SCRATCH/$module.o"); done
 # Linked beside and moved into place, so that a run of the script alongside (another set of
-# targets) never starts a half-written binary.
-"$SWIFT_BIN_DIR/swiftc" "${flags[@]}" -module-name KelvinFuzz "$REPO_ROOT"/fuzz/*.swift "${objects[@]}" -o "$FUZZER.$$" \
-    || die "linking the fuzzer failed"
-mv -f "$FUZZER.$$" "$FUZZER"
+# targets) never starts a half-written binary; skipped when nothing it is made of changed.
+if [ ! -f "$FUZZER" ] || [ -n "$(find "$REPO_ROOT"/fuzz/*.swift "${objects[@]}" -newer "$FUZZER" | head -n1)" ]; then
+    "$SWIFT_BIN_DIR/swiftc" "${flags[@]}" -module-name KelvinFuzz "$REPO_ROOT"/fuzz/*.swift "${objects[@]}" -o "$FUZZER.$$" \
+        || die "linking the fuzzer failed"
+    mv -f "$FUZZER.$$" "$FUZZER"
+fi
 for target in "${ALL_TARGETS[@]}"; do ln -sf "$(basename "$FUZZER")" "$SCRATCH/$target-fuzzer"; done
 seconds_each=$(( TOTAL_SECONDS / ${#TARGETS[@]} ))
 [ "$seconds_each" -ge 3 ] || seconds_each=3
@@ -133,7 +135,7 @@ for target in "${TARGETS[@]}"; do
     runs="$(final_stat number_of_executed_units "$log_file")"
     cov="$(status_field cov: "$log_file")"
     features="$(status_field ft: "$log_file")"
-    rate="$(awk -v r="${runs:-0}" -v t="$wall" 'BEGIN { printf "%.0f", t > 0 ? r / t : 0 }')"
+    rate="$(awk -v r="${runs:-0}" -v t="$wall" 'BEGIN { printf "%.0f", (t > 0 ? r / t : 0) }')"
     [ "$status" -eq 0 ] && verdict="ok" || verdict="CRASHED"
     printf '%-17s %-7s %9s runs in %6s s, %6s exec/s, cov %5s edges / %6s features, corpus %s\n' "$target" "$verdict" \
         "${runs:-?}" "$wall" "$rate" "${cov:-?}" "${features:-?}" "$(status_field corp: "$log_file")"

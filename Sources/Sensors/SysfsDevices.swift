@@ -40,7 +40,7 @@ struct SysfsDevices {
         guard !present.isEmpty else {
             throw .source(path: directory, detail: "no \(kind) whose \(identityFile) is \"\(wanted)\": this machine has none" + (setup.map { "; " + $0 } ?? ""))
         }
-        let listed = present.map { "\($0.identity ?? "?") (\($0.entry))" }.joined(separator: ", ")
+        let listed = present.map { "\(PrintableText.escaped($0.identity ?? "?")) (\($0.entry))" }.joined(separator: ", ")
         throw .source(path: directory, detail: "no \(kind) whose \(identityFile) is \"\(wanted)\"; present: \(listed); use one of those \(identityFile)s" + (setup.map { ", or " + $0 } ?? ""))
     }
 }
