@@ -1,3 +1,5 @@
+import Wire
+
 /// The devices of one sysfs class directory (`/sys/class/hwmon/hwmon*`, `/sys/bus/iio/devices/
 /// iio:device*`, `/sys/class/thermal/thermal_zone*`), told apart by the text of an identifying
 /// file, because the kernel numbers them in probe order and the numbers move between boots
