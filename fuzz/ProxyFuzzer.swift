@@ -111,8 +111,9 @@ enum ProxyURLTarget {
 /// proxy sends.
 ///
 /// Read as the client reads it (`nextReadLength` at a time) and in smaller reads, the answer is
-/// the same and ends at the same byte; an answer ends just after a `CRLF CRLF`, never later;
-/// a refusal's reason is at most 80 bytes of printable ASCII; no head past the limit is taken.
+/// the same and ends at the same byte, or both reads refuse it; an answer ends just after a
+/// `CRLF CRLF`, never later; a refusal's reason is at most 80 bytes of printable ASCII; no head
+/// past the limit is taken.
 enum ProxyConnectTarget {
     enum Played: Equatable {
         case outcome(ConnectResponseReader.Outcome, consumed: Int)
@@ -128,9 +129,9 @@ enum ProxyConnectTarget {
         let stream = input.rest()
         let whole = play(stream, limit: limit, pieces: PieceLengths(ceiling: Int.max, seed: 0))
         let pieces = play(stream, limit: limit, pieces: PieceLengths(ceiling: 3, seed: seed))
-        // Where a head runs past the limit depends on the read sizes; that it does, does not.
-        if case .failed(let error, _) = whole, case .failed(let other, _) = pieces {
-            invariant(error == other, "read \(whole) at nextReadLength a time, \(pieces) in smaller reads")
+        // A head both malformed and past the limit may be refused for either, depending on where
+        // the reads end; that it is refused may not.
+        if case .failed = whole, case .failed = pieces {
         } else {
             invariant(whole == pieces, "read \(whole) at nextReadLength a time, \(pieces) in smaller reads")
         }
