@@ -142,9 +142,11 @@ public struct ConfigFileError: Error, Equatable, Sendable, CustomStringConvertib
         self.problem = problem
     }
 
+    /// Quotes what the file says, escaped (``PrintableText``): a control character in a line
+    /// quoted back must not break the error line or act on the terminal.
     public var description: String {
         let place = line == 0 ? path : path + ":" + ASCII.decimalString(line)
-        return place + ": " + message
+        return PrintableText.escaped(place + ": " + message)
     }
 
     private var message: String {

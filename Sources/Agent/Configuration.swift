@@ -402,5 +402,7 @@ struct SettingProblem: Error {
 public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
     public let description: String
 
-    public init(_ description: String) { self.description = description }
+    /// Escaped (``PrintableText``): the line quotes values from the environment, the flags and
+    /// the file, and a newline or an escape sequence in one must not forge or hide a line.
+    public init(_ description: String) { self.description = PrintableText.escaped(description) }
 }

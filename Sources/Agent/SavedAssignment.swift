@@ -155,7 +155,7 @@ public struct SavedAssignment: Equatable, Sendable {
         guard ASCII.equals(line.prefix(magicLength), magic) else { throw .notAnAssignment }
         let version = line.dropFirst(magicLength)
         guard ASCII.equals(version, "1") else {
-            throw .unknownVersion(String(decoding: version.prefix(16), as: UTF8.self))
+            throw .unknownVersion(PrintableText.escaped(version.prefix(16)))
         }
     }
 

@@ -138,6 +138,10 @@ public struct Spool<Storage: SpoolStorage> {
         let pending = Array(contents.pending)
         let continuedPrefix = pending.isEmpty ? nil : contents.messageIDPrefix
         let continued = continuedPrefix != nil
+        // Pending readings whose run record was lost (damaged) go out under the new prefix
+        // with the numbers they have, so new readings number on past them all the same: from
+        // 1 they would repeat those message IDs, and the copy downstream would drop one.
+        let numberingContinues = !pending.isEmpty
         var reservedUpTo = contents.reservedUpTo
         if damaged {
             // The damaged stretch may have held run records reserving numbers past every
@@ -151,11 +155,11 @@ public struct Spool<Storage: SpoolStorage> {
             storage: storage,
             settings: settings,
             messageIDPrefix: continuedPrefix ?? newMessageIDPrefix,
-            nextSequence: continued ? reservedUpTo : 1,
+            nextSequence: numberingContinues ? reservedUpTo : 1,
             readings: pending,
             readingsInFile: contents.readingsInFile.count,
             acknowledgedInFile: contents.acknowledged,
-            reservedUpTo: continued ? reservedUpTo : 1
+            reservedUpTo: numberingContinues ? reservedUpTo : 1
         )
         let droppedBefore = spool.dropped
         if !continued || damaged {

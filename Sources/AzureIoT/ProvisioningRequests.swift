@@ -7,7 +7,7 @@ public enum ProvisioningRequests {
     /// `PUT /{idScope}/registrations/{registrationId}/register` with `{"registrationId": …}` and
     /// the configured `payload`.
     public static func register(_ settings: ProvisioningSettings) -> ServiceRequest {
-        var target = ByteWriter(capacity: 512)
+        var target = ByteWriter(capacity: targetCapacity(settings))
         appendRegistrationPath(settings, to: &target)
         target.append("/register?api-version=")
         target.append(settings.apiVersion)
@@ -30,7 +30,7 @@ public enum ProvisioningRequests {
 
     /// `GET /{idScope}/registrations/{registrationId}/operations/{operationId}`.
     public static func operationStatus(_ settings: ProvisioningSettings, operationID: String) -> ServiceRequest {
-        var target = ByteWriter(capacity: 768)
+        var target = ByteWriter(capacity: targetCapacity(settings, operationID: operationID))
         appendRegistrationPath(settings, to: &target)
         target.append("/operations/")
         PercentEncoding.appendPathSegment(operationID, to: &target)
@@ -51,6 +51,14 @@ public enum ProvisioningRequests {
         HTTPHeader("Content-Encoding", "utf-8"),
         HTTPHeader("User-Agent", "kelvin/" + KelvinVersion.text),
     ]
+
+    /// Room for the whole target: every byte of a path segment may become three (`%XX`), and
+    /// the fixed text is under 64 bytes. A fixed capacity cut the URL short without a word when
+    /// DPS sent a long operation ID (found by the dps-response fuzz target).
+    private static func targetCapacity(_ settings: ProvisioningSettings, operationID: String = "") -> Int {
+        64 + settings.apiVersion.utf8.count
+            + 3 * (settings.idScope.utf8.count + settings.registrationID.value.utf8.count + operationID.utf8.count)
+    }
 
     private static func appendRegistrationPath(_ settings: ProvisioningSettings, to target: inout ByteWriter) {
         target.append(UInt8(ascii: "/"))

@@ -25,7 +25,7 @@ public struct HTTPProxy: Equatable, Sendable {
             let scheme = rest[rest.startIndex..<schemeEnd]
             if ASCII.equalsIgnoringCase(scheme, "https") { throw .tlsToProxy }
             guard ASCII.equalsIgnoringCase(scheme, "http") else {
-                throw .unsupportedScheme(String(decoding: scheme, as: UTF8.self))
+                throw .unsupportedScheme(PrintableText.escaped(scheme))
             }
             rest = rest[(schemeEnd + 3)...]
         }
@@ -77,7 +77,7 @@ public struct HTTPProxy: Equatable, Sendable {
         host = String(decoding: hostBytes, as: UTF8.self)
         if let portBytes {
             guard portBytes.allSatisfy(ASCII.isDigit), let number = ASCII.parseDecimal(portBytes), number >= 1, number <= 65_535 else {
-                throw .invalidPort(String(decoding: portBytes, as: UTF8.self))
+                throw .invalidPort(PrintableText.escaped(portBytes))
             }
             port = UInt16(number)
         } else {

@@ -11,9 +11,8 @@ public enum RetryAfter {
         while start < end, value[start] == 0x20 || value[start] == 0x09 { start += 1 }
         while end > start, value[end - 1] == 0x20 || value[end - 1] == 0x09 { end -= 1 }
         let trimmed = value[start..<end]
-        if let seconds = ASCII.parseDecimal(trimmed) {
-            return seconds >= 0 ? seconds : nil
-        }
+        // delay-seconds is 1*DIGIT: no sign ("-0" is not a delay).
+        if let seconds = digits(trimmed) { return seconds }
         guard let now, let date = imfFixdate(trimmed) else { return nil }
         let delay = date - now
         return delay > 0 ? Int(clamping: delay) : 0
@@ -27,15 +26,23 @@ public enum RetryAfter {
         guard bytes[3] == UInt8(ascii: ","), bytes[4] == 0x20, bytes[7] == 0x20, bytes[11] == 0x20,
               bytes[16] == 0x20, bytes[19] == UInt8(ascii: ":"), bytes[22] == UInt8(ascii: ":"), bytes[25] == 0x20,
               ASCII.equals(bytes[26..<29], "GMT"),
-              let day = ASCII.parseDecimal(bytes[5..<7]),
+              let day = digits(bytes[5..<7]),
               let month = monthNumber(bytes[8..<11]),
-              let year = ASCII.parseDecimal(bytes[12..<16]),
-              let hour = ASCII.parseDecimal(bytes[17..<19]),
-              let minute = ASCII.parseDecimal(bytes[20..<22]),
-              let second = ASCII.parseDecimal(bytes[23..<25]),
+              let year = digits(bytes[12..<16]),
+              let hour = digits(bytes[17..<19]),
+              let minute = digits(bytes[20..<22]),
+              let second = digits(bytes[23..<25]),
               (1...31).contains(day), (1970...9999).contains(year), hour < 24, minute < 60, second < 61
         else { return nil }
         return (daysSinceEpoch(year: year, month: month, day: day) * 86_400) + Int64(hour * 3600 + minute * 60 + second)
+    }
+
+    /// The number `text` spells in ASCII digits only, or nil. `ASCII.parseDecimal` takes a
+    /// sign, so "-1" passed as an hour and "-0" as a delay (found by the retry-after fuzz
+    /// target's invariants).
+    private static func digits(_ text: ArraySlice<UInt8>) -> Int? {
+        guard text.allSatisfy(ASCII.isDigit) else { return nil }
+        return ASCII.parseDecimal(text)
     }
 
     private static func monthNumber(_ name: ArraySlice<UInt8>) -> Int? {

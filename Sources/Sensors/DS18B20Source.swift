@@ -78,7 +78,7 @@ public struct DS18B20Source<Tree: TextSource> {
         }
         // Older kernels still print t= after a failed CRC, computed from the failed read.
         guard ASCII.equals(verdict, "YES") else {
-            throw .checksumMismatch(sensor: sensor, detail: "the kernel's CRC check said \(String(decoding: verdict, as: UTF8.self))")
+            throw .checksumMismatch(sensor: sensor, detail: "the kernel's CRC check said \(PrintableText.escaped(verdict))")
         }
         // Eight zero bytes have CRC 0, so a data line held low passes the check.
         if scratchpad.allSatisfy({ $0 == 0x00 }) || scratchpad.allSatisfy({ $0 == 0xFF }) {

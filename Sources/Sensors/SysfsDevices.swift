@@ -1,3 +1,5 @@
+import Wire
+
 /// The devices of one sysfs class directory (`/sys/class/hwmon/hwmon*`, `/sys/bus/iio/devices/
 /// iio:device*`, `/sys/class/thermal/thermal_zone*`), told apart by the text of an identifying
 /// file, because the kernel numbers them in probe order and the numbers move between boots
@@ -40,7 +42,7 @@ struct SysfsDevices {
         guard !present.isEmpty else {
             throw .source(path: directory, detail: "no \(kind) whose \(identityFile) is \"\(wanted)\": this machine has none" + (setup.map { "; " + $0 } ?? ""))
         }
-        let listed = present.map { "\($0.identity ?? "?") (\($0.entry))" }.joined(separator: ", ")
+        let listed = present.map { "\(PrintableText.escaped($0.identity ?? "?")) (\($0.entry))" }.joined(separator: ", ")
         throw .source(path: directory, detail: "no \(kind) whose \(identityFile) is \"\(wanted)\"; present: \(listed); use one of those \(identityFile)s" + (setup.map { ", or " + $0 } ?? ""))
     }
 }

@@ -7,6 +7,12 @@ enum SysfsText {
         String(decoding: bytes.last == UInt8(ascii: "\n") ? bytes.dropLast() : bytes[...], as: UTF8.self)
     }
 
+    /// The text of a file as an error line quotes it: one line, escaped (``PrintableText``), so
+    /// that a wrong file's newlines or escape sequences cannot break or forge the line.
+    static func quoted(_ bytes: [UInt8]) -> String {
+        PrintableText.escaped(bytes.last == UInt8(ascii: "\n") ? bytes.dropLast() : bytes[...])
+    }
+
     /// Whether `directory` lists `file`, for the optional channels (humidity, pressure) that a
     /// device has or has not.
     static func exists<Tree: TextSource>(_ file: String, in directory: String, of tree: Tree) -> Bool {
@@ -19,7 +25,7 @@ enum SysfsText {
     static func integer<Tree: TextSource>(_ path: String, in tree: Tree) throws(SensorError) -> Int32 {
         let bytes = try tree.read(path)
         guard let value = DecimalText.integer(bytes), let narrow = Int32(exactly: value) else {
-            throw .source(path: path, detail: "expected a decimal integer, found \"\(line(bytes))\"; is this the right file?")
+            throw .source(path: path, detail: "expected a decimal integer, found \"\(quoted(bytes))\"; is this the right file?")
         }
         return narrow
     }
@@ -29,7 +35,7 @@ enum SysfsText {
     static func decimal<Tree: TextSource>(_ path: String, in tree: Tree) throws(SensorError) -> DecimalText.Value {
         let bytes = try tree.read(path)
         guard let value = DecimalText.decimal(bytes) else {
-            throw .source(path: path, detail: "expected a decimal number, found \"\(line(bytes))\"; is this the right file?")
+            throw .source(path: path, detail: "expected a decimal number, found \"\(quoted(bytes))\"; is this the right file?")
         }
         return value
     }

@@ -81,6 +81,19 @@ import Wire
         #expect(poll.body.isEmpty)
     }
 
+    // Found by the dps-response fuzz target: the target was written into a fixed 768 bytes, so a
+    // long operation ID (with a long registration ID) was cut off and the poll went to another URL.
+    @Test func longOperationAndRegistrationIDs_areCarriedWhole() throws {
+        let longest = ProvisioningSettings(idScope: "0ne00111111",
+                                           registrationID: try RegistrationID(commonName: String(repeating: "d:", count: 63) + "01"))
+        let operationID = String(repeating: "4.d2/", count: 120)
+        let segment = String(repeating: "4.d2%2F", count: 120)
+        let registration = String(repeating: "d%3A", count: 63) + "01"
+        #expect(ProvisioningRequests.operationStatus(longest, operationID: operationID).target
+            == "/0ne00111111/registrations/\(registration)/operations/\(segment)?api-version=2021-06-01")
+        #expect(ProvisioningRequests.register(longest).target == "/0ne00111111/registrations/\(registration)/register?api-version=2021-06-01")
+    }
+
     @Test func immediateAssignment_needsNoPoll() {
         var machine = ProvisioningStateMachine(settings: settings, random: SplitMix64(seed: 1))
         _ = machine.start()

@@ -51,6 +51,13 @@ import Testing
         ])
     }
 
+    // Found by the config-file fuzz target: a line quoted back kept its control characters,
+    // so the one error line could be broken in two or act on the terminal.
+    @Test func lineWithControlCharacters_isQuotedEscapedOnOneLine() {
+        let error = #expect(throws: ConfigFileError.self) { try parse("[dps]\nid\u{0}\u{1B}[2J = 1\n") }
+        #expect(error?.description == "kelvin.conf:2: id\\x00\\x1B[2J = 1: expected key = value, a [section] header or a # comment")
+    }
+
     @Test func emptyAndCommentOnlyFiles_haveNoEntries() throws {
         #expect(try parse("").isEmpty)
         #expect(try parse("\n\n# nothing\n   # indented\n").isEmpty)

@@ -16,6 +16,14 @@ import Testing
         )
     }
 
+    // Found by the environment fuzz target: the variable's text was quoted raw, so a newline
+    // in it printed a second line that looked like Kelvin's own.
+    @Test func environmentValueWithANewline_isRefusedOnOneLine() {
+        #expect(throws: ConfigurationError("KELVIN_TELEMETRY_INTERVAL=fast\\nkelvin: all good: expected a duration like 30s or 5m, from 1ms to 24h")) {
+            try Self.resolve(nil, environment: ["KELVIN_TELEMETRY_INTERVAL": "fast\nkelvin: all good"])
+        }
+    }
+
     // MARK: precedence
 
     @Test func flagBeatsEnvironmentBeatsFile() throws {

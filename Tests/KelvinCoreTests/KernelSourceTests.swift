@@ -206,6 +206,19 @@ private let iioDevices: [String: String] = [
             try IIOSource(tree: tree, name: "tmp117").read()
         }
     }
+
+    // Found by the kernel-text fuzz target: a file of several lines (the wrong file, or a
+    // driver's garbage) was quoted raw, and its newlines split the error line.
+    @Test func scaleOfSeveralLinesWithControls_isQuotedEscapedOnOneLine() {
+        let tree = FixtureTree([
+            "/sys/bus/iio/devices/iio:device0/name": "tmp117\n",
+            "/sys/bus/iio/devices/iio:device0/in_temp_raw": "1\n",
+            "/sys/bus/iio/devices/iio:device0/in_temp_scale": "7.8\n\u{1B}[2J\n",
+        ])
+        #expect(throws: SensorError.source(path: "/sys/bus/iio/devices/iio:device0/in_temp_scale", detail: "expected a decimal number, found \"7.8\\n\\x1B[2J\"; is this the right file?")) {
+            try IIOSource(tree: tree, name: "tmp117").read()
+        }
+    }
 }
 
 @Suite struct ThermalZoneSourceTests {

@@ -62,6 +62,10 @@ import Wire
         ("http://proxy:65536", .invalidPort("65536")),
         ("http://proxy:", .invalidPort("")),
         ("http://proxy:+80", .invalidPort("+80")),
+        // Found by the proxy-url fuzz target: the part at fault was quoted raw, so a newline
+        // or an escape sequence in the variable broke or forged the error line.
+        ("ht\ntp://proxy", .unsupportedScheme("ht\\ntp")),
+        ("http://proxy:80\u{1B}[2J", .invalidPort("80\\x1B[2J")),
     ])
     func unusableURL_namesThePartAtFault(url: String, error: ProxyURLError) {
         #expect(throws: error) { try HTTPProxy(parsing: url, source: "https_proxy") }

@@ -189,6 +189,15 @@ import Wire
         #expect(throws: SavedAssignmentError.notAnAssignment) { try SavedAssignment.decode(Self.sealed("something else\n")) }
     }
 
+    // Found by the saved-assignment fuzz target: the version was quoted raw into the log line.
+    @Test func versionWithControlCharacters_isQuotedEscaped() {
+        var lines = Self.text(Self.saved.encoded()).split(separator: "\n").dropLast().map(String.init)
+        lines[0] = "kelvin-assignment 2\u{1B}[2J\u{0}"
+        #expect(throws: SavedAssignmentError.unknownVersion("2\\x1B[2J\\x00")) {
+            try SavedAssignment.decode(Self.sealed(lines.joined(separator: "\n") + "\n"))
+        }
+    }
+
     @Test func unknownKeyInsideTheChecksum_isIgnored() throws {
         let body = Self.text(Self.saved.encoded())
         var lines = body.split(separator: "\n").map(String.init)

@@ -316,6 +316,25 @@ func spoolReading(_ sequence: Int, temperature: Int32 = 21_500) -> Reading {
         #expect(reopened.storage.bytes == SpoolRecord.run(firstUnreservedSequence: 1, messageIDPrefix: "dev-02").encoded())
     }
 
+    // Found by the spool fuzz target: readings whose run record is gone (lost to damage, or a
+    // file that never had one) kept their numbers while new readings started again from 1,
+    // under the same new prefix, so message IDs repeated.
+    @Test(arguments: [false, true])
+    func pendingReadingsWithoutTheirRunRecord_newReadingsNumberPastThem(runRecordDamaged: Bool) throws {
+        var runRecord = SpoolRecord.run(firstUnreservedSequence: 1001, messageIDPrefix: "dev-01").encoded()
+        runRecord[5] ^= 0x10
+        let readings = [spoolReading(5), spoolReading(6)]
+        let file = (runRecordDamaged ? runRecord : []) + readings.flatMap { SpoolRecord.reading($0).encoded() }
+        var (spool, _) = try Spool.open(MemorySpoolStorage(bytes: file), settings: settings, newMessageIDPrefix: "dev-02")
+        #expect(Array(spool.pending) == readings)
+        #expect(spool.nextSequence > 6)
+        try spool.append(spoolReading(spool.nextSequence))
+        let sequences = spool.pending.map(\.sequence)
+        #expect(Set(sequences).count == sequences.count)
+        let (reopened, _) = try Spool.open(spool.storage, settings: settings, newMessageIDPrefix: "dev-03")
+        #expect(reopened.nextSequence > sequences.max()!)
+    }
+
     @Test func tornTailAtEveryByteOfTheLastRecord_isTruncatedOnOpen() throws {
         var (spool, _) = try Spool.open(MemorySpoolStorage(), settings: settings, newMessageIDPrefix: "dev-01")
         try spool.append(spoolReading(1))
