@@ -110,6 +110,7 @@ echo "net.ifnames=0" >"$root/etc/default/raspi-extra-cmdline"
 kernel_release="$(ls "$root/lib/modules")"
 chroot "$root" /etc/kernel/postinst.d/z50-raspi-firmware "$kernel_release" >&2 \
     || die "raspi-firmware's hook could not write the boot partition's files"
+install -D -m 0644 "$IMAGE_DIR/boot/README.txt" "$root/boot/firmware/kelvin/README.txt"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log "$root"/var/log/apt/* "$root"/var/cache/debconf/*-old
 # Every file stamped no later than SOURCE_DATE_EPOCH.
 find "$root" -newermt "@$SOURCE_DATE_EPOCH" -print0 | xargs -0r touch --no-dereference --date="@$SOURCE_DATE_EPOCH"
@@ -130,8 +131,6 @@ export E2FSPROGS_FAKE_TIME="$SOURCE_DATE_EPOCH"
 truncate -s "${BOOT_SIZE_MIB}M" "$work/boot.img"
 mkfs.vfat -F 32 -n "$BOOT_LABEL" -i "$volume_id" --invariant "$work/boot.img" >/dev/null
 mcopy -s -m -i "$work/boot.img" "$root"/boot/firmware/* ::
-mmd -i "$work/boot.img" ::kelvin
-mcopy -m -i "$work/boot.img" "$IMAGE_DIR/boot/README.txt" ::kelvin/README.txt
 # The files now live on the FAT partition, which is mounted here on the card.
 rm -rf "${root:?}"/boot/firmware/*
 
