@@ -77,7 +77,8 @@ log "kelvin $version: ${deb#"$REPO_ROOT"/} ($(elapsed "$t0"))"
 # --- The root: the packages, the image's own files, kelvin -----------------------------------------
 t0="$(now)"
 root="$IMAGE_CACHE/root"
-rm -rf "$root"
+! mountpoint -q "$root/proc" 2>/dev/null || umount "$root/proc"
+rm -rf --one-file-system "$root"
 mkdir -p "$root"
 tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' -xpf "$packages"
 # The image's files (image/root), owned by root; directories already there keep their modes.
@@ -102,14 +103,20 @@ LABEL=$ROOT_LABEL / ext4 rw,noatime 0 1
 # device's files are dropped in (kelvin-firstboot.service). Only root reads it.
 LABEL=$BOOT_LABEL /boot/firmware vfat rw,umask=0077 0 2
 FSTAB
-# The Pi's kernel command line (raspi-firmware writes cmdline.txt from these): the root by
-# label, eth0/wlan0 rather than predictable names.
-sed -i "s|^#\?ROOTPART=.*|ROOTPART=LABEL=$ROOT_LABEL|" "$root/etc/default/raspi-firmware"
+# The Pi's kernel command line, which raspi-firmware's hook writes to cmdline.txt (with
+# net.ifnames=0: eth0 and wlan0): the root by label; the consoles of a Pi 3/4, named rather than
+# probed from the build machine's /dev.
+sed -i -e "s|^#\?ROOTPART=.*|ROOTPART=LABEL=$ROOT_LABEL|" -e 's|^#\?CONSOLES=.*|CONSOLES="tty0 ttyS1,115200"|' \
+    "$root/etc/default/raspi-firmware"
 grep -qx "ROOTPART=LABEL=$ROOT_LABEL" "$root/etc/default/raspi-firmware" || die "raspi-firmware has no ROOTPART= setting any more; update image/build.sh"
-echo "net.ifnames=0" >"$root/etc/default/raspi-extra-cmdline"
 kernel_release="$(ls "$root/lib/modules")"
-chroot "$root" /etc/kernel/postinst.d/z50-raspi-firmware "$kernel_release" >&2 \
-    || die "raspi-firmware's hook could not write the boot partition's files"
+# The hook acts only as a package's configure step, and looks for a chroot through /proc.
+mount -t proc proc "$root/proc"
+status=0
+chroot "$root" env DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware "$kernel_release" >&2 || status=$?
+umount "$root/proc"
+[ "$status" -eq 0 ] || die "raspi-firmware's hook could not write the boot partition's files"
+grep -q "root=LABEL=$ROOT_LABEL " "$root/boot/firmware/cmdline.txt" || die "cmdline.txt does not name root=LABEL=$ROOT_LABEL: $(cat "$root/boot/firmware/cmdline.txt")"
 install -D -m 0644 "$IMAGE_DIR/boot/README.txt" "$root/boot/firmware/kelvin/README.txt"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log "$root"/var/log/apt/* "$root"/var/cache/debconf/*-old
 # Every file stamped no later than SOURCE_DATE_EPOCH.
