@@ -128,7 +128,8 @@ image:
 
 # The image booted under qemu-system-aarch64 -M virt (TCG) with a configuration for kelvin-cloud
 # on its boot partition: provisions and delivers with nobody logged in, then a power cut and a
-# boot that reuses the assignment (image/test.sh). Not in `make test`: about N minutes here.
+# boot that reuses the assignment (image/test.sh). Not in `make test`: it builds the image first
+# (its arm64 root alone took over an hour on a loaded 2-core machine) and boots it twice under TCG.
 test-image: image
 	image/test.sh
 
