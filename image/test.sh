@@ -123,6 +123,7 @@ boot() {
 boot 1 3
 boot1_end="$boot_end" boot1_time="$boot_seconds"
 at_cut="$(delivered)"
+left_after_boot1="$(mdir -b -i "$fat" ::kelvin | sed 's|.*/||' | sort | tr '\n' ' ')"
 cloud_lines_at_cut="$(wc -l <"$WORK/cloud.log")"
 # A file kelvin does not use, dropped on the card between the boots: one line, left in place.
 echo "notes" >"$WORK/notes.doc"
@@ -138,7 +139,7 @@ touch "$WORK/console-2.txt"
 {
     echo "@@ scenario 1 first boot: the device's files taken from the boot partition, the card used whole"
     grep -o 'kelvin-firstboot: .*' "$WORK/console-1.txt" || true
-    echo "left in the boot partition's kelvin/: $(mdir -b -i "$fat" ::kelvin | sed 's|.*/||' | sort | tr '\n' ' ')"
+    echo "left in the boot partition's kelvin/: $left_after_boot1"
     sfdisk -d "$disk" | awk -v p="${disk}2" -v total="$(( $(file_size "$disk") / 512 ))" '
         $1 == p { sub(/,/, "", $4); sub(/,/, "", $6); print "root partition ends " (($4 + $6 == total) ? "at the end of the disk" : "at sector " $4 + $6 " of " total) }'
     grep -o '[^ ]* login:' "$WORK/console-1.txt" | head -n 1
@@ -161,7 +162,7 @@ expect 1 has "moved kelvin/device-cert.pem from the boot partition to /etc/kelvi
 expect 1 has "moved kelvin/device-key.pem from the boot partition to /etc/kelvin/device-key.pem"
 expect 1 has "host name set to $REGISTRATION_ID (registration ID $REGISTRATION_ID)"
 expect 1 match "root file system grown to [0-9.,]+G"
-expect 1 line "left in the boot partition's kelvin/: README.TXT "
+expect 1 line "left in the boot partition's kelvin/: README.txt "
 expect 1 line "root partition ends at the end of the disk"
 expect 1 line "$REGISTRATION_ID login:"
 expect 2 line "boot 1: delivered"
