@@ -5,6 +5,10 @@
 #   scripts/install-deps.sh arm64    also the aarch64 cross toolchain, arm64 libraries and qemu-user
 #   scripts/install-deps.sh armhf    also the armv7 (hard-float) cross toolchain and qemu-user; the
 #                                    armhf libraries are unpacked into .build-armv7/sysroot
+#   scripts/install-deps.sh image    also what make image and make test-image need: mmdebstrap
+#                                    with arch-test and qemu-user-static (the arm64 root's package
+#                                    scripts), mtools, dosfstools and fdisk (the card without loop
+#                                    devices), qemu-system-arm (qemu-system-aarch64 boots it)
 #   scripts/install-deps.sh armel    also the armv6 (soft-float, Pi Zero/Pi 1) cross toolchain and
 #                                    qemu-user; the armel libraries go into .build-armv6/sysroot
 set -euo pipefail
@@ -26,7 +30,10 @@ for extra in "$@"; do
         arm64) arch=aarch64 ;;
         armhf) arch=armv7 ;;
         armel) arch=armv6 ;;
-        *) die "unknown package set '$extra' (known: arm64, armhf, armel)" ;;
+        image)
+            ensure_packages mmdebstrap arch-test qemu-user-static mtools dosfstools fdisk xz-utils qemu-system-arm
+            continue ;;
+        *) die "unknown package set '$extra' (known: arm64, armhf, armel, image)" ;;
     esac
     # What cross/build.sh needs for that architecture (select_target in cross/lib.sh), and qemu-user.
     select_target "$arch"
