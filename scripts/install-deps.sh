@@ -17,6 +17,8 @@ ensure_packages gcc libc6-dev libssl-dev libgpiod-dev libi2c-dev openssl curl fi
 ( ensure_packages qemu-system-x86 busybox-static ) || log "qemu-system-x86 or busybox-static could not be installed; make test-kernel will skip"
 # The system suite's: the guest's root (mmdebstrap, mkfs.ext4 -d) and the forward to the emulator.
 ensure_packages mmdebstrap e2fsprogs socat
+# The TPM stage's (make test-tpm, make bench-tpm): a software TPM, the OpenSSL provider, tpm2-tools.
+ensure_packages swtpm swtpm-tools tpm2-openssl tpm2-tools
 for extra in "$@"; do
     case "$extra" in
         arm64) arch=aarch64 ;;

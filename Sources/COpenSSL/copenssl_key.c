@@ -41,6 +41,9 @@ static int module_was_missing(char *detail, size_t capacity) {
         if (ERR_GET_LIB(code) == ERR_LIB_DSO) missing = 1;
         if (capacity > 0 && detail[0] == 0 && (flags & ERR_TXT_STRING) && data != NULL && *data != 0
             && strncmp(data, "name=", 5) != 0) {
+            // tpm2-openssl puts the TSS response code in decimal before its text.
+            while (*data >= '0' && *data <= '9') data++;
+            while (*data == ' ') data++;
             snprintf(detail, capacity, "%s", data);
         }
     }

@@ -47,6 +47,10 @@ struct DeviceIdentity {
             }
             throw Fatal(message: error.description, exitCode: exitCode(for: error))
         }
+        if case .provider = location {
+            let kind = context.providerKeyDescription.map { " (\($0))" } ?? ""
+            Log.info("the device key is \(location)\(kind): it signs there and is never read")
+        }
         guard let commonName = context.certificateCommonName else {
             throw Fatal(
                 message: "the device certificate \(options.certificatePath) has no subject CN; DPS uses the CN as the registration ID",
