@@ -37,10 +37,14 @@ public enum ProviderKey {
         }
         defer { copenssl_key_free(key) }
         guard copenssl_key_test_signature(key) == 0 else { throw .requestNotSigned(uri: uri, reason: takeReason()) }
+        return describe(key) ?? "key"
+    }
+
+    /// "EC P-256", "RSA 2048": the key's algorithm and size.
+    static func describe(_ key: OpaquePointer) -> String? {
         var buffer = [CChar](repeating: 0, count: 64)
         let length = buffer.withUnsafeMutableBufferPointer { copenssl_key_describe(key, $0.baseAddress, $0.count) }
-        guard length > 0 else { return "key" }
-        return String(decoding: buffer[0..<Int(length)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return length > 0 ? text(buffer) : nil
     }
 
     /// Writes a PEM certificate signing request with subject CN `commonName`, signed by the key.
@@ -65,7 +69,6 @@ public enum ProviderKey {
     static func takeReason() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         let length = buffer.withUnsafeMutableBufferPointer { copenssl_key_take_error($0.baseAddress, $0.count) }
-        guard length > 0 else { return "no reason given" }
-        return String(decoding: buffer[0..<Int(length)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return length > 0 ? text(buffer) : "no reason given"
     }
 }

@@ -109,11 +109,7 @@ public final class TLSContext {
 
     /// "EC P-256" for a key a provider holds; nil for a key file.
     public var providerKeyDescription: String? {
-        guard let providerKey else { return nil }
-        var buffer = [CChar](repeating: 0, count: 64)
-        let length = buffer.withUnsafeMutableBufferPointer { copenssl_key_describe(providerKey, $0.baseAddress, $0.count) }
-        guard length > 0 else { return nil }
-        return String(decoding: buffer[0..<Int(length)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        providerKey.flatMap { ProviderKey.describe($0) }
     }
 
     /// Has the provider's key sign a random digest and checks the signature: nil when it signs,
