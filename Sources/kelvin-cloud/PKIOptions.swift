@@ -6,6 +6,16 @@ enum PKIOptions: Equatable {
     case server(directory: String, names: [String] = [], addresses: [[UInt8]] = [])
     case device(PKIDeviceOptions)
     case chain(PKIDeviceOptions)
+    /// A certificate for a key the emulator never sees, from its signing request.
+    case sign(PKISignOptions)
+}
+
+/// What `pki sign` needs: the request, where the certificate goes, the CAs' directory.
+struct PKISignOptions: Equatable {
+    var directory: String
+    var requestFile: String
+    var outputFile: String
+    var days = 30
 }
 
 /// What `pki device` and `pki chain` share.
@@ -32,6 +42,7 @@ extension PKIOptions {
                kelvin-cloud pki device --dir DIR --registration-id ID [--name NAME] [--key ec|rsa4096]
                                        [--passphrase-file FILE | --passphrase-env VAR] [--days N]
                kelvin-cloud pki chain  --dir DIR --registration-id ID [same options as device]
+               kelvin-cloud pki sign   --dir DIR --csr REQUEST.csr --out CERT.pem [--days N]
         """
 
     static let usageDetails = """
@@ -44,6 +55,12 @@ extension PKIOptions {
                                    while valid), then a device issued by the intermediate, as a group
                                    enrollment uses it: NAME-cert.pem, NAME-key.pem and
                                    NAME-fullchain.pem (leaf, then intermediate: what the device sends)
+          sign                     a device certificate for the key in a signing request (kelvin key
+                                   csr: a key in a TPM), issued by the intermediate CA of chain (made
+                                   or reused in DIR); --out gets the leaf, then the intermediate.
+                                   Enroll it as a chain device: serve --group-ca DIR/root-ca-cert.pem
+          --csr FILE               the PEM request; its signature and CN (the registration ID) are checked
+          --out FILE               where sign writes the certificate chain
           --registration-id ID     CN of the device certificate (required)
           --name NAME              file name prefix (default device)
           --key ec|rsa4096         device key: EC P-256 (default) or RSA 4096 bits (takes seconds)
@@ -58,7 +75,7 @@ extension CommandLineOptions {
     /// Parses what follows `pki`.
     static func parsePKI(_ arguments: ArraySlice<String>) throws(UsageError) -> PKIOptions {
         guard let kind = arguments.first, !kind.hasPrefix("--") else {
-            throw UsageError(message: "pki needs what to make first: server, device or chain")
+            throw UsageError(message: "pki needs what to make first: server, device, chain or sign")
         }
         var options = try optionPairs(Array(arguments.dropFirst()))
         if options.contains(where: { $0.name == "--passphrase" }) {
@@ -80,8 +97,16 @@ extension CommandLineOptions {
             parsed = .device(try pkiDeviceOptions(directory: directory, from: &options))
         case "chain":
             parsed = .chain(try pkiDeviceOptions(directory: directory, from: &options))
+        case "sign":
+            var sign = PKISignOptions(
+                directory: directory,
+                requestFile: try take("--csr", from: &options, required: true)!,
+                outputFile: try take("--out", from: &options, required: true)!
+            )
+            if let days = try take("--days", from: &options) { sign.days = try integer(days, "--days", 1...36500) }
+            parsed = .sign(sign)
         default:
-            throw UsageError(message: "unknown pki kind '\(kind)' (expected server, device or chain)")
+            throw UsageError(message: "unknown pki kind '\(kind)' (expected server, device, chain or sign)")
         }
         try rejectLeftovers(options)
         return parsed
