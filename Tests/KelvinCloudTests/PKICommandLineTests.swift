@@ -60,9 +60,9 @@ import Testing
     }
 
     @Test(arguments: [
-        (["pki"], "pki needs what to make first: server, device or chain"),
-        (["pki", "--dir", "ids"], "pki needs what to make first: server, device or chain"),
-        (["pki", "ca", "--dir", "ids"], "unknown pki kind 'ca' (expected server, device or chain)"),
+        (["pki"], "pki needs what to make first: server, device, chain or sign"),
+        (["pki", "--dir", "ids"], "pki needs what to make first: server, device, chain or sign"),
+        (["pki", "ca", "--dir", "ids"], "unknown pki kind 'ca' (expected server, device, chain or sign)"),
         (["pki", "device", "--registration-id", "d"], "--dir is required"),
         (["pki", "device", "--dir", "ids"], "--registration-id is required"),
         (["pki", "server", "--dir", "ids", "--key", "ec"], "unknown option --key"),
