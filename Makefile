@@ -16,7 +16,7 @@ BIN = $(shell $(SWIFT) build --show-bin-path)
 # and armv6-static (Pi Zero and Pi 1; static only, cross/README.md).
 CROSS_ARTEFACTS = aarch64-dynamic aarch64-static armv7-dynamic armv7-static armv6-static
 
-.PHONY: demo test bench fleet soak deps deps-cross build unit-tests fuzz fuzz-long test-desk power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-armv6 cross-all size-check deb \
+.PHONY: demo test bench bench-tpm test-tpm fleet soak deps deps-cross build unit-tests fuzz fuzz-long test-desk power-cut field-faults embedded-check test-kernel test-system cross-aarch64 cross-armv7 cross-armv6 cross-all size-check deb \
 	e2e-host e2e-aarch64 e2e-armv7 e2e-armv6 e2e-cross $(addprefix e2e-,$(CROSS_ARTEFACTS)) e2e-armv6-static-cortex-a7 clean \
 	image test-image test-image-raspi3b
 
@@ -25,6 +25,11 @@ demo:
 
 bench:
 	bench/run.sh
+	bench/tpm.sh
+
+# Reconnects with the device key in a software TPM against a key file (also the end of `make bench`).
+bench-tpm:
+	bench/tpm.sh
 
 # A thousand simulated devices through a 10-minute DPS and hub outage and a hub failover, on a
 # virtual clock: prints the table, writes out/fleet/fleet.png (scripts/fleet.sh).
@@ -51,6 +56,7 @@ test:
 	@scripts/stage.sh "the desk page in Chromium" $(MAKE) --no-print-directory test-desk
 	@scripts/stage.sh "power cuts (200 x SIGKILL)" $(MAKE) --no-print-directory power-cut
 	@scripts/stage.sh "field faults" $(MAKE) --no-print-directory field-faults
+	@scripts/stage.sh "device key in a TPM (swtpm)" $(MAKE) --no-print-directory test-tpm
 	@scripts/stage.sh "embedded check build" $(MAKE) --no-print-directory embedded-check
 	@scripts/stage.sh "kernel in the loop (qemu)" $(MAKE) --no-print-directory test-kernel
 	@scripts/stage.sh "the .deb as a systemd service (qemu)" $(MAKE) --no-print-directory test-system
@@ -119,6 +125,13 @@ soak:
 # drivers, gpio-sim (kernel/run.sh). KELVIN_KERNEL_GPIO=0 leaves gpio-sim out.
 test-kernel:
 	kernel/run.sh
+
+# The device key in a software TPM: kelvin key create/csr, kelvin-cloud pki sign, provisioning
+# and readings with every signature in the TPM, and no key file on disk (scripts/tpm.sh).
+test-tpm:
+	$(SWIFT) build --product kelvin
+	$(SWIFT) build --product kelvin-cloud
+	scripts/tpm.sh $(BIN)/kelvin $(BIN)/kelvin-cloud
 
 # The amd64 .deb installed with apt in a booted Debian 12 under qemu-system-x86_64 (systemd, udev,
 # the kernel's i2c-stub and gpio-sim), run as the service against kelvin-cloud on this machine:

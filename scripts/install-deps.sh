@@ -25,6 +25,8 @@ ensure_packages mmdebstrap e2fsprogs socat
 ensure_packages chromium chromium-driver fonts-dejavu-core
 # `make fleet`'s and `make soak`'s plots.
 ensure_packages gnuplot-nox
+# The TPM stage's (make test-tpm, make bench-tpm): a software TPM, the OpenSSL provider, tpm2-tools.
+ensure_packages swtpm swtpm-tools tpm2-openssl tpm2-tools
 for extra in "$@"; do
     case "$extra" in
         arm64) arch=aarch64 ;;

@@ -17,6 +17,8 @@ public enum Command: Equatable, Sendable {
     case check(ConfigurationRequest)
     /// Send readings straight to a hub, without DPS: a bench tool and the benchmark's client.
     case send(SendOptions)
+    /// Make a key held by hardware, or a certificate request for the configured key.
+    case key(KeyCommand)
     case help
     case version
 }
@@ -39,6 +41,8 @@ public struct RunOptions: Equatable, Sendable {
     public var idScope: String = "0ne00000001"
     public var certificatePath: String = "device-cert.pem"
     public var keyPath: String = "device-key.pem"
+    /// The OpenSSL provider holding the key (`tpm2`); `keyPath` is then the key's URI in it.
+    public var keyProvider: String?
     /// A file holding the key's passphrase; the passphrase itself never goes on the command line.
     public var keyPassphrasePath: String?
     /// CA certificates to trust for the servers; with no directory either, the system store.

@@ -22,12 +22,13 @@ public enum CommandLineParser {
         case .scan: return try parseScan(remaining)
         case .status: return .status(try parseConfiguration(remaining, command: subcommand))
         case .check: return .check(try parseConfiguration(remaining, command: subcommand))
+        case .key: return try parseKey(remaining)
         }
     }
 
     /// `--config` and the flags of the settings `Configuration` lists (for `read`, only the
     /// sensor's), each checked now so that a mistyped flag is a usage error.
-    private static func parseConfiguration(
+    static func parseConfiguration(
         _ arguments: ArraySlice<String>,
         command: Subcommand,
         settings: [SettingKey] = SettingKey.allCases,
@@ -90,7 +91,7 @@ public enum CommandLineParser {
 
     /// The identity, trust and timeout settings `send` shares with `run`.
     static let connectionSettings: [SettingKey] = [
-        .certificate, .privateKey, .keyPassphraseFile, .caFile, .caDirectory, .proxy, .connectTimeout, .ioTimeout,
+        .certificate, .privateKey, .keyProvider, .keyPassphraseFile, .caFile, .caDirectory, .proxy, .connectTimeout, .ioTimeout,
     ]
 
     /// The settings `read` takes: the sensor's.
@@ -128,7 +129,7 @@ public enum CommandLineParser {
 
 /// The first argument, matched once by its bytes so that the rest of the parser switches over cases.
 enum Subcommand: CaseIterable {
-    case run, provision, send, read, scan, status, check, help, version
+    case run, provision, send, read, scan, status, check, key, help, version
 
     var name: String {
         switch self {
@@ -139,6 +140,7 @@ enum Subcommand: CaseIterable {
         case .scan: return "scan"
         case .status: return "status"
         case .check: return "check"
+        case .key: return "key"
         case .help: return "help"
         case .version: return "version"
         }
@@ -159,7 +161,7 @@ enum Subcommand: CaseIterable {
 
 /// The options that are not settings: each belongs to one subcommand or a few.
 enum CommandOption: CaseIterable {
-    case config, force, hub, device, count, interval, reconnectEach, bus
+    case config, force, hub, device, count, interval, reconnectEach, bus, registrationID, out, tpm, handle
 
     var flag: String {
         switch self {
@@ -171,6 +173,10 @@ enum CommandOption: CaseIterable {
         case .interval: return "--interval"
         case .reconnectEach: return "--reconnect-each"
         case .bus: return "--bus"
+        case .registrationID: return "--registration-id"
+        case .out: return "--out"
+        case .tpm: return "--tpm"
+        case .handle: return "--handle"
         }
     }
 
@@ -180,7 +186,7 @@ enum CommandOption: CaseIterable {
     }
 }
 
-private struct OptionCursor {
+struct OptionCursor {
     var arguments: ArraySlice<String>
 
     init(_ arguments: ArraySlice<String>) { self.arguments = arguments }

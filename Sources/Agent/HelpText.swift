@@ -24,6 +24,10 @@ extension CommandLineParser {
             "status",
             "Show the identity, the saved assignment, the spool's backlog, the delivery counters and the sensor.")
         help.option("check", "Check files, key, chain, clock, sensor, DPS and hub: one ✔/✘ line each, with the fix.")
+        help.option(
+            "key",
+            "create --tpm [--handle H]: make an EC P-256 key inside the TPM, persisted at H (default "
+                + defaultTPMHandle + "); csr --registration-id ID --out FILE: a CSR signed by the configured key.")
         help.option("help", "Show this help.")
         help.option("version", "Show the version.")
         help.blank()
@@ -47,6 +51,11 @@ extension CommandLineParser {
         }
         help.blank()
         help.paragraph("OPTIONS (status, check): those of run.")
+        help.blank()
+
+        help.paragraph("OPTIONS (key csr): " + flagList(keySettings) + " as for run, " + CommandOption.config.flag + ", and:")
+        help.option(CommandOption.registrationID.flag + " <id>", "The CN of the request: the device's DPS registration ID (required).")
+        help.option(CommandOption.out.flag + " <file>", "Where the PEM request goes (required).")
         help.blank()
 
         help.paragraph("OPTIONS (provision): those of run, and:")

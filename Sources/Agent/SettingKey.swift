@@ -7,7 +7,7 @@ import Wire
 public enum SettingKey: CaseIterable, Equatable, Sendable, CustomStringConvertible {
     case dpsEndpoint, idScope, provisioningTimeout, dpsAPIVersion, provisioningPayload
     case hubAPIVersion, reprovisionInterval, retryCap, roundPause, reprovisionAfter
-    case certificate, privateKey, keyPassphraseFile
+    case certificate, privateKey, keyProvider, keyPassphraseFile
     case caFile, caDirectory
     case proxy, connectTimeout, ioTimeout
     case interval, count, include, properties, backlogLimit
@@ -88,9 +88,17 @@ public enum SettingKey: CaseIterable, Equatable, Sendable, CustomStringConvertib
             ) { $0.certificatePath = $1 }
         case .privateKey:
             return .text(
-                "identity.key", "--key", "<file>", help: "Device private key PEM, optionally encrypted.",
+                "identity.key", "--key", "<file|uri>",
+                help: "Device private key PEM, optionally encrypted; with --key-provider, the key's URI in the provider.",
                 default: .value("device-key.pem")
             ) { $0.keyPath = $1 }
+        case .keyProvider:
+            return .text(
+                "identity.key_provider", "--key-provider", "<name>",
+                help:
+                    "OpenSSL provider holding the key, loaded at run time: tpm2 (tpm2-openssl), with --key"
+                        + " handle:0x81000001 for a TPM persistent handle; the TPM signs, the key never leaves it."
+            ) { $0.keyProvider = $1 }
         case .keyPassphraseFile:
             return .text(
                 "identity.key_passphrase_file", "--key-passphrase-file", "<file>",

@@ -1,4 +1,5 @@
 #include "copenssl.h"
+#include "copenssl_key.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -132,6 +133,14 @@ int copenssl_context_use_private_key(copenssl_context *context, const char *path
     }
     EVP_PKEY_free(key);
     if (SSL_CTX_check_private_key(context->ssl) != 1) {
+        ERR_clear_error();
+        return COPENSSL_KEY_MISMATCH;
+    }
+    return COPENSSL_LOADED;
+}
+
+int copenssl_context_use_key(copenssl_context *context, copenssl_key *key) {
+    if (SSL_CTX_use_PrivateKey(context->ssl, key->pkey) != 1 || SSL_CTX_check_private_key(context->ssl) != 1) {
         ERR_clear_error();
         return COPENSSL_KEY_MISMATCH;
     }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 // A wrapper rather than DIR itself, so Swift never sees glibc's type.
 struct cposix_directory {
@@ -48,4 +49,8 @@ void cposix_directory_close(cposix_directory *directory) {
     if (directory == NULL) return;
     closedir(directory->stream);
     free(directory);
+}
+
+int cposix_directory_remove(const char *path) {
+    return rmdir(path) == 0 ? 0 : -errno;
 }

@@ -63,6 +63,15 @@ public enum Commands {
         report { () throws(Fatal) in try SendRun(options: options).run() }
     }
 
+    public static func key(_ command: KeyCommand) -> ExitCode {
+        report { () throws(Fatal) in
+            switch command {
+            case .create(let handle): try TPMKeyCreation(handle: handle).run()
+            case .request(let options): try KeyRequest(options: options).run()
+            }
+        }
+    }
+
     /// Runs a command, turning its failure into one error line and its exit status.
     private static func report(_ command: () throws(Fatal) -> Void) -> ExitCode {
         do {

@@ -15,11 +15,16 @@ struct DeviceIdentity {
     ///   the passphrase file's permissions by ``SecretFile`` (as `kelvin check` does, line by
     ///   line); otherwise a secret readable by others is refused here.
     static func load(_ options: RunOptions, clock: MonotonicClock, secretFilesChecked: Bool = false) throws(Fatal) -> DeviceIdentity {
-        if !secretFilesChecked {
+        let location = try keyLocation(options)
+        var provider: String?
+        if case .provider(let name, _) = location {
+            // Nothing of the key is on disk: no file to judge, no passphrase to read.
+            provider = name
+        } else if !secretFilesChecked {
             try refuseExposed(options.keyPath, what: "the device key")
             if let path = options.keyPassphrasePath { try refuseExposed(path, what: "the passphrase file") }
         }
-        var passphrase = try loadPassphrase(options)
+        var passphrase = provider == nil ? try loadPassphrase(options) : []
         // Wiped however the load ends; the configuration holding a second reference to the
         // bytes is gone by then, so the wipe is of the one buffer OpenSSL read from.
         defer { Files.wipe(&passphrase) }
@@ -30,6 +35,7 @@ struct DeviceIdentity {
                 trustedCADirectory: options.trustedCADirectory,
                 certificateChainPath: options.certificatePath,
                 privateKeyPath: options.keyPath,
+                keyProvider: provider,
                 passphrase: passphrase
             ))
         } catch {
@@ -40,6 +46,10 @@ struct DeviceIdentity {
                 )
             }
             throw Fatal(message: error.description, exitCode: exitCode(for: error))
+        }
+        if case .provider = location {
+            let kind = context.providerKeyDescription.map { " (\($0))" } ?? ""
+            Log.info("the device key is \(location)\(kind): it signs there and is never read")
         }
         guard let commonName = context.certificateCommonName else {
             throw Fatal(
@@ -68,6 +78,15 @@ struct DeviceIdentity {
             }
         }
         return DeviceIdentity(context: context, registrationID: registrationID, thumbprint: ASCII.hexadecimalString(context.certificateSHA256))
+    }
+
+    /// - Throws: a configuration `Fatal` when `identity.key` and `identity.key_provider` do not fit.
+    static func keyLocation(_ options: RunOptions) throws(Fatal) -> DeviceKeyLocation {
+        do {
+            return try DeviceKeyLocation.resolve(key: options.keyPath, provider: options.keyProvider)
+        } catch {
+            throw Fatal(message: error.description, exitCode: .configuration)
+        }
     }
 
     /// What a saved assignment must have been made for to serve this device with `options`, as
@@ -111,13 +130,15 @@ struct DeviceIdentity {
         return bytes
     }
 
-    private static func exitCode(for error: TLSError) -> ExitCode {
+    static func exitCode(for error: TLSError) -> ExitCode {
         switch error {
         case .trustFileUnreadable(_, let errno), .trustDirectoryUnreadable(_, let errno), .certificateUnreadable(_, let errno),
              .keyUnreadable(_, let errno):
             return errno == .permissionDenied ? .permissionDenied : .noInput
         case .trustFileInvalid, .certificateInvalid, .keyInvalid:
             return .dataError
+        case .providerMissing, .providerFailed:
+            return .unavailable
         default:
             return .configuration
         }

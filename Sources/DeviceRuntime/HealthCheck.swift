@@ -16,7 +16,15 @@ struct HealthCheck {
     init(options: RunOptions) { self.options = options }
 
     mutating func run() throws(Fatal) {
-        checkPrivateKey()
+        let location: DeviceKeyLocation
+        do {
+            location = try DeviceIdentity.keyLocation(options)
+        } catch {
+            fail(error.message)
+            try finish()
+            return
+        }
+        if case .file = location { checkPrivateKey() }
         let identity: DeviceIdentity
         do {
             // The secret files' permissions were just checked, each with its own line.
@@ -27,6 +35,7 @@ struct HealthCheck {
             try finish()
             return
         }
+        if case .provider = location { checkProviderKey(location, identity) }
         checkChain(identity)
         checkClock(identity)
         checkSensor()
@@ -35,6 +44,17 @@ struct HealthCheck {
         checkReachable("DPS", options.dpsEndpoint, identity: identity)
         if let saved { checkReachable("hub", saved.assignment.hub.description, identity: identity) }
         try finish()
+    }
+
+    /// Where a provider's key lives and that it signs now: a TPM can be reachable at start and
+    /// still refuse (lockout, a handle evicted since).
+    private mutating func checkProviderKey(_ location: DeviceKeyLocation, _ identity: DeviceIdentity) {
+        let kind = identity.context.providerKeyDescription.map { " (\($0))" } ?? ""
+        if let reason = identity.context.testSignature() {
+            fail("the key \(location)\(kind) did not sign a test digest: \(reason); check the TPM with tpm2_getcap handles-persistent")
+        } else {
+            pass("key \(location)\(kind) signs; it is held there, not in a file")
+        }
     }
 
     /// The key and the passphrase file by ``SecretFile``'s rule, the one `run` enforces.

@@ -12,7 +12,10 @@ public final class TLSContext {
         public var trustedCADirectory: String?
         /// The device certificate, leaf first, followed by any intermediates (group enrollments need them).
         public var certificateChainPath: String
+        /// A PEM file, or with ``keyProvider`` the key's URI in that provider (`handle:0x81000001`).
         public var privateKeyPath: String
+        /// An OpenSSL provider holding the key (`tpm2`), loaded at run time; nil for a PEM file.
+        public var keyProvider: String?
         /// The key's passphrase bytes; empty for an unencrypted key.
         public var passphrase: [UInt8]
 
@@ -21,17 +24,21 @@ public final class TLSContext {
             trustedCADirectory: String? = nil,
             certificateChainPath: String,
             privateKeyPath: String,
+            keyProvider: String? = nil,
             passphrase: [UInt8] = []
         ) {
             self.trustedCAPath = trustedCAPath
             self.trustedCADirectory = trustedCADirectory
             self.certificateChainPath = certificateChainPath
             self.privateKeyPath = privateKeyPath
+            self.keyProvider = keyProvider
             self.passphrase = passphrase
         }
     }
 
     let handle: OpaquePointer
+    /// The provider's key, kept for ``providerKeyDescription`` and ``testSignature()``.
+    private var providerKey: OpaquePointer?
 
     /// Loads trust and identity, checking the key belongs to the certificate.
     /// - Throws: the `TLSError` naming the file at fault.
@@ -45,7 +52,7 @@ public final class TLSContext {
         // is often one.
         if let path = configuration.trustedCAPath { try Self.checkRegularFile(path, .trustFile) }
         try Self.checkRegularFile(configuration.certificateChainPath, .certificate)
-        try Self.checkRegularFile(configuration.privateKeyPath, .key)
+        if configuration.keyProvider == nil { try Self.checkRegularFile(configuration.privateKeyPath, .key) }
         if let path = configuration.trustedCAPath {
             switch copenssl_context_trust_file(handle, path, &osError) {
             case COPENSSL_LOADED.rawValue: break
@@ -72,6 +79,14 @@ public final class TLSContext {
         default: throw .certificateInvalid(path: certificatePath)
         }
         let keyPath = configuration.privateKeyPath
+        if let provider = configuration.keyProvider {
+            let key = try ProviderKey.open(keyPath, provider: provider)
+            providerKey = key
+            guard copenssl_context_use_key(handle, key) == COPENSSL_LOADED.rawValue else {
+                throw .keyMismatch(keyPath: keyPath, certificatePath: certificatePath)
+            }
+            return
+        }
         let result = configuration.passphrase.withUnsafeBufferPointer { passphrase in
             passphrase.withMemoryRebound(to: CChar.self) { characters in
                 copenssl_context_use_private_key(handle, keyPath, characters.baseAddress, characters.count, &osError)
@@ -89,6 +104,19 @@ public final class TLSContext {
 
     deinit {
         copenssl_context_free(handle)
+        copenssl_key_free(providerKey)
+    }
+
+    /// "EC P-256" for a key a provider holds; nil for a key file.
+    public var providerKeyDescription: String? {
+        providerKey.flatMap { ProviderKey.describe($0) }
+    }
+
+    /// Has the provider's key sign a random digest and checks the signature: nil when it signs,
+    /// else OpenSSL's reason. A key file is read whole, so it needs no such test.
+    public func testSignature() -> String? {
+        guard let providerKey else { return nil }
+        return copenssl_key_test_signature(providerKey) == 0 ? nil : ProviderKey.takeReason()
     }
 
     /// - Throws: `TLSError.notAFile`, or the role's `…Unreadable` with the errno.

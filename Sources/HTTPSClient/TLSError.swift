@@ -18,6 +18,15 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
     /// A FIFO, a device or a directory where a PEM file belongs: OpenSSL would block on it or
     /// read it forever.
     case notAFile(path: String, FileKind, TLSFileRole)
+    /// No module of that name where OpenSSL looks for providers.
+    case providerMissing(String)
+    /// The module is there but did not start: for tpm2, the TPM could not be reached.
+    case providerFailed(String, reason: String)
+    case providerKeyNotFound(uri: String, provider: String, reason: String)
+    case providerURIUnknown(uri: String, provider: String)
+    case providerKeyNotEC(uri: String)
+    case requestUnwritable(path: String, errno: Int32)
+    case requestNotSigned(uri: String, reason: String)
 
     case untrustedServer(host: String, reason: String)
     case hostnameMismatch(host: String)
@@ -60,6 +69,20 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
             return "\(role) \(path) is not a regular file (\(kind)); point \(role.option) at the PEM file"
         case .passphraseFileUnreadable(_, let error):
             return "\(error); --key-passphrase-file must name a readable file holding the passphrase"
+        case .providerMissing(let name):
+            return "the OpenSSL provider \(name) is not installed (no \(name).so among OpenSSL's modules); for a TPM install tpm2-openssl (apt-get install tpm2-openssl), or set OPENSSL_MODULES"
+        case .providerFailed(let name, let reason):
+            return "the OpenSSL provider \(name) did not start (\(reason)); for a TPM check it is reachable: /dev/tpmrm0 present and readable by this user (group tss), or TPM2OPENSSL_TCTI naming it"
+        case .providerKeyNotFound(let uri, let provider, let reason):
+            return "the provider \(provider) holds no usable key at \(uri) (\(reason)); list the TPM's persistent handles with tpm2_getcap handles-persistent, or create one with kelvin key create --tpm"
+        case .providerURIUnknown(let uri, let provider):
+            return "the provider \(provider) does not serve the URI \(uri); tpm2 takes handle:0x81000001 (a persistent handle) or object:FILE"
+        case .providerKeyNotEC(let uri):
+            return "the key at \(uri) is not an EC key; Kelvin signs only with EC keys held by a provider — create an EC P-256 key (kelvin key create --tpm)"
+        case .requestUnwritable(let path, let errno):
+            return "cannot write the certificate request \(path): \(Errno(rawValue: errno)); pass --out a writable path"
+        case .requestNotSigned(let uri, let reason):
+            return "the key at \(uri) did not sign the certificate request (\(reason)); check the key with kelvin check"
         case .untrustedServer(let host, let reason):
             return "the server certificate of \(host) is not trusted (\(reason)); pass --ca-file with the CA that signed it"
         case .hostnameMismatch(let host):

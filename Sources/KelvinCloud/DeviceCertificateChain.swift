@@ -72,7 +72,7 @@ extension TestIdentity {
         return ChainDeviceIdentityFiles(authorities: authorities.files, device: device, fullChainFile: fullChainFile)
     }
 
-    private static func certificateAuthorities(
+    static func certificateAuthorities(
         in directory: String,
         validity: CertificateValidity
     ) throws -> (files: DeviceCertificateAuthorities, intermediate: CertificateIssuer) {

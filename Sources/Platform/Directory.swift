@@ -22,4 +22,10 @@ public enum Directory {
             })
         }
     }
+
+    /// Removes the empty directory at `path`. The corresponding C function is `rmdir`.
+    /// - Throws: its `Errno` (`.noSuchFile` when it is not there).
+    public static func remove(_ path: String) throws(Errno) {
+        _ = try Errno.check(cposix_directory_remove(path))
+    }
 }

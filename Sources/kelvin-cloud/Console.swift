@@ -17,6 +17,7 @@ enum ExitStatus {
     static let success: Int32 = 0
     static let failure: Int32 = 1
     static let usage: Int32 = 64
+    static let dataError: Int32 = 65
     static let missingInput: Int32 = 66
     /// EX_UNAVAILABLE: the emulator the command talks to is not running.
     static let unavailable: Int32 = 69

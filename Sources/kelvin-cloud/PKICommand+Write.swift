@@ -35,12 +35,33 @@ extension PKICommand {
                 }
                 describe(chain.device)
                 Console.say("wrote \(chain.fullChainFile) (device certificate, then intermediate)")
+            case .sign(let options):
+                let signed = try TestIdentity.signRequest(
+                    at: options.requestFile,
+                    writingTo: options.outputFile,
+                    in: options.directory,
+                    validity: .days(options.days)
+                )
+                for authority in [signed.authorities.root, signed.authorities.intermediate] {
+                    Console.say("\(authority.outcome.rawValue) \(authority.certificateFile)")
+                }
+                Console.say(
+                    "wrote \(signed.certificateFile) (registration ID \(signed.registrationID), SHA-256 thumbprint "
+                        + "\(signed.thumbprint); device certificate, then intermediate)"
+                )
+                Console.say("enroll it: kelvin-cloud serve --group-ca \(signed.authorities.root.certificateFile)")
             }
             return ExitStatus.success
+        } catch let problem as CertificateRequestProblem {
+            Console.complain("kelvin-cloud: \(problem)")
+            return ExitStatus.dataError
         } catch let problem as PassphraseProblem {
             Console.complain("kelvin-cloud: \(problem.message)")
             return problem.exitCode
         } catch let error as IdentityFileError {
+            if case .sign(let sign) = options, error.path == sign.requestFile {
+                return KelvinCloudCommand.reportFileProblem(error, fix: "pass --csr the request kelvin key csr wrote")
+            }
             return KelvinCloudCommand.reportFileProblem(error, fix: "choose a --dir you can write to")
         } catch {
             Console.complain("kelvin-cloud: cannot create the identity files: \(error)")

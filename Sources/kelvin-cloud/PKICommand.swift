@@ -7,11 +7,11 @@ struct PKICommand: ParsableCommand {
         commandName: "pki",
         abstract: "Make the X.509 identities the Azure walkthroughs make with openssl.",
         discussion: "Valid existing files are kept; key files are mode 0600.",
-        subcommands: [PKIServerCommand.self, PKIDeviceCommand.self, PKIChainCommand.self]
+        subcommands: [PKIServerCommand.self, PKIDeviceCommand.self, PKIChainCommand.self, PKISignCommand.self]
     )
 
     func run() throws {
-        throw ValidationError("pki needs what to make first: server, device or chain")
+        throw ValidationError("pki needs what to make first: server, device, chain or sign")
     }
 }
 
@@ -67,5 +67,49 @@ struct PKIChainCommand: PKIKindCommand {
 
     func options() throws(ValidationError) -> PKIOptions {
         .chain(try device.options())
+    }
+}
+
+struct PKISignCommand: PKIKindCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "A device certificate for the key in a signing request (kelvin key csr: a key in a TPM).",
+        discussion: """
+            Checks the request's signature and its CN (the registration ID), then issues the certificate \
+            under the intermediate CA of chain (made or reused in DIR); --out gets the leaf, then the \
+            intermediate. Enroll it as a chain device: serve --group-ca DIR/root-ca-cert.pem.
+            """
+    )
+
+    @OptionGroup var output: OutputDirectoryArguments
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("The PEM signing request.", valueName: "request.csr"),
+        completion: .file()
+    )
+    var csr: String
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Where the certificate chain goes.", valueName: "cert.pem"),
+        completion: .file()
+    )
+    var out: String
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Device certificate validity in days.", valueName: "n"))
+    var days = PKIDeviceOptions.defaultDays
+
+    func options() throws(ValidationError) -> PKIOptions {
+        guard !csr.isEmpty else { throw ValidationError("--csr needs the request kelvin key csr wrote") }
+        guard !out.isEmpty else { throw ValidationError("--out needs a file name for the certificate") }
+        return .sign(
+            PKISignOptions(
+                directory: output.dir,
+                requestFile: csr,
+                outputFile: out,
+                days: try OptionValues.integer(days, "--days", 1...36500)
+            )
+        )
     }
 }

@@ -7,6 +7,16 @@ enum PKIOptions: Equatable {
     case server(directory: String, names: [String] = [], addresses: [[UInt8]] = [])
     case device(PKIDeviceOptions)
     case chain(PKIDeviceOptions)
+    /// A certificate for a key the emulator never sees, from its signing request.
+    case sign(PKISignOptions)
+}
+
+/// What `pki sign` needs: the request, where the certificate goes, the CAs' directory.
+struct PKISignOptions: Equatable {
+    var directory: String
+    var requestFile: String
+    var outputFile: String
+    var days = PKIDeviceOptions.defaultDays
 }
 
 /// What `pki device` and `pki chain` share.

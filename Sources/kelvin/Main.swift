@@ -20,6 +20,7 @@ enum Main {
         case .run(let request): return Commands.run(configuration: request)
         case .provision(let request, let force): return Commands.provision(configuration: request, force: force)
         case .send(let options): return Commands.send(options)
+        case .key(let command): return Commands.key(command)
         }
     }
 }

@@ -38,6 +38,19 @@ import Testing
         )
     }
 
+    @Test func sign_isParsedWithItsDefaultValidity() throws {
+        #expect(
+            try KelvinCloudCommandLine.parse(
+                ["pki", "sign", "--dir", "ids", "--csr", "device.csr", "--out", "device-cert.pem"], as: PKISignCommand.self
+            ).options() == .sign(PKISignOptions(directory: "ids", requestFile: "device.csr", outputFile: "device-cert.pem"))
+        )
+        #expect(
+            try KelvinCloudCommandLine.parse(
+                ["pki", "sign", "--dir", "ids", "--csr", "d.csr", "--out", "d.pem", "--days", "90"], as: PKISignCommand.self
+            ).options() == .sign(PKISignOptions(directory: "ids", requestFile: "d.csr", outputFile: "d.pem", days: 90))
+        )
+    }
+
     @Test func chainAndServer_areParsedWithDefaults() throws {
         #expect(
             try chain(["--dir", "ids", "--registration-id", "sensor-1"])
@@ -70,6 +83,7 @@ import Testing
         (["pki", "ca"], "Unexpected argument 'ca'"),
         (["pki", "device", "--registration-id", "d"], "Missing expected argument '--dir <dir>'"),
         (["pki", "device", "--dir", "ids"], "Missing expected argument '--registration-id <id>'"),
+        (["pki", "sign", "--dir", "ids", "--out", "c.pem"], "Missing expected argument '--csr <request.csr>'"),
         (["pki", "server", "--dir", "ids", "--server-name", "hub_1.test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hub_1.test'"),
         (["pki", "server", "--dir", "ids", "--ip", "192.168.1"], "--ip needs an IP address such as 0.0.0.0 or 192.168.1.20, not '192.168.1'"),
         (["pki", "device", "--dir", "ids", "--registration-id", "d", "--key", "dsa"], "--key must be ec or rsa4096, not 'dsa'"),

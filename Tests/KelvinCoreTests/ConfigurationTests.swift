@@ -128,6 +128,7 @@ import Testing
         ("hub.reprovision_after", "3", "3", { $0.hubFailuresBeforeReprovisioning = 3 }),
         ("identity.certificate", "\"c.pem\"", "c.pem", { $0.certificatePath = "c.pem" }),
         ("identity.key", "\"k.pem\"", "k.pem", { $0.keyPath = "k.pem" }),
+        ("identity.key_provider", "\"tpm2\"", "tpm2", { $0.keyProvider = "tpm2" }),
         ("identity.key_passphrase_file", "\"pass\"", "pass", { $0.keyPassphrasePath = "pass" }),
         ("tls.ca_file", "\"ca.pem\"", "ca.pem", { $0.trustedCAPath = "ca.pem" }),
         ("tls.ca_dir", "\"certs\"", "certs", { $0.trustedCADirectory = "certs" }),
@@ -208,7 +209,7 @@ import Testing
         #expect(help.contains("  --count <n>             Readings to print. (default: 1)"))
         #expect(help.contains("  --interval <seconds>    Time between readings. (default: 1)"))
         #expect(help.contains("  --bus <n>               The I²C bus, /dev/i2c-N. (default: 1)"))
-        #expect(help.contains("OPTIONS (send): --cert, --key, --key-passphrase-file, --ca-file, --ca-dir, --proxy,"))
+        #expect(help.contains("OPTIONS (send): --cert, --key, --key-provider, --key-passphrase-file, --ca-file,"))
         #expect(help.contains("OPTIONS (read): --config, --sensor and --sensor-power as for run, and:"))
         #expect(help.contains("interval under [telemetry] is telemetry.interval, KELVIN_TELEMETRY_INTERVAL and"))
         let overview = help.split(separator: "\n").first.map(String.init) ?? ""

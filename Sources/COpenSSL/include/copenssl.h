@@ -12,6 +12,8 @@ typedef struct copenssl_context copenssl_context;
 typedef struct copenssl_stream copenssl_stream;
 /// A TLS session a server offered for resumption; owned by whoever took it.
 typedef struct copenssl_session copenssl_session;
+/// A private key held by an OpenSSL provider (a TPM, a token): a reference, never the key's bytes.
+typedef struct copenssl_key copenssl_key;
 
 /// Results of loading identity material, so Swift can name the file and the fix.
 enum copenssl_load_result {
@@ -22,6 +24,11 @@ enum copenssl_load_result {
     COPENSSL_PASSPHRASE_NEEDED = -4,   // the key is encrypted and no passphrase was given
     COPENSSL_KEY_MISMATCH = -5,        // the key does not belong to the certificate
     COPENSSL_INTERNAL = -6,
+    COPENSSL_PROVIDER_MISSING = -7,    // no module of that name where OpenSSL looks for providers
+    COPENSSL_PROVIDER_FAILED = -8,     // the module is there but did not start (a TPM it cannot reach)
+    COPENSSL_KEY_NOT_FOUND = -9,       // the provider answered, but holds no key at that URI
+    COPENSSL_STORE_FAILED = -10,       // the URI names no store any loaded provider serves
+    COPENSSL_KEY_NOT_EC = -11,         // the provider's key is not an EC key, the one kind signed through it
 };
 
 /// I/O outcomes of a stream operation besides a byte count.
@@ -49,6 +56,10 @@ int copenssl_context_use_certificate_chain(copenssl_context *context, const char
 /// Loads a PEM private key, encrypted or not, and checks it matches the certificate already loaded.
 int copenssl_context_use_private_key(copenssl_context *context, const char *path,
                                      const char *passphrase, size_t passphrase_length, int *os_error);
+
+/// Uses a key a provider holds (see copenssl_key_open) and checks it matches the certificate
+/// already loaded; the key's private half stays with the provider.
+int copenssl_context_use_key(copenssl_context *context, copenssl_key *key);
 
 /// The subject common name of the loaded client certificate, NUL-terminated; the length or -1.
 int copenssl_context_certificate_common_name(copenssl_context *context, char *buffer, size_t capacity);
@@ -84,6 +95,29 @@ void copenssl_stream_shutdown(copenssl_stream *stream);
 long copenssl_stream_verify_result(copenssl_stream *stream);
 /// The errno behind the last COPENSSL_FAILED, when it was a system call error; 0 otherwise.
 int copenssl_stream_os_error(copenssl_stream *stream);
+
+/// Loads the provider `name` (e.g. "tpm2") into a library context of its own, once per process:
+/// only signatures reach it, never TLS's hashing. A copenssl_load_result; on
+/// COPENSSL_PROVIDER_FAILED, `detail` holds the provider's reason. The corresponding C function
+/// is `OSSL_PROVIDER_load`.
+int copenssl_provider_load(const char *name, char *detail, size_t capacity);
+/// The private key at `uri` (e.g. "handle:0x81000001") through the loaded providers' stores;
+/// NULL with a copenssl_load_result in *result. The corresponding C functions are
+/// `OSSL_STORE_open` and `OSSL_STORE_load`.
+copenssl_key *copenssl_key_open(const char *uri, int *result);
+void copenssl_key_free(copenssl_key *key);
+/// The key's algorithm and size as a person reads them ("EC P-256", "RSA 2048"); the length or -1.
+int copenssl_key_describe(copenssl_key *key, char *buffer, size_t capacity);
+/// Signs a fresh random digest with the key and verifies it with the public half: 0 when the
+/// key can sign, -1 (see copenssl_take_error) when not.
+int copenssl_key_test_signature(copenssl_key *key);
+/// Writes a PEM certificate signing request for the key, subject CN = `common_name`, signed
+/// with SHA-256 by the key itself. A copenssl_load_result (COPENSSL_FILE_UNREADABLE: errno in
+/// *os_error). The corresponding C functions are `X509_REQ_sign` and `PEM_write_bio_X509_REQ`.
+int copenssl_key_write_request(copenssl_key *key, const char *common_name, const char *path, int *os_error);
+
+/// Like copenssl_take_error, with the error's detail (a provider puts the TPM's answer there).
+int copenssl_key_take_error(char *buffer, size_t capacity);
 
 /// A short text for an X509_V_* code. The corresponding C function is `X509_verify_cert_error_string`.
 const char *copenssl_verify_result_text(long code);

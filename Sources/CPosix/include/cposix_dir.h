@@ -18,5 +18,7 @@ int cposix_directory_open(const char *path, cposix_directory **directory);
 int cposix_directory_next(cposix_directory *directory, char *name, size_t capacity);
 /// The corresponding C function is `closedir`.
 void cposix_directory_close(cposix_directory *directory);
+/// Removes the empty directory `path`; 0 or -errno. The corresponding C function is `rmdir`.
+int cposix_directory_remove(const char *path);
 
 #endif
