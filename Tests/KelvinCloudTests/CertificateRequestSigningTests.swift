@@ -75,12 +75,4 @@ import Testing
             try TestIdentity.signRequest(at: path, writingTo: directory.file("out.pem"), in: directory.path)
         }
     }
-
-    @Test func signCommandLine_isParsedAndNeedsTheRequestAndTheOutput() throws {
-        #expect(
-            try CommandLineOptions.parse(["pki", "sign", "--dir", "ids", "--csr", "d.csr", "--out", "d.pem", "--days", "7"])
-                == .pki(.sign(PKISignOptions(directory: "ids", requestFile: "d.csr", outputFile: "d.pem", days: 7))))
-        #expect(throws: UsageError.self) { try CommandLineOptions.parse(["pki", "sign", "--dir", "ids", "--out", "d.pem"]) }
-        #expect(throws: UsageError.self) { try CommandLineOptions.parse(["pki", "sign", "--dir", "ids", "--csr", "d.csr"]) }
-    }
 }

@@ -84,6 +84,7 @@ import Testing
         (["pki", "device", "--registration-id", "d"], "Missing expected argument '--dir <dir>'"),
         (["pki", "device", "--dir", "ids"], "Missing expected argument '--registration-id <id>'"),
         (["pki", "sign", "--dir", "ids", "--out", "c.pem"], "Missing expected argument '--csr <request.csr>'"),
+        (["pki", "sign", "--dir", "ids", "--csr", "d.csr"], "Missing expected argument '--out <cert.pem>'"),
         (["pki", "server", "--dir", "ids", "--server-name", "hub_1.test"], "--server-name needs a DNS name such as kelvin-hub.test, not 'hub_1.test'"),
         (["pki", "server", "--dir", "ids", "--ip", "192.168.1"], "--ip needs an IP address such as 0.0.0.0 or 192.168.1.20, not '192.168.1'"),
         (["pki", "device", "--dir", "ids", "--registration-id", "d", "--key", "dsa"], "--key must be ec or rsa4096, not 'dsa'"),
