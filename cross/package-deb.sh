@@ -87,7 +87,8 @@ Architecture: $PACKAGE_ARCH
 Maintainer: Kelvin developers <kelvin@localhost>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 ${depends_line:+Depends: $depends_line
-}Conflicts: $PACKAGE_OTHER
+}$([ "$PACKAGE_LINK" = dynamic ] && echo "Suggests: tpm2-openssl, tpm2-tools
+")Conflicts: $PACKAGE_OTHER
 Replaces: $PACKAGE_OTHER
 Section: net
 Priority: optional
