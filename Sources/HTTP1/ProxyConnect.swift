@@ -86,8 +86,10 @@ public struct ConnectResponseReader {
     public mutating func receive(_ bytes: some Collection<UInt8>) throws(HTTPParseError) -> Outcome {
         precondition(bytes.count <= nextReadLength, "read past the CONNECT response head")
         head.append(contentsOf: bytes)
+        // Before the terminator is looked for: a head whose last read both crosses the limit and
+        // ends it is as much too large as one that crosses it earlier.
+        if head.count > maximumHeadLength { throw .headTooLarge(limit: maximumHeadLength) }
         guard head.count >= 4, head[(head.count - 4)...].elementsEqual(Self.terminator) else {
-            if head.count > maximumHeadLength { throw .headTooLarge(limit: maximumHeadLength) }
             return .needMoreData
         }
         let outcome = try parser.receive(head)

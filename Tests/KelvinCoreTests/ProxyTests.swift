@@ -273,4 +273,12 @@ import Wire
         _ = try reader.receive(Array("HTTP".utf8))
         #expect(reader.endOfStreamError == .truncated)
     }
+
+    /// Found by fuzzing: a head whose final read both passed the limit and completed it was taken.
+    @Test func headEndingInTheReadThatPassesTheLimit_isTooLarge() throws {
+        let head = "HTTP/1.1 403 Forbidden\r\nX-Padding: " + String(repeating: "a", count: 27) + "\r\n\r\n"
+        #expect(head.utf8.count == 66)
+        #expect(throws: HTTPParseError.headTooLarge(limit: 64)) { try read(head, maximumHeadLength: 64) }
+        #expect(try read(head, maximumHeadLength: 66).0 == .refused(status: 403, reason: "Forbidden"))
+    }
 }
