@@ -79,6 +79,9 @@ for doc in README.md CHECKLIST.md WIRING.md config.txt; do
     install -m 0644 "$BOARD/$doc" "$root/usr/share/doc/kelvin/$doc"
 done
 
+# A device key in a TPM needs OpenSSL's tpm2 provider, which only a dynamic build can load.
+suggests_line=
+[ "$PACKAGE_LINK" != dynamic ] || suggests_line="tpm2-openssl, tpm2-tools"
 install -d -m 0755 "$root/DEBIAN"
 cat >"$root/DEBIAN/control" <<CONTROL
 Package: $PACKAGE
@@ -87,8 +90,8 @@ Architecture: $PACKAGE_ARCH
 Maintainer: Kelvin developers <kelvin@localhost>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 ${depends_line:+Depends: $depends_line
-}$([ "$PACKAGE_LINK" = dynamic ] && echo "Suggests: tpm2-openssl, tpm2-tools
-")Conflicts: $PACKAGE_OTHER
+}${suggests_line:+Suggests: $suggests_line
+}Conflicts: $PACKAGE_OTHER
 Replaces: $PACKAGE_OTHER
 Section: net
 Priority: optional
