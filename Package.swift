@@ -82,7 +82,7 @@ let package = Package(
         // Host-only: a fleet of the real state machines against a simulated DPS and hub on a
         // virtual clock (`make fleet`); device modules only, no SwiftNIO.
         .target(name: "FleetSimulation", dependencies: ["Wire", "HTTP1", "AzureIoT", "Sensors", "Agent"]),
-        .executableTarget(name: "kelvin-fleet", dependencies: ["FleetSimulation"]),
+        .executableTarget(name: "kelvin-fleet", dependencies: ["FleetSimulation", "Platform"]),
 
         .testTarget(
             name: "KelvinCoreTests",
